@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from apps.core.models import BaseModel
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if not extra_fields["is_staff"] or not extra_fields["is_superuser"]:
+            raise ValueError("A superuser must have is_staff=True and is_superuser=True.")
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A customer or an operator. Logs in with an email address; there is no username."""
+
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+    name = models.CharField("name", max_length=150, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #4f46e5.")
+
+
+class BrandSettings(BaseModel):
+    """The shop's look, edited by the operator in the admin. One row (pk=1)."""
+
+    name = models.CharField(max_length=80)
+    tagline = models.CharField(max_length=200, blank=True)
+    logo_url = models.URLField(blank=True, help_text="Optional; leave empty to show the name.")
+    primary_color = models.CharField(max_length=7, validators=[hex_color])
+    accent_color = models.CharField(max_length=7, validators=[hex_color])
+    support_email = models.EmailField()
+    terms_url = models.URLField("terms of service URL", blank=True)
+    privacy_url = models.URLField("privacy policy URL", blank=True)
+
+    class Meta:
+        verbose_name = "brand settings"
+        verbose_name_plural = "brand settings"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="brandsettings_singleton")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def defaults(cls) -> dict:
+        return dict(settings.BRAND_DEFAULTS)

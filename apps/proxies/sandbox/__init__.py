@@ -1,0 +1,1 @@
+"""A faithful in-project simulator of the Proxies.sx Pool Gateway (the sandbox upstream)."""

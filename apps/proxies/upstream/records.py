@@ -1,0 +1,103 @@
+"""Typed records for upstream replies. Parsing lives in `parsing.py`; these are plain data.
+
+Amounts follow the contract: caps in GB (Decimal, None = unbounded), usage in MB (Decimal).
+Times are aware UTC datetimes.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PoolKeyRecord:
+    id: str
+    label: str
+    enabled: bool
+    traffic_cap_gb: Decimal | None
+    traffic_used_mb: Decimal
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    created_at: datetime | None
+    updated_at: datetime | None = None
+    is_expired: bool | None = None
+    # The pak_ secret. None when the upstream masked it (list replies may).
+    secret: str | None = field(default=None, repr=False)
+
+    @property
+    def secret_hint(self) -> str:
+        """Safe to show or log: the last four characters only."""
+        return f"pak_…{self.secret[-4:]}" if self.secret else ""
+
+
+@dataclass(frozen=True)
+class AuditEventRecord:
+    id: str
+    action: str
+    created_at: datetime
+    pak_id: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+    auth_method: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StockRecord:
+    # {"mbl": {"us": 120, ...}, "peer": {...}}
+    pools: dict[str, dict[str, int]]
+    totals: dict[str, int]
+    generated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    id: str
+    severity: str  # info | minor | major | critical
+    title: str
+    started_at: datetime
+    description: str = ""
+    resolved_at: datetime | None = None
+    affects: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return self.resolved_at is None
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    session_key: str
+    session_id: str
+    pool: str
+    country: str
+    carrier: str | None
+    current_ip: str | None
+    created_at: datetime | None
+    last_activity_at: datetime | None
+    expires_at: datetime | None
+    request_count: int
+    bytes_in: int
+    bytes_out: int
+    rotation: str | None
+    ttl: int | None
+    is_synthesized_sid: bool
+    account_id: str | None = None
+    endpoint_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionCloseResult:
+    success: bool
+    message: str
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class PricingRecord:
+    currency: str
+    # Per-GB wholesale price of the shared pool, as the upstream states it.
+    shared_per_gb: Decimal | None
+    raw: dict[str, Any] = field(default_factory=dict)
