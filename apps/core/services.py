@@ -1,0 +1,41 @@
+from typing import Any
+
+from django.db import models
+
+from .logging import mask_secrets
+from .models import AuditEntry
+from .request_context import request_id_var
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_secrets(value)
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def audit_log(
+    *,
+    action: str,
+    actor=None,
+    customer=None,
+    target: models.Model | None = None,
+    reason: str = "",
+    ip: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Writes one audit entry. Secrets in `data` are masked before they are stored."""
+    return AuditEntry.objects.create(
+        action=action,
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+        customer=customer,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        reason=reason[:500],
+        ip=ip,
+        request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+        data=_scrub(data or {}),
+    )
