@@ -1,12 +1,14 @@
 # The README's commands. `make run` starts the shop on its embedded default (SQLite,
-# sandbox upstream and payments); `make test` runs the suite (PostgreSQL when DATABASE_URL
-# points at one, otherwise SQLite).
+# sandbox upstream and payments, demo logins); `make test` runs the suite (PostgreSQL when
+# DATABASE_URL points at one, otherwise SQLite).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run` is always the local development setup, whatever the shell exports.
+LOCAL := DJANGO_SETTINGS_MODULE=storefront.settings.local
 
-.PHONY: run test lint install demo clean
+.PHONY: run test lint format smoke ci install clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -18,10 +20,9 @@ install: $(VENV)/.installed
 
 run: install
 	@mkdir -p data
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_data
-	@echo "Storefront is starting at http://$(HOST):$(PORT)/ (sandbox mode, SQLite in data/)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(LOCAL) $(PY) manage.py migrate --noinput
+	$(LOCAL) $(PY) manage.py demo_data --url http://$(HOST):$(PORT)/
+	$(LOCAL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
 	scripts/test $(ARGS)
@@ -30,5 +31,16 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Production settings, PostgreSQL and gunicorn through docker/entrypoint.sh, outside Docker.
+smoke: install
+	scripts/smoke-production
+
+ci:
+	bash .ci/run
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,23 +1,33 @@
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 
 
 class StaffMfaRequiredMiddleware:
-    """With STAFF_REQUIRE_MFA on, staff must enrol in two-factor auth before using the admin."""
+    """With STAFF_REQUIRE_MFA on, staff must enrol in two-factor auth before using the admin.
+
+    A staff member without an authenticator app is sent to allauth's "activate authenticator
+    app" page (which asks for the password again, then shows the QR code and recovery codes)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            settings.STAFF_REQUIRE_MFA
-            and request.path.startswith("/admin/")
-            and getattr(request, "user", None) is not None
-            and request.user.is_authenticated
-            and request.user.is_staff
-        ):
-            from allauth.mfa.models import Authenticator
-
-            if not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists():
-                return redirect("mfa_activate_totp")
+        if settings.STAFF_REQUIRE_MFA and self._needs_enrolment(request):
+            messages.warning(request, "Staff accounts must turn on two-factor authentication to use the admin.")
+            return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+    @staticmethod
+    def _needs_enrolment(request) -> bool:
+        user = getattr(request, "user", None)
+        return (
+            user is not None
+            and user.is_authenticated
+            and user.is_staff
+            and request.path.startswith(reverse("admin:index"))
+            and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
+        )

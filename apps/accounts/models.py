@@ -82,3 +82,31 @@ class BrandSettings(BaseModel):
     @classmethod
     def defaults(cls) -> dict:
         return dict(settings.BRAND_DEFAULTS)
+
+    @property
+    def on_primary_color(self) -> str:
+        """Text colour for buttons on the primary colour: whichever of near-black or white
+        contrasts more, so an operator cannot pick a colour that makes buttons unreadable."""
+        return readable_text_on(self.primary_color)
+
+    @property
+    def on_accent_color(self) -> str:
+        return readable_text_on(self.accent_color)
+
+
+def _relative_luminance(hex_value: str) -> float:
+    channels = [int(hex_value[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def readable_text_on(background: str) -> str:
+    """#ffffff or #0f172a, whichever has the higher WCAG contrast ratio on `background`."""
+    try:
+        lum = _relative_luminance(background)
+    except (ValueError, IndexError, TypeError):
+        return "#ffffff"
+    dark = _relative_luminance("#0f172a")
+    on_white = 1.05 / (lum + 0.05)
+    on_dark = (lum + 0.05) / (dark + 0.05)
+    return "#ffffff" if on_white >= on_dark else "#0f172a"

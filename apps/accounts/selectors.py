@@ -1,8 +1,15 @@
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 
-from .models import BrandSettings
+from .models import BrandSettings, User
 
 BRAND_CACHE_KEY = "brand-settings:v1"
+# Short, so that even a per-process cache (no Redis) picks up an admin edit within a minute.
+BRAND_CACHE_SECONDS = 60
 
 
 def brand_get() -> BrandSettings:
@@ -10,5 +17,37 @@ def brand_get() -> BrandSettings:
     brand = cache.get(BRAND_CACHE_KEY)
     if brand is None:
         brand = BrandSettings.objects.filter(pk=1).first() or BrandSettings(pk=1, **BrandSettings.defaults())
-        cache.set(BRAND_CACHE_KEY, brand, 300)
+        cache.set(BRAND_CACHE_KEY, brand, BRAND_CACHE_SECONDS)
     return brand
+
+
+@dataclass(frozen=True)
+class AccountSecurity:
+    email: str
+    email_verified: bool
+    other_emails: int
+    has_password: bool
+    totp_enabled: bool
+    recovery_codes_left: int | None
+    mfa_blocked_by_unverified_email: bool
+
+
+def account_security_get(*, user: User) -> AccountSecurity:
+    """What the account page shows: email status, password, two-factor state."""
+    addresses = list(EmailAddress.objects.filter(user=user))
+    primary = next((a for a in addresses if a.primary), None)
+    authenticators = {a.type: a for a in Authenticator.objects.filter(user=user)}
+    recovery = authenticators.get(Authenticator.Type.RECOVERY_CODES)
+    recovery_left = len(recovery.wrap().get_unused_codes()) if recovery else None
+    return AccountSecurity(
+        email=primary.email if primary else user.email,
+        email_verified=bool(primary and primary.verified),
+        other_emails=max(len(addresses) - 1, 0),
+        has_password=user.has_usable_password(),
+        totp_enabled=Authenticator.Type.TOTP in authenticators,
+        recovery_codes_left=recovery_left,
+        # allauth refuses to add an authenticator while any address is unverified.
+        mfa_blocked_by_unverified_email=(
+            not mfa_settings.ALLOW_UNVERIFIED_EMAIL and any(not a.verified for a in addresses)
+        ),
+    )

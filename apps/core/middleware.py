@@ -1,14 +1,18 @@
+import logging
 import re
+import time
 import uuid
 
 from .request_context import request_id_var
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{8,128}$")
 
+access_logger = logging.getLogger("storefront.access")
+
 
 class RequestIdMiddleware:
     """Gives each request an id (kept from a trusted proxy's X-Request-ID when well formed),
-    puts it on every log line and echoes it in the response."""
+    puts it on every log line, echoes it in the response and writes one access log line."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -18,9 +22,25 @@ class RequestIdMiddleware:
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = request_id_var.set(request_id)
+        started = time.perf_counter()
         try:
             response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            # Health probes every few seconds would drown the log at INFO.
+            level = logging.DEBUG if request.path == "/healthz" else logging.INFO
+            access_logger.log(
+                level,
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
         finally:
             request_id_var.reset(token)
-        response["X-Request-ID"] = request_id
         return response

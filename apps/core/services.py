@@ -1,6 +1,8 @@
+from datetime import datetime
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from .logging import mask_secrets
 from .models import AuditEntry
@@ -39,3 +41,11 @@ def audit_log(
         request_id=request_id_var.get() if request_id_var.get() != "-" else "",
         data=_scrub(data or {}),
     )
+
+
+def sessions_clear_expired(*, now: datetime | None = None) -> int:
+    """Deletes expired login sessions; the database session store never does it by itself."""
+    from django.contrib.sessions.models import Session
+
+    deleted, _ = Session.objects.filter(expire_date__lt=now or timezone.now()).delete()
+    return deleted

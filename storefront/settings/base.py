@@ -1,26 +1,44 @@
 """Settings shared by every environment. Everything comes from the environment
 (django-environ); `.env.example` documents each variable."""
 
+import math
+import os
+import re
+from collections.abc import Iterable
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 from django.utils.csp import CSP
+
+from apps.core.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-_env_file = BASE_DIR / ".env"
-if _env_file.is_file():
-    environ.Env.read_env(str(_env_file), overwrite=False)
+# .env beside manage.py fills in what the process environment leaves unset.
+# STOREFRONT_ENV_FILE names another file; set to empty it reads none (the test settings do).
+_env_file = os.environ.get("STOREFRONT_ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file and Path(_env_file).is_file():
+    environ.Env.read_env(_env_file, overwrite=False)
+
+
+# Readers that treat an empty value as unset and turn a bad value into an ImproperlyConfigured
+# naming the variable, instead of a ValueError from deep inside a library.
+def env_str(name: str, default: str = "") -> str:
+    value = env.str(name, default="").strip()
+    return value or default
 
 
 def env_bool(name: str, default: bool) -> bool:
     """Like env.bool, but a value that is not a boolean is an error, not False."""
-    raw = env.str(name, default="")
+    raw = env_str(name)
     if raw == "":
         return default
-    lowered = raw.strip().lower()
+    lowered = raw.lower()
     if lowered in {"1", "true", "yes", "on"}:
         return True
     if lowered in {"0", "false", "no", "off"}:
@@ -28,23 +46,119 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}.")
 
 
-def env_secret(name: str, *, prefixes: tuple[str, ...]) -> str:
-    """An optional secret; when set it must carry one of the expected prefixes."""
-    value = env.str(name, default="").strip()
-    if value and not value.startswith(prefixes):
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    raw = env_str(name)
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}.") from None
+    if minimum is not None and value < minimum or maximum is not None and value > maximum:
+        if maximum is None:
+            bounds = f"at least {minimum}"
+        elif minimum is None:
+            bounds = f"at most {maximum}"
+        else:
+            bounds = f"between {minimum} and {maximum}"
+        raise ImproperlyConfigured(f"{name} must be {bounds}, got {value}.")
+    return value
+
+
+def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    raw = env_str(name)
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}.") from None
+    if not math.isfinite(value) or value <= minimum:
+        raise ImproperlyConfigured(f"{name} must be a number above {minimum:g}, got {raw!r}.")
+    return value
+
+
+def env_choice(name: str, default: str, choices: Iterable[str]) -> str:
+    value = env_str(name, default)
+    allowed = list(choices)
+    if value not in allowed:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(allowed)}; got {value!r}.")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = env_str(name)
+    if raw == "":
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name: str, default: str, *, schemes: tuple[str, ...] = ("https", "http")) -> str:
+    value = env_str(name, default).rstrip("/")
+    if value == "":
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.hostname:
         raise ImproperlyConfigured(
-            f"{name} does not look right: it must start with {' or '.join(prefixes)}."
+            f"{name} must be an absolute URL starting with {' or '.join(s + '://' for s in schemes)}; got {value!r}."
         )
     return value
 
 
+def check_email(name: str, value: str) -> str:
+    """An address, optionally with a display name: `Shop <shop@example.com>`."""
+    try:
+        validate_email(parseaddr(value)[1])
+    except ValidationError:
+        raise ImproperlyConfigured(f"{name} must be an email address, got {value!r}.") from None
+    return value
+
+
+def env_email(name: str, default: str) -> str:
+    return check_email(name, env_str(name, default))
+
+
+def env_color(name: str, default: str) -> str:
+    value = env_str(name, default)
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ImproperlyConfigured(f"{name} must be a colour like #4f46e5, got {value!r}.")
+    return value
+
+
+def env_secret(name: str, *, prefixes: tuple[str, ...]) -> str:
+    """An optional secret; when set it must carry one of the expected prefixes."""
+    value = env_str(name)
+    if value and not value.startswith(prefixes):
+        raise ImproperlyConfigured(f"{name} does not look right: it must start with {' or '.join(prefixes)}.")
+    return value
+
+
+def env_database(name: str, default: str) -> dict:
+    """A database URL; only PostgreSQL and SQLite are supported."""
+    url = env_str(name, default)
+    try:
+        config = environ.Env.db_url_config(url)
+    except (ValueError, ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(f"{name} is not a valid database URL ({exc}).") from None
+    engine = config.get("ENGINE", "")
+    if engine not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
+        raise ImproperlyConfigured(
+            f"{name} must be a postgres://user:password@host:5432/name or sqlite:////absolute/path URL."
+        )
+    if not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name} names no database.")
+    return config
+
+
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env.str("SECRET_KEY", default="")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
-if not SITE_URL.startswith(("http://", "https://")):
-    raise ImproperlyConfigured("SITE_URL must be an absolute http(s) URL, e.g. https://shop.example.com")
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
+SECRET_KEY = env_str("SECRET_KEY")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+# Canonical base URL, used in emails and redirects.
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"CSRF_TRUSTED_ORIGINS entries need a scheme, e.g. https://{_origin}.")
 
 # Apps -------------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -105,9 +219,9 @@ TEMPLATES = [
 
 # Database ---------------------------------------------------------------------------------
 DATA_DIR = BASE_DIR / "data"
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'storefront.sqlite3'}")}
+DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{DATA_DIR / 'storefront.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -118,7 +232,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and jobs ---------------------------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -142,7 +256,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep LOGGING below (JSON, request ids, masking)
+CELERY_WORKER_SEND_TASK_EVENTS = False
+CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(DATA_DIR / "celerybeat-schedule"))
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by the app sections further down
+CELERY_BEAT_SCHEDULE["core-clear-expired-sessions"] = {
+    "task": "apps.core.tasks.sessions_clear_expired",
+    "schedule": 24 * 60 * 60,
+}
 
 # Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -161,11 +282,41 @@ LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/"
 
 # Email ------------------------------------------------------------------------------------
-EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
-vars().update(environ.Env.email_url_config(EMAIL_URL))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Storefront <shop@localhost>")
+EMAIL_URL = env_str("EMAIL_URL", "consolemail://")
+
+
+def mailer_from_url(url: str) -> dict:
+    """EMAIL_URL as a Django 6.1 MAILERS entry (the EMAIL_* settings are deprecated)."""
+    try:
+        config = environ.Env.email_url_config(url)
+    except (ImproperlyConfigured, ValueError):
+        raise ImproperlyConfigured(
+            "EMAIL_URL must look like smtp+tls://user:password@smtp.example.com:587 or consolemail://."
+        ) from None
+    backend = config["EMAIL_BACKEND"]
+    if backend != "django.core.mail.backends.smtp.EmailBackend":
+        options = {"file_path": config["EMAIL_FILE_PATH"]} if config.get("EMAIL_FILE_PATH") else {}
+        return {"BACKEND": backend, "OPTIONS": options}
+    if not config.get("EMAIL_HOST"):
+        raise ImproperlyConfigured("EMAIL_URL names no mail server host.")
+    return {
+        "BACKEND": backend,
+        "OPTIONS": {
+            "host": config["EMAIL_HOST"],
+            "port": config.get("EMAIL_PORT") or 25,
+            "username": config.get("EMAIL_HOST_USER") or "",
+            "password": config.get("EMAIL_HOST_PASSWORD") or "",
+            "use_tls": bool(config.get("EMAIL_USE_TLS")),
+            "use_ssl": bool(config.get("EMAIL_USE_SSL")),
+            "timeout": 10,
+        },
+    }
+
+
+MAILERS = {"default": mailer_from_url(EMAIL_URL)}
+DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "Storefront <shop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-OPERATOR_EMAILS = env.list("OPERATOR_EMAILS", default=[])
+OPERATOR_EMAILS = [check_email("OPERATOR_EMAILS", address) for address in env_list("OPERATOR_EMAILS", [])]
 REAL_EMAIL = not EMAIL_URL.startswith(("consolemail", "dummymail", "memorymail", "filemail"))
 
 # django-allauth ---------------------------------------------------------------------------
@@ -174,8 +325,8 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 # Verification is mandatory once mail can really be delivered.
-ACCOUNT_EMAIL_VERIFICATION = env.str(
-    "ACCOUNT_EMAIL_VERIFICATION", default="mandatory" if REAL_EMAIL else "optional"
+ACCOUNT_EMAIL_VERIFICATION = env_choice(
+    "ACCOUNT_EMAIL_VERIFICATION", "mandatory" if REAL_EMAIL else "optional", ["mandatory", "optional", "none"]
 )
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -186,7 +337,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
 ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = env.str("BRAND_NAME", default="Storefront")
+MFA_TOTP_ISSUER = env_str("BRAND_NAME", "Storefront")
 # Staff must enrol in two-factor auth before they can use the admin.
 STAFF_REQUIRE_MFA = env_bool("STAFF_REQUIRE_MFA", False)
 
@@ -198,7 +349,7 @@ USE_TZ = True
 
 # Static files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -228,33 +379,40 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 # Brand defaults (editable later in the admin, without a redeploy) -------------------------
 BRAND_DEFAULTS = {
-    "name": env.str("BRAND_NAME", default="Storefront"),
-    "tagline": env.str("BRAND_TAGLINE", default="Mobile and residential proxies, by the gigabyte."),
-    "logo_url": env.str("BRAND_LOGO_URL", default=""),
-    "primary_color": env.str("BRAND_PRIMARY_COLOR", default="#4f46e5"),
-    "accent_color": env.str("BRAND_ACCENT_COLOR", default="#10b981"),
-    "support_email": env.str("BRAND_SUPPORT_EMAIL", default="support@example.com"),
-    "terms_url": env.str("BRAND_TERMS_URL", default=""),
-    "privacy_url": env.str("BRAND_PRIVACY_URL", default=""),
+    "name": env_str("BRAND_NAME", "Storefront")[:80],
+    "tagline": env_str("BRAND_TAGLINE", "Mobile and residential proxies, by the gigabyte.")[:200],
+    "logo_url": env_url("BRAND_LOGO_URL", ""),
+    "primary_color": env_color("BRAND_PRIMARY_COLOR", "#4f46e5"),
+    "accent_color": env_color("BRAND_ACCENT_COLOR", "#10b981"),
+    "support_email": env_email("BRAND_SUPPORT_EMAIL", "support@example.com"),
+    "terms_url": env_url("BRAND_TERMS_URL", ""),
+    "privacy_url": env_url("BRAND_PRIVACY_URL", ""),
 }
 
 # Upstream: Proxies.sx Pool Gateway --------------------------------------------------------
 PROXIES_SX_API_KEY = env_secret("PROXIES_SX_API_KEY", prefixes=("psx_",))
-PROXIES_SX_USERNAME = env.str("PROXIES_SX_USERNAME", default="psx_sandbox")
-PROXIES_SX_API_URL = env.str("PROXIES_SX_API_URL", default="https://api.proxies.sx/v1").rstrip("/")
-PROXIES_SX_GATEWAY_HOST = env.str("PROXIES_SX_GATEWAY_HOST", default="gw.proxies.sx")
-PROXIES_SX_CONNECT_TIMEOUT = env.float("PROXIES_SX_CONNECT_TIMEOUT", default=5.0)
-PROXIES_SX_READ_TIMEOUT = env.float("PROXIES_SX_READ_TIMEOUT", default=30.0)
-PROXIES_SX_MAX_ATTEMPTS = env.int("PROXIES_SX_MAX_ATTEMPTS", default=3)
+PROXIES_SX_USERNAME = env_str("PROXIES_SX_USERNAME")
+if PROXIES_SX_API_KEY and not PROXIES_SX_USERNAME:
+    raise ImproperlyConfigured(
+        "PROXIES_SX_API_KEY is set but PROXIES_SX_USERNAME is not: customers' proxy URLs need your public username."
+    )
+PROXIES_SX_USERNAME = PROXIES_SX_USERNAME or "psx_sandbox"
+PROXIES_SX_API_URL = env_url("PROXIES_SX_API_URL", "https://api.proxies.sx/v1")
+PROXIES_SX_GATEWAY_HOST = env_str("PROXIES_SX_GATEWAY_HOST", "gw.proxies.sx")
+if not re.fullmatch(r"[A-Za-z0-9.-]+", PROXIES_SX_GATEWAY_HOST):
+    raise ImproperlyConfigured(f"PROXIES_SX_GATEWAY_HOST must be a bare host name, got {PROXIES_SX_GATEWAY_HOST!r}.")
+PROXIES_SX_CONNECT_TIMEOUT = env_float("PROXIES_SX_CONNECT_TIMEOUT", 5.0)
+PROXIES_SX_READ_TIMEOUT = env_float("PROXIES_SX_READ_TIMEOUT", 30.0)
+PROXIES_SX_MAX_ATTEMPTS = env_int("PROXIES_SX_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
 # No reseller key: the in-project simulator answers instead of the real upstream.
 PROXIES_SX_SANDBOX = not PROXIES_SX_API_KEY
 # Fresh upstream reads for the dashboard: at most one per key per this many seconds.
-POOL_KEY_REFRESH_SECONDS = env.int("POOL_KEY_REFRESH_SECONDS", default=60)
+POOL_KEY_REFRESH_SECONDS = env_int("POOL_KEY_REFRESH_SECONDS", 60, minimum=0)
 
 # Payments: Stripe -------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY", prefixes=("sk_", "rk_"))
 STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET", prefixes=("whsec_",))
-STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
+STRIPE_API_BASE = env_url("STRIPE_API_BASE", "")
 if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
     raise ImproperlyConfigured(
         "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: paid orders could not be confirmed."
@@ -265,56 +423,50 @@ SANDBOX_STRIPE_WEBHOOK_SECRET = "whsec_sandbox_" + "0" * 24
 if STRIPE_SANDBOX:
     STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or SANDBOX_STRIPE_WEBHOOK_SECRET
 # What a refund or dispute does to the customer's key: "reduce_cap" or "disable".
-REFUND_POLICY = env.str("REFUND_POLICY", default="reduce_cap")
-if REFUND_POLICY not in {"reduce_cap", "disable"}:
-    raise ImproperlyConfigured("REFUND_POLICY must be reduce_cap or disable.")
+REFUND_POLICY = env_choice("REFUND_POLICY", "reduce_cap", ["reduce_cap", "disable"])
 
 SANDBOX_ACTIVE = PROXIES_SX_SANDBOX or STRIPE_SANDBOX
 
 # Periodic jobs (Celery beat). Each app adds its own entries in its section below.
 # --- proxies settings ---
+# Sandbox upstream (apps/proxies/sandbox, docs/sandbox.md): the reseller key it accepts (a fixed,
+# public value: the sandbox guards nothing), simulated traffic, and whether in-process calls run on
+# their own connection so their writes survive the caller's rollback (PostgreSQL only).
+PROXIES_SX_SANDBOX_API_KEY = "psx_sandbox_local_key"
+PROXIES_SX_SANDBOX_TRAFFIC_MB = env_float("PROXIES_SX_SANDBOX_TRAFFIC_MB", 25.0)
+PROXIES_SX_SANDBOX_TRAFFIC_SECONDS = env_int("PROXIES_SX_SANDBOX_TRAFFIC_SECONDS", 60, minimum=5, maximum=86400)
+PROXIES_SX_SANDBOX_ISOLATED = env_bool("PROXIES_SX_SANDBOX_ISOLATED", False)
+if PROXIES_SX_SANDBOX:
+    CELERY_BEAT_SCHEDULE["proxies-sandbox-traffic"] = {
+        "task": "apps.proxies.sandbox.tasks.sandbox_traffic_tick",
+        "schedule": float(PROXIES_SX_SANDBOX_TRAFFIC_SECONDS),
+    }
 # --- end proxies settings ---
 # --- billing settings ---
+# Stripe client (apps/billing/stripe_client.py): timeouts in seconds and the library's own
+# network retries (same idempotency key on each retry).
+STRIPE_CONNECT_TIMEOUT = env_float("STRIPE_CONNECT_TIMEOUT", 5.0)
+STRIPE_READ_TIMEOUT = env_float("STRIPE_READ_TIMEOUT", 20.0)
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2, minimum=0, maximum=5)
+# Provisioning paid orders (docs/billing.md): a job holds a customer's key lease this long at
+# most; retries back off from BASE to MAX seconds; the reconciler re-drives paid orders not
+# provisioned after RECONCILE_AFTER seconds, for WINDOW hours (Stripe retries for 3 days).
+BILLING_KEY_LEASE_SECONDS = env_int("BILLING_KEY_LEASE_SECONDS", 300, minimum=60, maximum=3600)
+BILLING_RETRY_BASE_SECONDS = env_int("BILLING_RETRY_BASE_SECONDS", 30, minimum=1, maximum=3600)
+BILLING_RETRY_MAX_SECONDS = env_int("BILLING_RETRY_MAX_SECONDS", 900, minimum=10, maximum=86400)
+BILLING_PROVISION_MAX_RETRIES = env_int("BILLING_PROVISION_MAX_RETRIES", 8, minimum=0, maximum=50)
+BILLING_RECONCILE_AFTER_SECONDS = env_int("BILLING_RECONCILE_AFTER_SECONDS", 180, minimum=30, maximum=86400)
+BILLING_PROVISIONING_WINDOW_HOURS = env_int("BILLING_PROVISIONING_WINDOW_HOURS", 72, minimum=1, maximum=720)
+CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
+    "task": "apps.billing.tasks.reconcile_orders",
+    "schedule": float(env_int("BILLING_RECONCILE_EVERY_SECONDS", 120, minimum=30, maximum=3600)),
+}
 # --- end billing settings ---
 
 # Logging ----------------------------------------------------------------------------------
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
-LOG_FORMAT = env.str("LOG_FORMAT", default="text")
-if LOG_FORMAT not in {"text", "json"}:
-    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
-
-
-def logging_config(fmt: str, level: str) -> dict:
-    formatters = {
-        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-    }
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "filters": {
-            "request_id": {"()": "apps.core.logging.RequestIdFilter"},
-            "mask_secrets": {"()": "apps.core.logging.SecretMaskFilter"},
-        },
-        "formatters": formatters,
-        "handlers": {
-            "console": {
-                "class": "logging.StreamHandler",
-                "formatter": fmt,
-                "filters": ["request_id", "mask_secrets"],
-            }
-        },
-        "root": {"handlers": ["console"], "level": level},
-        "loggers": {
-            "django": {"handlers": ["console"], "level": level, "propagate": False},
-            "celery": {"handlers": ["console"], "level": level, "propagate": False},
-            "httpx": {"handlers": ["console"], "level": "WARNING", "propagate": False},
-        },
-    }
-
-
+# Every line carries the request id (or the Celery task's) and has secrets masked.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL; got {LOG_LEVEL!r}.")
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ["text", "json"])
 LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)

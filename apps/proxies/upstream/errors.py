@@ -4,9 +4,12 @@ succeed later; terminal ones (any other 4xx, a reply we cannot read) will not.""
 
 class UpstreamError(Exception):
     retryable: bool = False
+    # How many requests the client made before giving up (set by the client).
+    attempts: int = 1
 
-    def __init__(self, message: str, *, status: int | None = None, request_id: str | None = None,
-                 code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, request_id: str | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status

@@ -26,6 +26,10 @@ class PoolKeyRecord:
     secret: str | None = field(default=None, repr=False)
 
     @property
+    def traffic_used_gb(self) -> Decimal:
+        return self.traffic_used_mb / 1024
+
+    @property
     def secret_hint(self) -> str:
         """Safe to show or log: the last four characters only."""
         return f"pak_…{self.secret[-4:]}" if self.secret else ""
@@ -86,6 +90,9 @@ class SessionRecord:
     is_synthesized_sid: bool
     account_id: str | None = None
     endpoint_id: str | None = None
+    # Templates with a literal "<PASSWORD>" placeholder, as the upstream sends them.
+    proxy_url: str = ""
+    socks5_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,197 @@
+"""Sandbox payments: a local stand-in for Stripe Checkout, used when STRIPE_SECRET_KEY is unset.
+
+The test-payment page changes the stored session the way Stripe would, then builds the event
+Stripe would send, signs it with STRIPE_WEBHOOK_SECRET exactly as Stripe does, and hands it to
+the real webhook view. Verification, storage and processing are the production code path; only
+the transport differs (an in-process request instead of an HTTP call, so it also works under a
+single-worker server)."""
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import ORDER_METADATA_KEY, Order, SandboxCheckoutSession
+from .stripe_client import STRIPE_API_VERSION, StripeNotFound, webhook_signature_header
+
+SESSION_LIFETIME = timedelta(hours=24)
+
+
+class Outcome(models.TextChoices):
+    PAY = "pay", "Pay"
+    DECLINE = "decline", "Decline"
+    ASYNC_SUCCESS = "async_success", "Pay later, then succeed"
+    ASYNC_FAIL = "async_fail", "Pay later, then fail"
+    EXPIRE = "expire", "Let the session expire"
+
+
+@dataclass
+class SandboxResult:
+    ok: bool
+    message: str
+    deliveries: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _token() -> str:
+    return secrets.token_hex(12)
+
+
+def _ts(value) -> int:
+    return int(value.timestamp())
+
+
+def sandbox_customer_create(*, email: str, user_ref: str) -> dict[str, Any]:
+    return {
+        "id": f"cus_sandbox_{_token()}",
+        "object": "customer",
+        "email": email,
+        "metadata": {"storefront_user": user_ref},
+    }
+
+
+def sandbox_session_create(*, order: Order, params: dict[str, Any]) -> dict[str, Any]:
+    session_id = f"cs_test_sandbox_{_token()}"
+    amount = sum(item["price_data"]["unit_amount"] * item.get("quantity", 1) for item in params["line_items"])
+    session = SandboxCheckoutSession.objects.create(
+        id=session_id,
+        order=order,
+        payment_intent_id=f"pi_sandbox_{_token()}",
+        customer_id=params.get("customer", ""),
+        customer_email=params.get("customer_email") or order.customer.email,
+        amount_total=amount,
+        currency=params["line_items"][0]["price_data"]["currency"],
+        success_url=params["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id),
+        cancel_url=params["cancel_url"],
+        metadata=dict(params.get("metadata") or {}),
+        expires_at=timezone.now() + SESSION_LIFETIME,
+    )
+    return sandbox_session_dict(session)
+
+
+def sandbox_session_dict(session: SandboxCheckoutSession) -> dict[str, Any]:
+    """The session the way Stripe's API returns a Checkout Session."""
+    complete = session.status == SandboxCheckoutSession.Status.COMPLETE
+    return {
+        "id": session.id,
+        "object": "checkout.session",
+        "amount_subtotal": session.amount_total,
+        "amount_total": session.amount_total,
+        "cancel_url": session.cancel_url,
+        "client_reference_id": session.metadata.get(ORDER_METADATA_KEY),
+        "created": _ts(session.created_at),
+        "currency": session.currency,
+        "customer": session.customer_id or None,
+        "customer_details": {"email": session.customer_email} if complete else None,
+        "customer_email": session.customer_email,
+        "expires_at": _ts(session.expires_at),
+        "livemode": False,
+        "metadata": session.metadata,
+        "mode": "payment",
+        "payment_intent": session.payment_intent_id if complete else None,
+        "payment_method_types": ["card", "sepa_debit"],
+        "payment_status": session.payment_status,
+        "status": session.status,
+        "success_url": session.success_url,
+        # Relative: the sandbox page lives on this shop, whatever host serves it.
+        "url": reverse("billing:sandbox_checkout", args=[session.id]) if session.status == "open" else None,
+    }
+
+
+def sandbox_session_retrieve(session_id: str) -> dict[str, Any]:
+    session = SandboxCheckoutSession.objects.filter(pk=session_id).first()
+    if session is None:
+        raise StripeNotFound(f"No such checkout.session: {session_id}")
+    return sandbox_session_dict(session)
+
+
+def sandbox_event(*, type: str, obj: dict[str, Any], created: int | None = None) -> dict[str, Any]:
+    """An event envelope like Stripe's (API version pinned like the client)."""
+    return {
+        "id": f"evt_sandbox_{_token()}",
+        "object": "event",
+        "api_version": STRIPE_API_VERSION,
+        "created": created or _ts(timezone.now()),
+        "data": {"object": obj},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": type,
+    }
+
+
+def sandbox_signed_request(event: dict[str, Any], *, timestamp: int | None = None):
+    body = json.dumps(event)
+    header = webhook_signature_header(payload=body, secret=settings.STRIPE_WEBHOOK_SECRET, timestamp=timestamp)
+    return RequestFactory().post(
+        reverse("billing:stripe_webhook"),
+        data=body,
+        content_type="application/json",
+        headers={"Stripe-Signature": header, "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"},
+    )
+
+
+def sandbox_deliver(event: dict[str, Any]) -> int:
+    """Signs the event and POSTs it to the real webhook view. Returns the HTTP status."""
+    from .webhooks import stripe_webhook
+
+    return stripe_webhook(sandbox_signed_request(event)).status_code
+
+
+def _set(session_id: str, **fields) -> SandboxCheckoutSession:
+    with transaction.atomic():
+        session = SandboxCheckoutSession.objects.select_for_update().get(pk=session_id)
+        for name, value in fields.items():
+            setattr(session, name, value)
+        session.save()
+    return session
+
+
+def _deliver(session: SandboxCheckoutSession, event_type: str, result: SandboxResult) -> None:
+    status = sandbox_deliver(sandbox_event(type=event_type, obj=sandbox_session_dict(session)))
+    result.deliveries.append((event_type, status))
+    if status >= 300:
+        result.ok = False
+        result.message = f"The webhook answered {status} to {event_type}; see the Stripe events in the admin."
+
+
+def sandbox_session_act(*, session_id: str, outcome: str) -> SandboxResult:
+    """Plays one customer outcome on an open session, delivering the events Stripe would."""
+    session = SandboxCheckoutSession.objects.get(pk=session_id)
+    if session.status != SandboxCheckoutSession.Status.OPEN:
+        return SandboxResult(ok=False, message="This test checkout is already finished.")
+    if session.expires_at <= timezone.now() and outcome != Outcome.EXPIRE:
+        return SandboxResult(ok=False, message="This test checkout has expired; start a new purchase.")
+    S, P = SandboxCheckoutSession.Status, SandboxCheckoutSession.PaymentStatus
+    result = SandboxResult(ok=True, message="")
+    if outcome == Outcome.DECLINE:
+        # Like Stripe Checkout: no event, the customer stays on the page and may try again.
+        _set(session_id, last_message="Your card was declined (test card 4000 0000 0000 0002).")
+        return SandboxResult(ok=False, message="Your card was declined. Nothing was charged; try again.")
+    if outcome == Outcome.PAY:
+        session = _set(session_id, status=S.COMPLETE, payment_status=P.PAID, last_message="")
+        _deliver(session, "checkout.session.completed", result)
+        result.message = result.message or "Payment succeeded."
+    elif outcome in (Outcome.ASYNC_SUCCESS, Outcome.ASYNC_FAIL):
+        session = _set(session_id, status=S.COMPLETE, payment_status=P.UNPAID, last_message="")
+        _deliver(session, "checkout.session.completed", result)
+        if outcome == Outcome.ASYNC_SUCCESS:
+            session = _set(session_id, payment_status=P.PAID)
+            _deliver(session, "checkout.session.async_payment_succeeded", result)
+            result.message = result.message or "The delayed payment succeeded."
+        else:
+            _deliver(session, "checkout.session.async_payment_failed", result)
+            result.message = result.message or "The delayed payment failed."
+    elif outcome == Outcome.EXPIRE:
+        session = _set(session_id, status=S.EXPIRED, last_message="")
+        _deliver(session, "checkout.session.expired", result)
+        result.message = result.message or "The checkout session expired."
+    else:
+        return SandboxResult(ok=False, message="Unknown test outcome.")
+    return result

@@ -1,0 +1,50 @@
+"""Billing services: every write to plans, orders and Stripe events goes through here.
+Split by concern; import from this package."""
+
+from .adjustments import key_adjustment_apply, order_record_dispute, order_record_refund
+from .checkout import CheckoutStart, billing_customer_id_ensure, billing_profile_get, checkout_start
+from .emails import operators_notify, order_email_send
+from .events import WebhookResult, stripe_event_process, stripe_event_record, stripe_webhook_receive
+from .orders import (
+    TRANSITIONS,
+    IllegalTransition,
+    order_create,
+    order_expire,
+    order_mark_failed,
+    order_mark_paid,
+    order_mark_payment_failed,
+    order_retry_provisioning,
+    order_transition,
+)
+from .provisioning import ReconcileReport, order_provision, order_provisioning_nudge, orders_reconcile
+from .results import JobResult
+
+__all__ = [
+    "TRANSITIONS",
+    "CheckoutStart",
+    "IllegalTransition",
+    "JobResult",
+    "ReconcileReport",
+    "WebhookResult",
+    "billing_customer_id_ensure",
+    "billing_profile_get",
+    "checkout_start",
+    "key_adjustment_apply",
+    "operators_notify",
+    "order_create",
+    "order_email_send",
+    "order_expire",
+    "order_mark_failed",
+    "order_mark_paid",
+    "order_mark_payment_failed",
+    "order_provision",
+    "order_provisioning_nudge",
+    "order_record_dispute",
+    "order_record_refund",
+    "order_retry_provisioning",
+    "order_transition",
+    "orders_reconcile",
+    "stripe_event_process",
+    "stripe_event_record",
+    "stripe_webhook_receive",
+]

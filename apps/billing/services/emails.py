@@ -1,0 +1,91 @@
+"""Customer and operator emails. Plain text plus HTML; never a secret in them (the proxy
+secret is shown only on the dashboard, to its owner)."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, mail_admins
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.selectors import brand_get
+from apps.billing.models import Order
+
+logger = logging.getLogger(__name__)
+
+# kind -> (timestamp field that makes it once-only, template base name, subject)
+CUSTOMER_EMAILS = {
+    "receipt": ("receipt_sent_at", "emails/billing/receipt", "Your receipt for {plan} ({ref})"),
+    "ready": ("ready_sent_at", "emails/billing/ready", "Your proxy is ready"),
+}
+
+
+def _context(order: Order) -> dict:
+    return {
+        "order": order,
+        "brand": brand_get(),
+        "site_url": settings.SITE_URL,
+        "status_url": settings.SITE_URL + reverse("billing:order_status", args=[order.public_id]),
+        "dashboard_url": settings.SITE_URL + "/dashboard/",
+    }
+
+
+def order_email_send(*, order_id: int, kind: str) -> bool:
+    """Sends one customer email for an order, at most once (claimed with a conditional UPDATE
+    before sending). True when it was sent now."""
+    if kind == "operator_alert":
+        return order_operator_alert(order_id=order_id)
+    field, template, subject = CUSTOMER_EMAILS[kind]
+    claimed = Order.objects.filter(pk=order_id, **{f"{field}__isnull": True}).update(**{field: timezone.now()})
+    if not claimed:
+        return False
+    order = Order.objects.select_related("customer").get(pk=order_id)
+    context = _context(order)
+    brand = context["brand"]
+    message = EmailMultiAlternatives(
+        subject=f"[{brand.name}] " + subject.format(plan=order.plan_name, ref=order.reference),
+        body=render_to_string(f"{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[order.customer.email],
+        reply_to=[brand.support_email] if brand.support_email else None,
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    try:
+        message.send()
+    except Exception:
+        # Mail trouble must not undo the order; release the claim so a retry can send it.
+        Order.objects.filter(pk=order_id).update(**{field: None})
+        raise
+    return True
+
+
+def operators_notify(*, subject: str, body: str) -> None:
+    """Mails OPERATOR_EMAILS (or, failing that, ADMINS); always logged as an error too."""
+    logger.error("operator alert: %s", subject)
+    recipients = list(settings.OPERATOR_EMAILS)
+    if not recipients:
+        mail_admins(subject, body, fail_silently=True)
+        return
+    EmailMultiAlternatives(
+        subject=f"[{brand_get().name} operator] {subject}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+    ).send()
+
+
+def order_operator_alert(*, order_id: int) -> bool:
+    claimed = Order.objects.filter(pk=order_id, operator_alerted_at__isnull=True).update(
+        operator_alerted_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    order = Order.objects.select_related("customer").get(pk=order_id)
+    context = _context(order)
+    context["admin_url"] = settings.SITE_URL + reverse("admin:billing_order_change", args=[order.pk])
+    operators_notify(
+        subject=f"Order {order.reference} needs attention",
+        body=render_to_string("emails/billing/operator_alert.txt", context),
+    )
+    return True

@@ -1,0 +1,26 @@
+"""What a billing job reports back to its Celery task, and the retry schedule."""
+
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from apps.proxies.upstream.errors import UpstreamError, UpstreamRateLimited
+
+
+@dataclass(frozen=True)
+class JobResult:
+    outcome: str
+    # Seconds until the job should run again; None when there is nothing left to do.
+    retry_in: int | None = None
+
+
+def backoff_seconds(attempt: int, exc: UpstreamError | None = None) -> int:
+    """Exponential backoff with jitter (attempt 1 -> ~base), capped; a Retry-After wins when longer."""
+    base = settings.BILLING_RETRY_BASE_SECONDS
+    cap = settings.BILLING_RETRY_MAX_SECONDS
+    delay = min(cap, base * 2 ** max(attempt - 1, 0))
+    delay = delay / 2 + random.uniform(0, delay / 2)
+    if isinstance(exc, UpstreamRateLimited) and exc.retry_after:
+        delay = max(delay, min(float(exc.retry_after), cap))
+    return max(1, int(delay))

@@ -1,0 +1,120 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from apps.core.errors import ApplicationError
+
+from . import sandbox
+from .models import Order, SandboxCheckoutSession
+from .selectors import order_get_for_customer, plan_get_active
+from .services import checkout_start, order_provisioning_nudge
+
+PRICING_URL = "/#pricing"
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+@login_required
+@transaction.non_atomic_requests  # the order is committed before Stripe is called
+@require_http_methods(["GET", "POST"])
+def checkout(request, slug: str):
+    if request.method == "GET":  # e.g. back from the login page: show the plans again
+        return redirect(PRICING_URL)
+    plan = plan_get_active(slug=slug)
+    try:
+        start = checkout_start(customer=request.user, plan=plan)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(PRICING_URL)
+    return HttpResponseSeeOther(start.url)
+
+
+@login_required
+@never_cache
+@require_GET
+def order_status(request, public_id):
+    order = order_get_for_customer(customer=request.user, public_id=public_id)
+    order_provisioning_nudge(order=order)
+    context = {"order": order, **_status_view(order)}
+    if request.htmx:
+        return render(request, "billing/_order_status_panel.html", context)
+    return render(request, "billing/order_status.html", context)
+
+
+def _status_view(order: Order) -> dict:
+    S = Order.Status
+    if order.status == S.PENDING:
+        waiting_async = order.payment_status == "unpaid" and bool(order.stripe_payment_intent_id)
+        return {"tone": "info", "poll": "every 5s" if waiting_async else "every 2s", "final": False}
+    if order.status == S.PAID:
+        return {"tone": "info", "poll": "every 2s", "final": False}
+    if order.status == S.PROVISIONED:
+        return {"tone": "success", "poll": "", "final": True}
+    return {"tone": "warning" if order.status == S.EXPIRED else "danger", "poll": "", "final": True}
+
+
+@login_required
+@require_GET
+def order_cancel(request, public_id):
+    order = order_get_for_customer(customer=request.user, public_id=public_id)
+    if order.status == Order.Status.PENDING:
+        # Left pending: Stripe expires the session later and tells us.
+        messages.info(request, "Checkout cancelled. Nothing was charged.")
+    return redirect(PRICING_URL)
+
+
+def _own_sandbox_session(request, session_id: str) -> SandboxCheckoutSession:
+    if not settings.STRIPE_SANDBOX:
+        raise Http404("Sandbox payments are off.")
+    session = SandboxCheckoutSession.objects.select_related("order").filter(pk=session_id).first()
+    if session is None or session.order.customer_id != request.user.pk:
+        raise Http404("No such test checkout.")
+    return session
+
+
+def _local_path(url: str) -> str:
+    """Where to send the browser after the sandbox: the path of the success/cancel URL, so it
+    works on whatever host serves the shop (dev server, test server, SITE_URL)."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@login_required
+@never_cache
+@transaction.non_atomic_requests  # the webhook it calls must run its own transactions
+@require_http_methods(["GET", "POST"])
+def sandbox_checkout(request, session_id: str):
+    session = _own_sandbox_session(request, session_id)
+    message, status = "", 200
+    if request.method == "POST":
+        outcome = request.POST.get("outcome", "")
+        if outcome == "cancel":
+            return redirect(_local_path(session.cancel_url))
+        if outcome not in sandbox.Outcome.values:
+            message, status = "Choose one of the test outcomes.", 400
+        else:
+            result = sandbox.sandbox_session_act(session_id=session.pk, outcome=outcome)
+            if result.ok:
+                return redirect(_local_path(session.success_url))
+            message = result.message
+        session.refresh_from_db()
+    return render(
+        request,
+        "billing/sandbox_checkout.html",
+        {
+            "session": session,
+            "order": session.order,
+            "message": message,
+            "outcomes": sandbox.Outcome,
+        },
+        status=status,
+    )

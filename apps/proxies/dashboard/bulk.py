@@ -1,0 +1,61 @@
+"""Bulk URL lists: N URLs with unique session ids for one set of options.
+
+Session ids are `<tag>_<seed><n>` with a random 6-character seed per list and a 4-digit
+counter, so they are unique within a list (and, with 36^6 seeds, across a customer's lists)
+and the browser can show the very list the download will contain without sending 1,000 ids
+back and forth. static/js/dashboard.js uses the same scheme."""
+
+import csv
+import io
+import secrets
+import string
+
+from apps.proxies.models import PoolKey
+from apps.proxies.urlgrammar import ProxyUrl
+
+from .builder import BuilderOptions
+from .formats import build_for_key, masked, proxy_options
+
+BULK_MAX = 1000
+SEED_LENGTH = 6
+SEED_PATTERN = rf"^[a-z0-9]{{{SEED_LENGTH}}}$"
+CSV_HEADER = ["proxy_url", "protocol", "host", "port", "username", "password", "session_id", "country", "rotation"]
+
+
+def bulk_seed() -> str:
+    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(SEED_LENGTH))
+
+
+def bulk_sid_parts(*, seed: str, count: int) -> list[str]:
+    if not 1 <= count <= BULK_MAX:
+        raise ValueError(f"count must be 1 to {BULK_MAX}")
+    return [f"{seed}{n:04d}" for n in range(1, count + 1)]
+
+
+def bulk_proxies(*, key: PoolKey, options: BuilderOptions, seed: str, count: int, secret: str | None) -> list[ProxyUrl]:
+    return [
+        build_for_key(
+            key=key, options=proxy_options(options=options, tag=key.session_tag, sid_part=part), secret=secret
+        )
+        for part in bulk_sid_parts(seed=seed, count=count)
+    ]
+
+
+def bulk_display_lines(*, key: PoolKey, proxies: list[ProxyUrl], secret: str | None) -> list[str]:
+    return [masked(p.url, key=key, secret=secret) for p in proxies]
+
+
+def bulk_txt(proxies: list[ProxyUrl]) -> str:
+    return "".join(f"{p.url}\n" for p in proxies)
+
+
+def bulk_csv(proxies: list[ProxyUrl]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for p in proxies:
+        o = p.options
+        writer.writerow(
+            [p.url, p.protocol, p.host, p.port, p.username, p.secret, o.sid or "", o.country or "", o.rotation]
+        )
+    return out.getvalue()

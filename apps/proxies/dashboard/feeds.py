@@ -1,0 +1,112 @@
+"""Cached reads of the upstream's shared feeds (stock, incidents, the sessions feed).
+
+Every customer's dashboard shows the same stock and incidents, and the sessions feed is one
+reseller-wide list, so one upstream call serves everyone for a few seconds. Pages read with
+`fetch=False`: they take whatever is cached (fresh or not) and never wait on the upstream; the
+htmx partials read with `fetch=True` and refresh the cache when it is stale. The last good
+value is kept for a day so a failing upstream shows old numbers marked "as of", not nothing.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from apps.proxies.upstream.errors import UpstreamError
+from apps.proxies.upstream.records import IncidentRecord, StockRecord
+
+logger = logging.getLogger(__name__)
+
+KEEP_SECONDS = 24 * 3600
+# After a failed read, wait this long before trying the upstream again (no hammering).
+FAILURE_BACKOFF_SECONDS = 15
+FRESH_SECONDS = {"stock": 30, "incidents": 60, "sessions": 10}
+
+
+@dataclass(frozen=True)
+class Feed:
+    value: Any
+    fetched_at: datetime | None
+    stale: bool
+    failed: bool = False
+
+    @property
+    def available(self) -> bool:
+        return self.value is not None
+
+
+def _client():
+    # The same indirection the pool-key services use: one place to swap the client in tests.
+    from apps.proxies.services import client
+
+    return client.upstream_client()
+
+
+def _read(name: str, fetch: Callable[[], Any], *, allow_fetch: bool, force: bool = False) -> Feed:
+    key = f"proxies:feed:{name}"
+    entry = cache.get(key)
+    now = timezone.now()
+    if entry and not force and (now - entry["fetched_at"]).total_seconds() < FRESH_SECONDS[name]:
+        return Feed(entry["value"], entry["fetched_at"], stale=False)
+    old = Feed(entry["value"], entry["fetched_at"], stale=True) if entry else Feed(None, None, stale=True)
+    if not allow_fetch:
+        return old
+    if not force:
+        if cache.get(f"{key}:failed"):
+            return Feed(old.value, old.fetched_at, stale=True, failed=True)
+        # One refresher at a time; the others show what is cached.
+        if not cache.add(f"{key}:lock", 1, timeout=10):
+            return old
+    try:
+        value = fetch()
+    except UpstreamError as exc:
+        logger.warning("upstream %s feed unavailable: %s", name, exc)
+        cache.set(f"{key}:failed", 1, FAILURE_BACKOFF_SECONDS)
+        return Feed(old.value, old.fetched_at, stale=True, failed=True)
+    finally:
+        if not force:
+            cache.delete(f"{key}:lock")
+    cache.set(key, {"value": value, "fetched_at": now}, KEEP_SECONDS)
+    cache.delete(f"{key}:failed")
+    return Feed(value, now, stale=False)
+
+
+def stock_feed(*, fetch: bool) -> Feed:
+    """`value` is a StockRecord or None."""
+    return _read("stock", lambda: _client().stock(), allow_fetch=fetch)
+
+
+def incidents_feed(*, fetch: bool) -> Feed:
+    """`value` is a list of IncidentRecord or None."""
+    return _read("incidents", lambda: list(_client().incidents()), allow_fetch=fetch)
+
+
+def sessions_feed(*, fetch: bool, force: bool = False) -> Feed:
+    """The reseller-wide sessions feed. Never hand this to a customer as is: scope it first
+    (`apps.proxies.dashboard.sessions`). `force` skips the cache (closing needs the truth)."""
+    return _read("sessions", lambda: list(_client().sessions()), allow_fetch=fetch, force=force)
+
+
+def sessions_feed_invalidate() -> None:
+    cache.delete("proxies:feed:sessions")
+
+
+def active_incidents(feed: Feed) -> list[IncidentRecord]:
+    order = {"critical": 0, "major": 1, "minor": 2, "info": 3}
+    incidents = [i for i in (feed.value or []) if i.active]
+    return sorted(incidents, key=lambda i: (order.get(i.severity, 9), -i.started_at.timestamp()))
+
+
+def stock_counts(stock: StockRecord | None) -> dict[str, dict[str, int]]:
+    """{country: {"mbl": n, "peer": n}} over every country either pool reports."""
+    if stock is None:
+        return {}
+    counts: dict[str, dict[str, int]] = {}
+    for pool in ("mbl", "peer"):
+        for country, n in (stock.pools.get(pool) or {}).items():
+            counts.setdefault(country.lower(), {"mbl": 0, "peer": 0})[pool] = int(n)
+    return counts

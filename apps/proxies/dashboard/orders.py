@@ -1,0 +1,103 @@
+"""Orders as the customer sees them: plain states, formatted amounts. Reads go through
+`apps.billing.selectors`, which scope every query to the customer."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from apps.billing import selectors as billing_selectors
+from apps.billing.models import Order
+from apps.billing.services import order_provisioning_nudge
+from apps.billing.templatetags.billing_tags import money
+
+# Paid but still not provisioned after this long: tell the customer we are on it.
+SLOW_PROVISIONING = timedelta(minutes=5)
+
+_STATES = {
+    Order.Status.PENDING: ("Awaiting payment", "neutral"),
+    Order.Status.PAID: ("Preparing", "info"),
+    Order.Status.PROVISIONED: ("Completed", "ok"),
+    Order.Status.EXPIRED: ("Not completed", "neutral"),
+    Order.Status.REFUNDED: ("Refunded", "neutral"),
+    Order.Status.DISPUTED: ("Disputed", "warn"),
+}
+
+
+@dataclass(frozen=True)
+class OrderView:
+    public_id: str
+    reference: str
+    created_at: datetime
+    paid_at: datetime | None
+    plan_name: str
+    gb: Decimal
+    validity_days: int | None
+    amount_display: str
+    refunded_display: str
+    state_label: str
+    state_tone: str
+
+
+def order_view(order: Order) -> OrderView:
+    if order.status == Order.Status.FAILED:
+        label, tone = ("Needs attention", "danger") if order.paid_at else ("Payment failed", "danger")
+    else:
+        label, tone = _STATES.get(order.status, (order.get_status_display(), "neutral"))
+    amount = order.amount_paid if order.amount_paid is not None else order.price
+    return OrderView(
+        public_id=str(order.public_id),
+        reference=order.reference,
+        created_at=order.created_at,
+        paid_at=order.paid_at,
+        plan_name=order.plan_name,
+        gb=order.gb,
+        validity_days=order.validity_days,
+        amount_display=money(amount, order.currency) or "—",
+        refunded_display=money(order.amount_refunded, order.currency) if order.amount_refunded else "",
+        state_label=label,
+        state_tone=tone,
+    )
+
+
+def order_views_for_customer(*, customer, limit: int | None = None) -> list[OrderView]:
+    orders = billing_selectors.order_list_for_customer(customer=customer)
+    if limit is not None:
+        orders = orders[:limit]
+    return [order_view(o) for o in orders]
+
+
+def order_view_for_customer(*, customer, public_id) -> OrderView:
+    """Raises Http404 for anyone else's order."""
+    return order_view(billing_selectors.order_get_for_customer(customer=customer, public_id=public_id))
+
+
+@dataclass(frozen=True)
+class ProvisioningStatus:
+    """The "preparing your proxy" panel: is a paid order still waiting for its key?"""
+
+    waiting: bool  # a paid order is being provisioned
+    problem: bool  # it is taking long, or it failed and the operator was alerted
+    polling: bool
+    order: OrderView | None
+    ready: bool = False
+
+
+def provisioning_status_for_customer(*, customer, has_key: bool, nudge: bool = False) -> ProvisioningStatus:
+    """`nudge`: also ask billing to re-drive paid orders whose retry is due (the polling panel
+    does, so an order heals even where no beat process runs)."""
+    orders = list(billing_selectors.order_list_for_customer(customer=customer)[:20])
+    if nudge:
+        for order in orders:
+            if order.status == Order.Status.PAID:
+                order_provisioning_nudge(order=order)
+    paid = [o for o in orders if o.status == Order.Status.PAID]
+    stuck = [o for o in orders if o.status == Order.Status.FAILED and o.paid_at and not has_key]
+    if paid:
+        oldest = min(paid, key=lambda o: o.paid_at or o.created_at)
+        slow = (timezone.now() - (oldest.paid_at or oldest.created_at)) > SLOW_PROVISIONING
+        return ProvisioningStatus(waiting=True, problem=slow, polling=True, order=order_view(oldest))
+    if stuck:
+        return ProvisioningStatus(waiting=True, problem=True, polling=False, order=order_view(stuck[0]))
+    return ProvisioningStatus(waiting=False, problem=False, polling=False, order=None, ready=has_key)

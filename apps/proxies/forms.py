@@ -1,0 +1,109 @@
+"""Dashboard forms. They check shape and range; the URL grammar has the last word on the
+values it puts into a username (see `apps.proxies.dashboard.page.build_formats`)."""
+
+import re
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from apps.proxies.dashboard.builder import POOLS, PROTOCOLS, ROTATIONS, TTLS
+from apps.proxies.dashboard.bulk import BULK_MAX, SEED_PATTERN
+from apps.proxies.dashboard.countries import country_name
+
+COUNTRY_RE = re.compile(r"^[a-z]{2}$")
+NAME_FILTER = RegexValidator(r"^[A-Za-z0-9_]+$", "Use letters, digits and _ only, like att or new_york.")
+SID_PART = RegexValidator(r"^[A-Za-z0-9_]+$", "Use letters, digits and _ only.")
+
+
+def country_choices(counts: dict[str, dict[str, int]], pool: str, *, keep: str = "") -> list[tuple[str, str]]:
+    """Countries from live stock with their online counts; ones with none are marked."""
+    codes = set(counts)
+    if keep:
+        codes.add(keep)
+    choices = [("", "Any country")]
+    for code in sorted(codes, key=lambda c: country_name(c)):
+        n = counts.get(code, {}).get(pool if pool in ("mbl", "peer") else "mbl")
+        if n is None:
+            label = f"{country_name(code)} ({code.upper()})"
+        elif n == 0:
+            label = f"{country_name(code)} ({code.upper()}) — none online"
+        else:
+            label = f"{country_name(code)} ({code.upper()}) — {n:,} online"
+        choices.append((code, label))
+    return choices
+
+
+class _CountryField(forms.ChoiceField):
+    """A select whose options come from the stock feed, which may lag behind what the
+    gateway accepts: any well-formed code is valid."""
+
+    def valid_value(self, value) -> bool:
+        return value == "" or bool(COUNTRY_RE.match(str(value)))
+
+    def to_python(self, value) -> str:
+        return super().to_python(value).strip().lower()
+
+
+class _BuilderBase(forms.Form):
+    pool = forms.ChoiceField(choices=[(c, label) for c, label, _ in POOLS], initial="mbl")
+    country = _CountryField(required=False, choices=[("", "Any country")])
+    rotation = forms.ChoiceField(choices=[(c, label) for c, label, _ in ROTATIONS], initial="sticky")
+    ttl = forms.TypedChoiceField(label="Session lifetime", choices=TTLS, required=False, coerce=int, empty_value=None)
+    protocol = forms.ChoiceField(choices=PROTOCOLS, initial="http", widget=forms.RadioSelect)
+
+    def __init__(self, *args, stock_counts: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stock_counts = stock_counts or {}
+        pool = self.data.get(self.add_prefix("pool")) if self.is_bound else self.initial.get("pool")
+        keep = self.data.get(self.add_prefix("country"), "") if self.is_bound else self.initial.get("country", "")
+        keep = keep.strip().lower() if isinstance(keep, str) and COUNTRY_RE.match(keep.strip().lower()) else ""
+        self.fields["country"].choices = country_choices(self.stock_counts, pool or "mbl", keep=keep)
+
+
+class ProxyUrlForm(_BuilderBase):
+    carrier = forms.CharField(
+        required=False, max_length=32, validators=[NAME_FILTER], help_text="Optional, e.g. att or vodafone."
+    )
+    city = forms.CharField(required=False, max_length=32, validators=[NAME_FILTER], help_text="Optional, e.g. nyc.")
+    sid_part = forms.CharField(
+        label="Session id",
+        required=False,
+        max_length=32,
+        validators=[SID_PART],
+        help_text="Same id, same IP (with sticky rotation). Change it for a fresh IP.",
+    )
+    rotation = forms.ChoiceField(
+        choices=[(c, label) for c, label, _ in ROTATIONS], initial="sticky", widget=forms.RadioSelect
+    )
+
+    field_order = ["pool", "country", "carrier", "city", "sid_part", "rotation", "ttl", "protocol"]
+
+    def clean_carrier(self) -> str:
+        return self.cleaned_data["carrier"].strip().lower()
+
+    def clean_city(self) -> str:
+        return self.cleaned_data["city"].strip().lower()
+
+
+class BulkForm(_BuilderBase):
+    count = forms.IntegerField(
+        label="How many URLs", min_value=1, max_value=BULK_MAX, initial=10, help_text=f"1 to {BULK_MAX:,}."
+    )
+    seed = forms.CharField(
+        widget=forms.HiddenInput, validators=[RegexValidator(SEED_PATTERN, "Bad list id.")], max_length=16
+    )
+    format = forms.ChoiceField(
+        choices=[("preview", "Show"), ("txt", "Text"), ("csv", "CSV"), ("reseed", "New ids")], required=False
+    )
+
+    protocol = forms.ChoiceField(choices=PROTOCOLS, initial="http")
+
+    prefix = "bulk"
+    field_order = ["count", "pool", "country", "rotation", "ttl", "protocol", "seed"]
+
+
+class RegenerateForm(forms.Form):
+    """The confirmation step. `op` makes a double-submitted confirmation regenerate once."""
+
+    op = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(r"^[a-f0-9]{32}$", "Bad request.")])
+    confirm = forms.BooleanField(label="I understand my current secret stops working immediately.", required=True)

@@ -1,0 +1,20 @@
+from django.http import Http404, HttpRequest
+
+from apps.proxies.models import PoolKey
+from apps.proxies.selectors import pool_key_get_for_customer
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def own_key(request: HttpRequest, key_id) -> PoolKey:
+    """The caller's key or 404: someone else's key looks exactly like a missing one."""
+    try:
+        return pool_key_get_for_customer(customer=request.user, key_id=key_id)
+    except PoolKey.DoesNotExist:
+        raise Http404("No such key.") from None

@@ -1,0 +1,133 @@
+import logging
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.core.errors import ApplicationError
+from apps.proxies.dashboard.bulk import bulk_csv, bulk_display_lines, bulk_proxies, bulk_seed, bulk_txt
+from apps.proxies.dashboard.feeds import stock_counts, stock_feed
+from apps.proxies.dashboard.page import builder_options, dashboard_context
+from apps.proxies.dashboard.throttle import reveal_allowed
+from apps.proxies.forms import BulkForm, ProxyUrlForm, RegenerateForm
+from apps.proxies.services import idempotency_key_for, pool_key_regenerate, pool_key_reveal
+from apps.proxies.upstream.errors import UpstreamError
+from apps.proxies.urlgrammar import ProxyUrlError
+
+from .common import client_ip, own_key, wants_json
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = "We can't reach the proxy network right now. Please try again in a minute."
+TOO_MANY = "Too many reveals in a short time. Please wait a few minutes."
+
+
+def _counts() -> dict:
+    return stock_counts(stock_feed(fetch=False).value)
+
+
+def _page(request: HttpRequest, *, status: int = 200, **kwargs) -> HttpResponse:
+    return render(request, "proxies/dashboard.html", dashboard_context(customer=request.user, **kwargs), status=status)
+
+
+def _builder_form_from(request: HttpRequest) -> ProxyUrlForm | None:
+    """The builder's options when the reveal came from the builder form (no-JS path)."""
+    return ProxyUrlForm(request.POST, stock_counts=_counts()) if "pool" in request.POST else None
+
+
+@never_cache
+@login_required
+@require_POST
+def key_reveal(request: HttpRequest, key_id: int) -> HttpResponse:
+    """The secret, through the upstream's audited reveal. JSON for the page's script; a full
+    page (no-store) without JavaScript."""
+    key = own_key(request, key_id)
+    error, status = "", 200
+    if not reveal_allowed(customer=request.user):
+        error, status = TOO_MANY, 429
+    else:
+        try:
+            secret = pool_key_reveal(key=key, actor=request.user, ip=client_ip(request))
+        except (UpstreamError, ApplicationError) as exc:
+            logger.warning("reveal failed for key %s: %s", key.pk, exc)
+            error, status = UNAVAILABLE, 503
+    if wants_json(request):
+        return JsonResponse({"error": error} if error else {"secret": secret}, status=status)
+    if error:
+        return _page(request, status=status, notice={"tone": "danger", "text": error})
+    return _page(request, secret=secret, builder_form=_builder_form_from(request))
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_regenerate(request: HttpRequest, key_id: int) -> HttpResponse:
+    """GET: the confirmation step. POST: a new secret; the old one stops working at once. The
+    form's `op` is the idempotency nonce, so a double submit regenerates once."""
+    key = own_key(request, key_id)
+    if request.method == "GET":
+        form = RegenerateForm(initial={"op": uuid.uuid4().hex})
+        return render(request, "proxies/regenerate_confirm.html", {"key": key, "form": form})
+    form = RegenerateForm(request.POST)
+    if not form.is_valid():
+        return render(request, "proxies/regenerate_confirm.html", {"key": key, "form": form}, status=400)
+    try:
+        key, secret = pool_key_regenerate(
+            key=key,
+            idempotency_key=idempotency_key_for(action="regen", obj_ref=f"pk{key.pk}", nonce=form.cleaned_data["op"]),
+            actor=request.user,
+            reason="customer regenerated the secret from the dashboard",
+            ip=client_ip(request),
+        )
+    except (UpstreamError, ApplicationError) as exc:
+        logger.warning("regenerate failed for key %s: %s", key.pk, exc)
+        form.add_error(None, "Your secret could not be regenerated right now; it still works. Please try again.")
+        return render(request, "proxies/regenerate_confirm.html", {"key": key, "form": form}, status=503)
+    return _page(request, secret=secret, just_regenerated=True)
+
+
+@never_cache
+@login_required
+@require_POST
+def key_bulk(request: HttpRequest, key_id: int) -> HttpResponse:
+    """Bulk lists. `preview` and `reseed` rebuild the page (masked); `txt` and `csv` download the
+    list with the real secret (read through the audited reveal). POST only: the secret never
+    travels in a URL."""
+    key = own_key(request, key_id)
+    form = BulkForm(request.POST, stock_counts=_counts())
+    if not form.is_valid():
+        return _page(request, status=400, bulk_form=form)
+    fmt = form.cleaned_data.get("format") or "preview"
+    if fmt == "reseed":
+        data = request.POST.copy()
+        data["bulk-seed"] = bulk_seed()
+        form = BulkForm(data, stock_counts=_counts())
+        form.is_valid()
+        fmt = "preview"
+    options = builder_options(form)
+    seed, count = form.cleaned_data["seed"], form.cleaned_data["count"]
+    try:
+        bulk_proxies(key=key, options=options, seed=seed, count=1, secret=None)  # validates the options once
+    except ProxyUrlError as exc:
+        form.add_error(None, exc.message)
+        return _page(request, status=400, bulk_form=form)
+    if fmt == "preview":
+        lines = bulk_display_lines(
+            key=key, proxies=bulk_proxies(key=key, options=options, seed=seed, count=count, secret=None), secret=None
+        )
+        return _page(request, bulk_form=form, bulk_lines=lines)
+    if not reveal_allowed(customer=request.user):
+        return _page(request, status=429, bulk_form=form, notice={"tone": "danger", "text": TOO_MANY})
+    try:
+        secret = pool_key_reveal(key=key, actor=request.user, ip=client_ip(request))
+    except (UpstreamError, ApplicationError) as exc:
+        logger.warning("bulk download failed for key %s: %s", key.pk, exc)
+        return _page(request, status=503, bulk_form=form, notice={"tone": "danger", "text": UNAVAILABLE})
+    proxies = bulk_proxies(key=key, options=options, seed=seed, count=count, secret=secret)
+    body, content_type = (bulk_csv(proxies), "text/csv") if fmt == "csv" else (bulk_txt(proxies), "text/plain")
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="proxies-{count}-{seed}.{fmt}"'
+    return response

@@ -1,0 +1,98 @@
+"""The live parts of the dashboard, refreshed by htmx: sessions, stock, incidents. These may
+call the upstream (through the feed cache); the page itself never does."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.core.errors import ApplicationError
+from apps.proxies.dashboard import feeds
+from apps.proxies.dashboard.page import incident_views, sessions_view, stock_view
+from apps.proxies.dashboard.sessions import (
+    SessionNotFound,
+    session_close_all_for_customer,
+    session_close_for_customer,
+)
+
+from .common import client_ip
+
+
+def _sessions_response(request: HttpRequest, message: dict | None = None, status: int = 200) -> HttpResponse:
+    include = request.GET.get("synth") == "1" or request.POST.get("synth") == "1"
+    context = {
+        "sessions": sessions_view(customer=request.user, fetch=True, include_synthesized=include),
+        "sessions_message": message,
+    }
+    return render(request, "proxies/partials/sessions.html", context, status=status)
+
+
+def _back_to_sessions(request: HttpRequest, message: dict) -> HttpResponse:
+    """Without htmx: a normal redirect back, the message shown on the page."""
+    level = messages.SUCCESS if message["tone"] == "ok" else messages.ERROR
+    messages.add_message(request, level, message["text"])
+    return redirect(reverse("proxies:dashboard") + "#sessions")
+
+
+@never_cache
+@login_required
+@require_GET
+def sessions_partial(request: HttpRequest) -> HttpResponse:
+    return _sessions_response(request)
+
+
+@never_cache
+@login_required
+@require_POST
+def session_close(request: HttpRequest, session_key: str) -> HttpResponse:
+    """Closes one of the caller's sessions; anyone else's session is a 404."""
+    try:
+        closed = session_close_for_customer(customer=request.user, session_key=session_key, ip=client_ip(request))
+    except SessionNotFound:
+        raise Http404("No such session.") from None
+    except ApplicationError as exc:
+        message = {"tone": "danger", "text": exc.message}
+    else:
+        message = {"tone": "ok", "text": f"Session {closed.session_id} closed."}
+    if request.htmx:
+        return _sessions_response(request, message)
+    return _back_to_sessions(request, message)
+
+
+@never_cache
+@login_required
+@require_POST
+def sessions_close_all(request: HttpRequest) -> HttpResponse:
+    """Closes each of the caller's own sessions (never the upstream's close-all)."""
+    try:
+        result = session_close_all_for_customer(customer=request.user, ip=client_ip(request))
+    except ApplicationError as exc:
+        message = {"tone": "danger", "text": exc.message}
+    else:
+        if result.failed:
+            text = f"Closed {result.closed} sessions; {result.failed} could not be closed right now."
+            message = {"tone": "danger", "text": text}
+        else:
+            message = {"tone": "ok", "text": f"Closed {result.closed} session{'s' if result.closed != 1 else ''}."}
+    if request.htmx:
+        return _sessions_response(request, message)
+    return _back_to_sessions(request, message)
+
+
+@login_required
+@require_GET
+def stock_partial(request: HttpRequest) -> HttpResponse:
+    incidents = feeds.active_incidents(feeds.incidents_feed(fetch=False))
+    view = stock_view(feeds.stock_feed(fetch=True), incidents=incidents)
+    view.oob = True
+    return render(request, "proxies/partials/stock.html", {"stock": view})
+
+
+@login_required
+@require_GET
+def incidents_partial(request: HttpRequest) -> HttpResponse:
+    incidents = incident_views(feeds.incidents_feed(fetch=True))
+    return render(request, "proxies/partials/incidents.html", {"incidents": incidents, "lazy": False})

@@ -1,0 +1,48 @@
+// Site-wide progressive enhancements. Every page works without this file.
+//
+//   <details class="nav-mobile">      closes on Escape and on a click outside it.
+//   <button data-copy="#element-id">  copies the element's value or text to the clipboard.
+//   <form data-confirm="Are you sure?"> asks before submitting.
+//
+// htmx sends the CSRF token through hx-headers on <body> (see base.html).
+(function () {
+  "use strict";
+
+  function closeMenus(except) {
+    document.querySelectorAll("details.nav-mobile[open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var menu = event.target.closest("details.nav-mobile");
+    closeMenus(menu);
+
+    var copyButton = event.target.closest("[data-copy]");
+    if (copyButton) {
+      event.preventDefault();
+      var source = document.querySelector(copyButton.getAttribute("data-copy"));
+      if (!source || !navigator.clipboard) return;
+      var text = "value" in source ? source.value : source.textContent;
+      navigator.clipboard.writeText(text.trim()).then(function () {
+        var label = copyButton.textContent;
+        copyButton.textContent = copyButton.getAttribute("data-copied") || "Copied";
+        copyButton.classList.add("is-copied");
+        window.setTimeout(function () {
+          copyButton.textContent = label;
+          copyButton.classList.remove("is-copied");
+        }, 1600);
+      });
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null);
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+})();

@@ -1,0 +1,89 @@
+"""The basic billing admin: plans editable, orders and events read-only, operator actions
+through the services."""
+
+import pytest
+from django.test import TestCase
+
+from apps.billing.models import Order, StripeEvent
+from apps.billing.services import events as events_module
+from apps.proxies.sandbox.faults import inject
+from tests.factories import StaffFactory
+
+from .stripe_events import completed_paid, post_event
+from .support import upstream_keys
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator_client(client):
+    client.force_login(StaffFactory())
+    return client
+
+
+@pytest.fixture
+def failed_order(client, start_checkout):
+    order, session = start_checkout()
+    with inject(times=1, status=403, path="/reseller/pool-keys", method="POST"):
+        post_event(client, completed_paid(session))
+    order.refresh_from_db()
+    assert order.status == Order.Status.FAILED
+    return order
+
+
+@pytest.mark.parametrize("model", ["plan", "order", "stripeevent", "billingprofile", "keyadjustment"])
+def test_changelists_render(operator_client, plan, model):
+    assert operator_client.get(f"/admin/billing/{model}/").status_code == 200
+
+
+def test_needs_attention_filter_lists_paid_orders_that_failed(operator_client, failed_order, start_checkout):
+    other, _session = start_checkout()  # pending: not for the operator
+
+    html = operator_client.get("/admin/billing/order/?attention=yes").content.decode()
+
+    assert failed_order.reference in html
+    assert other.reference not in html
+
+
+def test_retry_action_provisions_a_failed_order(operator_client, failed_order):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = operator_client.post(
+            "/admin/billing/order/", {"action": "retry_provisioning", "_selected_action": [failed_order.pk]}
+        )
+
+    assert response.status_code == 302
+    failed_order.refresh_from_db()
+    assert failed_order.status == Order.Status.PROVISIONED
+    assert len(upstream_keys()) == 1
+
+
+def test_order_change_page_is_read_only(operator_client, failed_order):
+    response = operator_client.get(f"/admin/billing/order/{failed_order.pk}/change/")
+
+    assert response.status_code == 200
+    assert b'name="status"' not in response.content
+
+
+def test_reprocess_action_processes_an_event_that_failed(operator_client, client, start_checkout, monkeypatch):
+    order, session = start_checkout()
+    event = completed_paid(session)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setitem(events_module._HANDLERS, event["type"], broken)
+    response = post_event(client, event)
+    assert response.status_code == 500
+    stored = StripeEvent.objects.get()
+    assert stored.processed_at is None
+    assert "database hiccup" in stored.error
+    assert "Traceback" in stored.traceback
+    monkeypatch.undo()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        operator_client.post("/admin/billing/stripeevent/", {"action": "reprocess", "_selected_action": [stored.pk]})
+
+    stored.refresh_from_db()
+    assert stored.processed_at is not None
+    order.refresh_from_db()
+    assert order.status == Order.Status.PROVISIONED

@@ -1,0 +1,127 @@
+"""Playwright in Debian's Chromium (never a downloaded browser), against pytest-django's
+live_server, with the sandbox upstream and sandbox payments. Tests here are marked `browser`
+and skipped, with the reason, where /usr/bin/chromium is missing (`apt-get install chromium`)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Playwright's sync API runs an event loop in this thread; the tests still use the ORM directly.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _file_based_sqlite() -> None:
+    """An in-memory SQLite test database is one connection shared by the live server's thread and
+    the test's thread, and a write from one while the other reads fails ("database table is
+    locked"). A file database (WAL, busy timeout from the settings) gives each thread its own
+    connection. Set before any test touches the database; harmless for the other tests."""
+    import tempfile
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3") and not db.get("TEST", {}).get("NAME"):
+        db.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp(prefix="storefront-browser-")) / "test.sqlite3")
+
+
+_file_based_sqlite()
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists():
+                item.add_marker(pytest.mark.skip(reason="needs Debian's Chromium at /usr/bin/chromium"))
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-background-networking"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium, live_server):
+    context = chromium.new_context(
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+    )
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def csp_violations(browser_context):
+    """Every CSP violation any page reports (a strict CSP must hold on every page we walk)."""
+    violations: list[str] = []
+    browser_context.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    return violations
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_upstream(transactional_db, settings):
+    """One attempt per upstream call (no real back-off sleeps) and no faults left over."""
+    from apps.proxies.sandbox.faults import faults_clear
+
+    settings.PROXIES_SX_MAX_ATTEMPTS = 1
+    faults_clear()
+    yield
+    faults_clear()
+
+
+def login(context, user, live_server) -> None:
+    """Logs `user` in for the browser context through Django's test client (no form filling)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
+def ensure_plans():
+    """Transactional tests flush the data migration's plans; put the defaults back."""
+    from decimal import Decimal
+
+    from apps.billing.models import Plan
+
+    for order, (slug, name, gb, price, highlighted) in enumerate(
+        [("starter", "Starter", 5, 35, False), ("pro", "Pro", 25, 150, True), ("scale", "Scale", 100, 500, False)]
+    ):
+        Plan.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "gb": Decimal(gb),
+                "price": Decimal(price),
+                "currency": "usd",
+                "validity_days": 30,
+                "sort_order": order,
+                "highlighted": highlighted,
+            },
+        )
+
+
+@pytest.fixture
+def customer_with_key(transactional_db):
+    """A customer with an active key minted in the sandbox (10 GB, 30 days)."""
+    from tests.factories import UserFactory
+    from tests.proxies.test_dashboard_fixtures import mint_key
+
+    return mint_key(UserFactory())

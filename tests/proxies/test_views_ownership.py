@@ -1,0 +1,104 @@
+"""Every object-scoped dashboard URL, walked as a second customer: each answers 404 (never 403,
+which would confirm the object exists) and changes nothing, upstream or local."""
+
+import pytest
+from django.urls import reverse
+
+from apps.billing.models import Order
+from apps.core.models import AuditEntry
+from apps.proxies.sandbox.models import SandboxSession
+from apps.proxies.urls import urlpatterns
+from tests.proxies.fakes import key_accepts
+from tests.proxies.test_dashboard_fixtures import *  # noqa: F403 (the shared pytest fixtures)
+from tests.proxies.test_dashboard_fixtures import make_order, open_session
+
+# Every route that takes an object id, and how to call it. A new object-scoped route must be
+# added here: test_every_object_scoped_route_is_walked fails until it is.
+SCOPED = {
+    "key_reveal": [("post", {}), ("post", {"HTTP_ACCEPT": "application/json"})],
+    "key_regenerate": [("get", {}), ("post", {})],
+    "key_bulk": [("post", {})],
+    "session_close": [("post", {}), ("post", {"HTTP_HX_REQUEST": "true"})],
+    "order_receipt": [("get", {})],
+}
+
+
+def test_every_object_scoped_route_is_walked():
+    scoped = {p.name for p in urlpatterns if p.pattern.converters}
+    assert scoped == set(SCOPED)
+
+
+@pytest.fixture
+def victim(upstream, customer, key):
+    """The first customer's objects: a key, a live session, an order."""
+    order = make_order(customer, status=Order.Status.PROVISIONED, pool_key=key)
+    session = open_session(key, "mine")
+    return {"key": key, "order": order, "session": session}
+
+
+def _args(name, victim):
+    if name.startswith("key_"):
+        return [victim["key"].pk]
+    if name == "session_close":
+        return [victim["session"].session_key]
+    return [victim["order"].public_id]
+
+
+POST_BODIES = {
+    "key_regenerate": {"op": "0" * 32, "confirm": "on"},
+    "key_bulk": {
+        "bulk-count": "5",
+        "bulk-pool": "mbl",
+        "bulk-country": "",
+        "bulk-rotation": "sticky",
+        "bulk-ttl": "",
+        "bulk-protocol": "http",
+        "bulk-seed": "abcdef",
+        "bulk-format": "txt",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "headers"), [(name, m, h) for name, calls in SCOPED.items() for m, h in calls]
+)
+def test_a_second_customer_gets_404_and_changes_nothing(
+    client, upstream, victim, other_customer, name, method, headers
+):
+    secret = upstream.client.reveal_key(victim["key"].upstream_id).secret
+    upstream.calls.clear()
+    audit_before = AuditEntry.objects.count()
+    client.force_login(other_customer)
+    url = reverse(f"proxies:{name}", args=_args(name, victim))
+    response = getattr(client, method)(url, POST_BODIES.get(name, {}), **headers)
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert secret not in body
+    assert str(victim["order"].public_id) not in body
+    writes = {"reveal_key", "regenerate_key", "close_session", "close_all_sessions", "update_key", "delete_key"}
+    assert not writes & set(upstream.calls)
+    assert AuditEntry.objects.count() == audit_before
+    assert key_accepts(secret)
+    assert SandboxSession.objects.filter(session_key=victim["session"].session_key).exists()
+
+
+def test_the_owner_reaches_the_same_urls(client, upstream, victim, customer):
+    client.force_login(customer)
+    assert client.get(reverse("proxies:order_receipt", args=[victim["order"].public_id])).status_code == 200
+    assert client.get(reverse("proxies:key_regenerate", args=[victim["key"].pk])).status_code == 200
+    assert client.post(reverse("proxies:key_reveal", args=[victim["key"].pk])).status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, upstream, victim):
+    for name, calls in SCOPED.items():
+        for method, _headers in calls:
+            response = getattr(client, method)(reverse(f"proxies:{name}", args=_args(name, victim)))
+            assert response.status_code == 302, name
+            assert "/accounts/login/" in response["Location"]
+
+
+def test_unknown_or_malformed_ids_are_404(client, upstream, victim, customer):
+    client.force_login(customer)
+    assert client.post(reverse("proxies:key_reveal", args=[999999])).status_code == 404
+    assert client.get("/dashboard/orders/not-a-uuid/").status_code == 404
+    assert client.post(reverse("proxies:session_close", args=["gw:session:nope"])).status_code == 404
