@@ -1,14 +1,109 @@
 from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.db.models import Exists, OuterRef
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+
+from apps.billing.models import Order
+from apps.core.models import AuditEntry
+from apps.core.services import audit_log
+from apps.proxies.models import PoolKey
 
 from .models import BrandSettings, User
 from .services import brand_update
+
+AUDIT_INLINE_ROWS = 50
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Shown on the customer page for context; changes go through each object's own page."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PoolKeyInline(ReadOnlyInline):
+    model = PoolKey
+    fk_name = "customer"
+    verbose_name_plural = "proxy keys"
+    fields = ("label", "upstream_id", "usage", "status_label", "expires_at", "last_used_at", "last_synced_at")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+
+    @admin.display(description="used / cap")
+    def usage(self, obj: PoolKey) -> str:
+        from apps.proxies.admin.pool_keys import usage_text
+
+        return usage_text(obj)
+
+    @admin.display(description="status")
+    def status_label(self, obj: PoolKey) -> str:
+        from apps.proxies.admin.pool_keys import status_badge
+
+        return status_badge(obj)
+
+
+class OrderInline(ReadOnlyInline):
+    model = Order
+    fk_name = "customer"
+    fields = ("reference", "plan_name", "gb", "amount", "refunded", "status", "created_at", "paid_at")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+
+    @admin.display(description="reference")
+    def reference(self, obj: Order) -> str:
+        return obj.reference
+
+    @admin.display(description="amount")
+    def amount(self, obj: Order) -> str:
+        return f"{obj.amount_paid if obj.amount_paid is not None else obj.price} {obj.currency.upper()}"
+
+    @admin.display(description="refunded")
+    def refunded(self, obj: Order) -> str:
+        return f"{obj.amount_refunded} {obj.currency.upper()}" if obj.amount_refunded else "—"
+
+
+class LatestAuditFormSet(BaseInlineFormSet):
+    def get_queryset(self):
+        # The newest entries only: a long-standing customer has thousands (the full log is a link away).
+        return super().get_queryset().order_by("-created_at", "-id")[:AUDIT_INLINE_ROWS]
+
+
+class AuditEntryInline(ReadOnlyInline):
+    model = AuditEntry
+    fk_name = "customer"
+    formset = LatestAuditFormSet
+    verbose_name_plural = f"audit entries (latest {AUDIT_INLINE_ROWS})"
+    fields = ("created_at", "action", "who", "target", "reason", "ip", "request_id")
+    readonly_fields = fields
+    show_change_link = True
+
+    @admin.display(description="who")
+    def who(self, obj: AuditEntry) -> str:
+        return obj.actor.email if obj.actor_id else "system"
+
+    @admin.display(description="target")
+    def target(self, obj: AuditEntry) -> str:
+        return f"{obj.target_type} #{obj.target_id}" if obj.target_type else "—"
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -40,19 +135,85 @@ class UserAdmin(DjangoUserAdmin):
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
-    list_display = ("email", "name", "is_staff", "is_active", "two_factor", "date_joined", "last_login")
+    list_display = ("email", "name", "keys", "orders_paid", "is_staff", "is_active", "two_factor", "date_joined")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups", "date_joined")
     search_fields = ("email", "name")
+    search_help_text = "E-mail address or name."
     ordering = ("email",)
     readonly_fields = ("last_login", "date_joined")
+    inlines = [PoolKeyInline, OrderInline, AuditEntryInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
 
     def get_queryset(self, request):
         totp = Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
-        return super().get_queryset(request).annotate(has_totp=Exists(totp))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                has_totp=Exists(totp),
+                live_keys=Count("pool_keys", filter=Q(pool_keys__deleted_at__isnull=True), distinct=True),
+                paid_orders=Count("orders", filter=Q(orders__paid_at__isnull=False), distinct=True),
+            )
+        )
 
     @admin.display(boolean=True, description="2FA", ordering="has_totp")
     def two_factor(self, obj: User) -> bool:
         return obj.has_totp
+
+    @admin.display(description="keys", ordering="live_keys")
+    def keys(self, obj: User) -> int:
+        return obj.live_keys
+
+    @admin.display(description="paid orders", ordering="paid_orders")
+    def orders_paid(self, obj: User) -> int:
+        return obj.paid_orders
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/view-as-customer/",
+                self.admin_site.admin_view(self.view_as_customer),
+                name="accounts_user_view_as_customer",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {
+            "view_as_url": reverse("admin:accounts_user_view_as_customer", args=[object_id]),
+            "audit_log_url": reverse("admin:core_auditentry_changelist") + f"?customer__id__exact={object_id}",
+        }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    @method_decorator(never_cache)  # a customer's private data: never kept by a browser or proxy
+    def view_as_customer(self, request, object_id):
+        """The customer's dashboard as they see it, read-only, for support. Audited on every
+        look; never shows the proxy secret (staff have no way to reveal it)."""
+        from apps.proxies.selectors_overview import customer_console_view
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        customer = self.get_object(request, unquote(object_id))
+        if customer is None:
+            raise Http404("No such customer.")
+        audit_log(
+            action="staff.view_as_customer",
+            actor=request.user,
+            customer=customer,
+            target=customer,
+            ip=request.META.get("REMOTE_ADDR") or None,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Viewing as {customer.email}",
+            "opts": self.opts,
+            "original": customer,
+            "view": customer_console_view(customer=customer),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/accounts/user/view_as_customer.html", context)
 
 
 @admin.register(BrandSettings)

@@ -155,3 +155,123 @@ class PoolKey(BaseModel):
     def secret_hint(self) -> str:
         """The masked secret, safe for any page: `pak_••••1a2b`."""
         return f"pak_••••{self.secret_last4}" if self.secret_last4 else "pak_••••"
+
+
+# Usage history and alerts (the operator console) ---------------------------------------------
+
+
+class PoolKeyUsageSample(models.Model):
+    """A key's usage counter as the syncs saw it, one row per key and UTC day.
+
+    Every sync writes the day's row (insert, or move `last_used_mb` forward): a day's traffic is
+    the difference between its last reading and the previous day's. One row per day rather than
+    one per sync keeps 10,000 keys synced every few minutes at 10,000 rows a day, and the
+    30-day chart and the CSV export read a few hundred rows per key at most."""
+
+    pool_key = models.ForeignKey(PoolKey, on_delete=models.CASCADE, related_name="usage_samples")
+    day = models.DateField()
+    first_used_mb = models.DecimalField("used at first reading (MB)", max_digits=15, decimal_places=3)
+    last_used_mb = models.DecimalField("used at last reading (MB)", max_digits=15, decimal_places=3)
+    first_sampled_at = models.DateTimeField()
+    last_sampled_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pool_key", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["pool_key", "day"], name="poolkey_usage_one_sample_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(first_used_mb__gte=0) & models.Q(last_used_mb__gte=0),
+                name="poolkey_usage_sample_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["day"], name="poolkey_usage_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.pool_key_id} {self.day}: {self.last_used_mb} MB"
+
+
+class PoolKeyAlertKind(models.TextChoices):
+    USAGE_80 = "usage_80", "80 % of the cap used"
+    USAGE_100 = "usage_100", "Cap reached"
+    EXPIRY_7D = "expiry_7d", "Expires within 7 days"
+    EXPIRY_1D = "expiry_1d", "Expires within 1 day"
+
+
+class PoolKeyAlert(models.Model):
+    """One customer alert per key and threshold. The row is the claim: a job inserts it before it
+    sends, and the unique constraint makes a second insert (another worker, a rerun) fail, so the
+    email goes out once. A top-up or extension that takes the key back under a threshold deletes
+    that row (`pool_key_alerts_rearm`), so the next crossing alerts again."""
+
+    pool_key = models.ForeignKey(PoolKey, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=16, choices=PoolKeyAlertKind.choices)
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Why no email went out for a claimed threshold (e.g. covered by the 100 % alert sent at once).
+    skipped = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["pool_key", "kind"], name="poolkey_alert_once_per_threshold")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for key {self.pool_key_id}"
+
+
+class OperatorAlert(models.Model):
+    """An email to the operators, sent at most once per `dedup_key` (unique): an upstream auth
+    failure is reported once per repeat window, not on every failing call."""
+
+    kind = models.CharField(max_length=32, db_index=True)
+    dedup_key = models.CharField(max_length=128, unique=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+# Statuses as queries ---------------------------------------------------------------------------
+# The database twins of PoolKey.status_at(), for list filters and jobs that must not load every
+# row: each status here matches exactly the rows whose status_at() returns it (a test checks).
+
+
+def pool_key_usage_at_least_q(percent: Decimal) -> models.Q:
+    """Keys with a cap whose usage is at least `percent` % of it (a zero cap counts as full)."""
+    return models.Q(cap_gb__isnull=False) & models.Q(
+        used_mb__gte=models.F("cap_gb") * models.Value(MB_PER_GB * Decimal(percent) / 100)
+    )
+
+
+def pool_key_expired_q(now) -> models.Q:
+    return models.Q(expires_at__isnull=False, expires_at__lte=now)
+
+
+def pool_key_status_q(status: str, now=None) -> models.Q:
+    now = now or timezone.now()
+    live = models.Q(deleted_at__isnull=True)
+    present = live & models.Q(missing_upstream=False)
+    held = models.Q(disabled_by_operator=True, enabled=False)
+    expired = pool_key_expired_q(now)
+    at_cap = pool_key_usage_at_least_q(Decimal(100))
+    usable = present & ~held & ~expired & ~at_cap
+    queries = {
+        PoolKeyStatus.DELETED: models.Q(deleted_at__isnull=False),
+        PoolKeyStatus.MISSING: live & models.Q(missing_upstream=True),
+        PoolKeyStatus.EXPIRED: present & ~held & expired,
+        PoolKeyStatus.SUSPENDED_CAP: present & ~held & ~expired & at_cap,
+        PoolKeyStatus.DISABLED: (present & held) | (usable & models.Q(enabled=False)),
+        PoolKeyStatus.NEAR_CAP: usable & models.Q(enabled=True) & pool_key_usage_at_least_q(NEAR_CAP_PERCENT),
+        PoolKeyStatus.ACTIVE: usable & models.Q(enabled=True) & ~pool_key_usage_at_least_q(NEAR_CAP_PERCENT),
+    }
+    try:
+        return queries[status]
+    except KeyError:
+        raise ValueError(f"unknown pool key status {status!r}") from None

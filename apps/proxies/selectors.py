@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.proxies.models import PoolKey
+from apps.proxies.models import PoolKey, pool_key_status_q
 from apps.proxies.services import pool_key_sync
 from apps.proxies.upstream.errors import UpstreamError
 
@@ -161,3 +161,19 @@ def pool_key_dashboard(*, customer) -> list[PoolKeyDashboardItem]:
         stale = _refresh(key, now) if key.deleted_at is None else False
         items.append(PoolKeyDashboardItem(key=key, usage=pool_key_usage(key=key, stale=stale, now=now)))
     return items
+
+
+# The console's reads ---------------------------------------------------------------------------
+
+
+def pool_key_list_with_status(*, status: str, now: datetime | None = None, queryset=None) -> QuerySet[PoolKey]:
+    """Keys whose PoolKey.status_at(now) is `status`, filtered in the database."""
+    base = queryset if queryset is not None else PoolKey.objects.all()
+    return base.filter(pool_key_status_q(status, now or timezone.now()))
+
+
+def pool_key_list_expiring(*, within: timedelta = EXPIRY_SOON, now: datetime | None = None, queryset=None):
+    """Live keys that have not expired yet and will within `within` (default 7 days)."""
+    now = now or timezone.now()
+    base = queryset if queryset is not None else PoolKey.objects.all()
+    return base.filter(deleted_at__isnull=True, expires_at__gt=now, expires_at__lte=now + within)

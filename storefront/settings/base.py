@@ -441,6 +441,22 @@ if PROXIES_SX_SANDBOX:
         "task": "apps.proxies.sandbox.tasks.sandbox_traffic_tick",
         "schedule": float(PROXIES_SX_SANDBOX_TRAFFIC_SECONDS),
     }
+# Operator console jobs (docs/operator-guide.md): the usage sync mirrors every key with one list
+# call, records the day's usage readings and sends the alerts due; the alerts run in between
+# catches expiry thresholds and upstream auth errors; readings are kept USAGE_HISTORY_DAYS.
+PROXIES_USAGE_SYNC_SECONDS = env_int("PROXIES_USAGE_SYNC_SECONDS", 300, minimum=30, maximum=86400)
+PROXIES_ALERTS_SECONDS = env_int("PROXIES_ALERTS_SECONDS", 900, minimum=60, maximum=86400)
+PROXIES_USAGE_HISTORY_DAYS = env_int("PROXIES_USAGE_HISTORY_DAYS", 90, minimum=31, maximum=3650)
+OPERATOR_ALERT_REPEAT_HOURS = env_int("OPERATOR_ALERT_REPEAT_HOURS", 6, minimum=1, maximum=168)
+CELERY_BEAT_SCHEDULE["proxies-usage-sync"] = {
+    "task": "apps.proxies.tasks.usage_sync",
+    "schedule": float(PROXIES_USAGE_SYNC_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["proxies-alerts"] = {
+    "task": "apps.proxies.tasks.alerts_run",
+    "schedule": float(PROXIES_ALERTS_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["proxies-usage-prune"] = {"task": "apps.proxies.tasks.usage_history_prune", "schedule": 86400.0}
 # --- end proxies settings ---
 # --- billing settings ---
 # Stripe client (apps/billing/stripe_client.py): timeouts in seconds and the library's own

@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from celery import Celery, current_app
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connections
@@ -13,7 +14,6 @@ from django.db import connections
 from apps.billing.models import Order
 from apps.billing.services import checkout_start
 from apps.billing.tasks import provision_order
-from storefront.celery import app as celery_app
 from tests.factories import UserFactory
 
 from .factories import PlanFactory
@@ -37,24 +37,30 @@ def redis_reachable(url: str) -> bool:
 
 @pytest.fixture
 def worker(redis_url):
-    """A Celery worker thread on the Redis at TEST_REDIS_URL (the root conftest skips this test
-    when the variable is unset)."""
+    """A Celery worker thread on the Redis at TEST_REDIS_URL (the root conftest skips this test when
+    the variable is unset). It runs on an app of its own (the project's settings, Redis as broker,
+    a queue of its own), made current for the test, so the project's app and its eager default are
+    left exactly as they were."""
     if not redis_reachable(redis_url):
         pytest.skip(f"needs a reachable Redis at TEST_REDIS_URL ({redis_url})")
-    overrides = {
-        "broker_url": redis_url,
-        "task_always_eager": False,
-        # A queue of our own, so no other worker on this Redis takes the job (and we take no other).
-        "task_default_queue": f"storefront-test-{uuid.uuid4().hex[:8]}",
-        "broker_connection_retry_on_startup": False,
-    }
-    saved = {name: celery_app.conf.get(name) for name in overrides}
-    celery_app.conf.update(overrides)
+    app = Celery("storefront-billing-test", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(
+        broker_url=redis_url,
+        task_always_eager=False,
+        # No other worker on this Redis takes our job, and we take no other.
+        task_default_queue=f"storefront-test-{uuid.uuid4().hex[:8]}",
+        broker_connection_retry_on_startup=False,
+    )
+    app.finalize(auto=True)  # registers the project's shared tasks on it
+    previous = current_app._get_current_object()
+    app.set_current()
     try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as running:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as running:
             yield running
     finally:
-        celery_app.conf.update(saved)
+        previous.set_current()
+        app.close()
         connections.close_all()
 
 
@@ -66,18 +72,18 @@ def test_paid_order_is_provisioned_by_a_celery_worker_on_redis(client, worker):
     outcomes: list = []
 
     def on_postrun(sender=None, args=None, retval=None, **kwargs):
-        if args and args[0] == order.pk:
+        if sender is not None and sender.name == provision_order.name and args and args[0] == order.pk:
             outcomes.append(retval)
             done.set()
 
-    task_postrun.connect(on_postrun, sender=provision_order, weak=False)
+    task_postrun.connect(on_postrun, weak=False)
     try:
         response = post_event(client, completed_paid(session))
         # The webhook only recorded the payment and enqueued; the worker thread does the rest.
         assert response.status_code == 200
         assert done.wait(JOB_TIMEOUT_SECONDS), "the worker did not run the provisioning job"
     finally:
-        task_postrun.disconnect(on_postrun, sender=provision_order)
+        task_postrun.disconnect(on_postrun)
 
     assert outcomes == ["provisioned"]
     order.refresh_from_db()

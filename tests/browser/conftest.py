@@ -3,6 +3,7 @@ live_server, with the sandbox upstream and sandbox payments. Tests here are mark
 and skipped, with the reason, where /usr/bin/chromium is missing (`apt-get install chromium`)."""
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,21 +13,27 @@ CHROMIUM = Path("/usr/bin/chromium")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def _file_based_sqlite() -> None:
-    """An in-memory SQLite test database is one connection shared by the live server's thread and
-    the test's thread, and a write from one while the other reads fails ("database table is
-    locked"). A file database (WAL, busy timeout from the settings) gives each thread its own
-    connection. Set before any test touches the database; harmless for the other tests."""
-    import tempfile
-
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3") and not db.get("TEST", {}).get("NAME"):
-        db.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp(prefix="storefront-browser-")) / "test.sqlite3")
+# With an in-memory SQLite test database the live server's thread and the test's thread share
+# one connection, and a write from one while the other is mid-query fails ("database table is
+# locked"). So requests to the live server and the test's own database work take turns: the
+# server runs each request under DB_LOCK, and tests wrap their ORM calls in `with DB_LOCK:`.
+# Never hold it across a browser action (the server would wait for it: a deadlock until timeout).
+DB_LOCK = threading.RLock()
 
 
-_file_based_sqlite()
+def _serialized(app):
+    def serialized_app(environ, start_response):
+        with DB_LOCK:
+            result = app(environ, start_response)
+            try:
+                body = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        return [body]
+
+    serialized_app.serialized = True
+    return serialized_app
 
 
 def pytest_collection_modifyitems(config, items):
@@ -38,8 +45,11 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason="needs Debian's Chromium at /usr/bin/chromium"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
+    """Per test, not per session: while Playwright's sync API is running it keeps an event loop
+    in this thread, and Django's per-thread connections behave differently under a running loop
+    (later, unrelated tests would find a fresh, unconnected database wrapper)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -51,7 +61,16 @@ def chromium():
 
 
 @pytest.fixture
-def browser_context(chromium, live_server):
+def serialized_live_server(live_server):
+    httpd = live_server.thread.httpd
+    if not getattr(httpd.get_app(), "serialized", False):
+        httpd.set_app(_serialized(httpd.get_app()))
+    return live_server
+
+
+@pytest.fixture
+def browser_context(chromium, serialized_live_server):
+    live_server = serialized_live_server
     context = chromium.new_context(
         base_url=live_server.url,
         viewport={"width": 1280, "height": 900},
@@ -79,9 +98,11 @@ def _sandbox_upstream(transactional_db, settings):
     from apps.proxies.sandbox.faults import faults_clear
 
     settings.PROXIES_SX_MAX_ATTEMPTS = 1
-    faults_clear()
+    with DB_LOCK:
+        faults_clear()
     yield
-    faults_clear()
+    with DB_LOCK:
+        faults_clear()
 
 
 def login(context, user, live_server) -> None:
@@ -90,16 +111,22 @@ def login(context, user, live_server) -> None:
     from django.test import Client
 
     client = Client()
-    client.force_login(user)
+    with DB_LOCK:
+        client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def ensure_plans():
     """Transactional tests flush the data migration's plans; put the defaults back."""
-    from decimal import Decimal
-
     from apps.billing.models import Plan
+
+    with DB_LOCK:
+        _ensure_plans(Plan)
+
+
+def _ensure_plans(Plan) -> None:
+    from decimal import Decimal
 
     for order, (slug, name, gb, price, highlighted) in enumerate(
         [("starter", "Starter", 5, 35, False), ("pro", "Pro", 25, 150, True), ("scale", "Scale", 100, 500, False)]
@@ -124,4 +151,5 @@ def customer_with_key(transactional_db):
     from tests.factories import UserFactory
     from tests.proxies.test_dashboard_fixtures import mint_key
 
-    return mint_key(UserFactory())
+    with DB_LOCK:
+        return mint_key(UserFactory())

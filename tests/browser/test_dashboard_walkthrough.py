@@ -16,7 +16,7 @@ from apps.proxies.sandbox.faults import faults_add_rule, faults_clear
 from apps.proxies.sandbox.models import SandboxSession
 from apps.proxies.sandbox.services import sandbox_key_accepts
 from apps.proxies.urlgrammar import ProxyOptions, build_proxy_url, parse_proxy_url
-from tests.browser.conftest import ensure_plans
+from tests.browser.conftest import DB_LOCK, ensure_plans
 from tests.proxies.test_dashboard_fixtures import open_session
 
 PASSWORD = "a-Long-and-unusual-passphrase-42"
@@ -43,22 +43,27 @@ def test_customer_walkthrough(live_server, browser_context, csp_violations):
     expect(page.get_by_role("heading", name="Get your first proxy")).to_be_visible()
 
     # Buy a plan. The upstream refuses the first mint, so the key is "being prepared" for a while.
-    faults_add_rule(status=503, path="/reseller/pool-keys", method="POST", times=None)
+    with DB_LOCK:
+        faults_add_rule(status=503, path="/reseller/pool-keys", method="POST", times=None)
     page.get_by_role("button", name="Buy Starter").first.click()
     expect(page.get_by_text("TEST PAYMENT", exact=True)).to_be_visible()
     page.get_by_role("button", name=re.compile(r"^Pay \$35")).click()
     page.goto("/dashboard/")
     expect(page.get_by_role("heading", name="Payment received — preparing your proxy")).to_be_visible()
-    assert not PoolKey.objects.exists()
+    with DB_LOCK:
+        assert not PoolKey.objects.exists()
 
     # The upstream recovers and the retry is due: the polling panel heals the order and the page
     # reloads itself onto the active key.
-    faults_clear()
-    Order.objects.filter(customer__email="walker@example.com").update(provisioning_next_attempt_at=timezone.now())
+    with DB_LOCK:
+        faults_clear()
+        orders = Order.objects.filter(customer__email="walker@example.com")
+        orders.update(provisioning_next_attempt_at=timezone.now())
     expect(page.locator("#builder-form")).to_be_visible(timeout=20_000)
     expect(page.locator("#key-status")).to_have_text("Active")
-    key = PoolKey.objects.get(customer__email="walker@example.com")
-    secret = sandbox_secret(key)
+    with DB_LOCK:
+        key = PoolKey.objects.get(customer__email="walker@example.com")
+        secret = sandbox_secret(key)
     expect(page.locator("#secret-value")).to_have_text(key.secret_hint)
 
     # Change country and rotation: the URL changes as you go.
@@ -107,8 +112,9 @@ def test_customer_walkthrough(live_server, browser_context, csp_violations):
     expect(page.get_by_text("Your old secret stopped working")).to_be_visible()
     new_secret = page.locator("#secret-value").inner_text()
     assert new_secret.startswith("pak_") and new_secret != secret
-    assert not sandbox_key_accepts(secret)
-    assert sandbox_key_accepts(new_secret)
+    with DB_LOCK:
+        assert not sandbox_key_accepts(secret)
+        assert sandbox_key_accepts(new_secret)
     expect(url_box).to_contain_text(new_secret)
 
     # Generate 50 URLs and download them.
@@ -131,20 +137,23 @@ def test_customer_walkthrough(live_server, browser_context, csp_violations):
     assert len(Path(download.value.path()).read_text().splitlines()) == 51
 
     # A session opened with one of those URLs shows up; close it.
-    session = open_session(key, "walk01")
-    feeds.sessions_feed_invalidate()
+    with DB_LOCK:
+        session = open_session(key, "walk01")
+        feeds.sessions_feed_invalidate()
     page.goto("/dashboard/#sessions")
     row = page.locator("#sessions-body tr", has_text=session.session_id)
     expect(row).to_be_visible()
     row.get_by_role("button", name=f"Close session {session.session_id}").click()
     expect(page.get_by_text(f"Session {session.session_id} closed.")).to_be_visible()
     expect(row).to_have_count(0)
-    assert not SandboxSession.objects.filter(session_key=session.session_key).exists()
+    with DB_LOCK:
+        assert not SandboxSession.objects.filter(session_key=session.session_key).exists()
 
     # Open the order's receipt.
     page.get_by_role("link", name=re.compile("^Receipt")).first.click()
     expect(page.get_by_role("heading", name="Receipt")).to_be_visible()
-    order = Order.objects.get(customer__email="walker@example.com")
+    with DB_LOCK:
+        order = Order.objects.get(customer__email="walker@example.com")
     expect(page.get_by_text(str(order.public_id), exact=True)).to_be_visible()
     expect(page.locator(".receipt")).to_contain_text("$35.00")
 
@@ -187,7 +196,8 @@ def test_dashboard_works_with_keyboard_only(live_server, browser_context, custom
     assert outline != "none"
 
 
-def test_dashboard_fits_a_phone(live_server, chromium, customer_with_key):
+def test_dashboard_fits_a_phone(serialized_live_server, chromium, customer_with_key):
+    live_server = serialized_live_server
     from tests.browser.conftest import login
 
     context = chromium.new_context(
@@ -204,5 +214,32 @@ def test_dashboard_fits_a_phone(live_server, chromium, customer_with_key):
         expect(page.locator("#builder-form")).to_be_visible()
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0
+    finally:
+        context.close()
+
+
+def test_dashboard_works_without_javascript(serialized_live_server, chromium, customer_with_key):
+    """The builder, reveal and bulk preview are plain POST forms underneath."""
+    from tests.browser.conftest import login
+
+    live_server = serialized_live_server
+    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        login(context, customer_with_key.customer, live_server)
+        page = context.new_page()
+        page.goto("/dashboard/")
+        page.select_option("#id_country", "gb")
+        page.locator("label.choice", has_text="Every request").click()
+        page.get_by_role("button", name="Update URL", exact=True).click()
+        expect(page.locator("#out-url")).to_contain_text("-mbl-gb-sid-")
+        expect(page.locator("#out-url")).to_contain_text("-rot-hard")
+        page.get_by_role("button", name="Update and show secret").click()
+        with DB_LOCK:
+            secret = sandbox_secret(customer_with_key)
+        expect(page.locator("#out-url")).to_contain_text(secret)
+        expect(page.locator("#out-url")).to_contain_text("-gb-")
+        page.fill("#id_bulk-count", "7")
+        page.click("#bulk-generate")
+        assert len(page.input_value("#bulk-output").split()) == 7
     finally:
         context.close()

@@ -8,15 +8,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from apps.billing.models import Order, Plan
 from apps.proxies.dashboard import feeds
 from apps.proxies.models import PoolKey
+from apps.proxies.sandbox.faults import faults_configure
 from apps.proxies.sandbox.models import SandboxKey
 from apps.proxies.sandbox.services import sandbox_incident_open
-from tests.browser.conftest import ensure_plans, login
+from tests.browser.conftest import DB_LOCK, ensure_plans, login
 from tests.factories import UserFactory
 from tests.proxies.test_dashboard_fixtures import make_order, mint_key, open_session
 
@@ -49,11 +51,14 @@ def _warm_feeds() -> None:
 
 
 @pytest.fixture
-def shoot(chromium, live_server):
+def shoot(chromium, serialized_live_server):
+    live_server = serialized_live_server
     OUT.mkdir(parents=True, exist_ok=True)
     contexts = []
 
     def open_as(user, *, phone: bool = False, path: str = "/dashboard/"):
+        while contexts:  # one live page at a time: its htmx polling must not outlive its shot
+            contexts.pop().close()
         viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
         context = chromium.new_context(
             base_url=live_server.url, viewport=viewport, device_scale_factor=1, is_mobile=phone, has_touch=phone
@@ -73,35 +78,37 @@ def shoot(chromium, live_server):
 
 def test_screenshots(shoot):
     ensure_plans()
-    plan = Plan.objects.get(slug="pro")
-    sandbox_incident_open(
-        severity="minor",
-        title="Slower connections in Brazil (residential)",
-        description="Some residential endpoints in BR answer slowly; we are on it.",
-        affects=["peer:br"],
-    )
+    with DB_LOCK:
+        plan = Plan.objects.get(slug="pro")
+        sandbox_incident_open(
+            severity="minor",
+            title="Slower connections in Brazil (residential)",
+            description="Some residential endpoints in BR answer slowly; we are on it.",
+            affects=["peer:br"],
+        )
+        new = _customer("new@example.com")
 
     # No key yet: plans.
-    page = shoot(_customer("new@example.com"))
-    page.screenshot(path=OUT / "dashboard-no-key.png", full_page=True)
+    shoot(new).screenshot(path=OUT / "dashboard-no-key.png", full_page=True)
 
     # Paid, key being prepared.
-    waiting = _customer("waiting@example.com")
-    make_order(waiting, status=Order.Status.PAID, plan=plan)
-    page = shoot(waiting)
-    page.screenshot(path=OUT / "dashboard-preparing.png")
+    with DB_LOCK:
+        waiting = _customer("waiting@example.com")
+        make_order(waiting, status=Order.Status.PAID, plan=plan)
+    shoot(waiting).screenshot(path=OUT / "dashboard-preparing.png")
 
     # Active, with usage, sessions, stock, an incident and orders.
-    active = _customer("alice@example.com")
-    key = mint_key(active, cap_gb=Decimal(25))
-    make_order(active, status=Order.Status.PROVISIONED, plan=plan, pool_key=key)
-    _use(key, percent=42, last_used_at=timezone.now() - timedelta(minutes=3))
-    rng = random.Random(3)
-    for part, country in (("scraper01", "us"), ("scraper02", "de"), ("checkout", "gb"), ("bot07", "us")):
-        open_session(key, part, country=country)
-    for _ in range(2):
-        open_session(key, f"x{rng.randint(0, 99)}", synthesized=True)
-    _warm_feeds()
+    with DB_LOCK:
+        active = _customer("alice@example.com")
+        key = mint_key(active, cap_gb=Decimal(25))
+        order = make_order(active, status=Order.Status.PROVISIONED, plan=plan, pool_key=key)
+        _use(key, percent=42, last_used_at=timezone.now() - timedelta(minutes=3))
+        rng = random.Random(3)
+        for part, country in (("scraper01", "us"), ("scraper02", "de"), ("checkout", "gb"), ("bot07", "us")):
+            open_session(key, part, country=country)
+        for _ in range(2):
+            open_session(key, f"x{rng.randint(0, 99)}", synthesized=True)
+        _warm_feeds()
     page = shoot(active)
     page.screenshot(path=OUT / "dashboard-active.png", full_page=True)
     page.locator("#overview").screenshot(path=OUT / "dashboard-overview.png")
@@ -125,7 +132,6 @@ def test_screenshots(shoot):
     page.screenshot(path=OUT / "dashboard-phone.png")
     page.locator("#builder").screenshot(path=OUT / "dashboard-phone-builder.png")
 
-    order = Order.objects.filter(customer=active).first()
     shoot(active, path=f"/dashboard/orders/{order.public_id}/").screenshot(path=OUT / "order-receipt.png")
     shoot(active, path=f"/dashboard/keys/{key.pk}/regenerate/").screenshot(path=OUT / "regenerate-confirm.png")
 
@@ -134,30 +140,26 @@ def test_screenshots(shoot):
         ("dashboard-warning", 86, {"expires_at": timezone.now() + timedelta(days=4)}),
         ("dashboard-critical", 97, {}),
     ):
-        user = _customer(f"{name}@example.com")
-        _use(mint_key(user), percent=percent, **fields)
+        with DB_LOCK:
+            user = _customer(f"{name}@example.com")
+            _use(mint_key(user), percent=percent, **fields)
         shoot(user).locator("#overview").screenshot(path=OUT / f"{name}.png")
 
-    suspended = _customer("suspended@example.com")
-    _use(mint_key(suspended), percent=100, enabled=False)
-    shoot(suspended).screenshot(path=OUT / "dashboard-suspended.png")
-
-    expired = _customer("expired@example.com")
-    _use(mint_key(expired), percent=30, expires_at=timezone.now() - timedelta(days=2))
-    shoot(expired).screenshot(path=OUT / "dashboard-expired.png")
-
-    disabled = _customer("disabled@example.com")
-    _use(mint_key(disabled), percent=12, enabled=False, disabled_by_operator=True)
-    shoot(disabled).screenshot(path=OUT / "dashboard-disabled.png")
+    for name, percent, fields in (
+        ("dashboard-suspended", 100, {"enabled": False}),
+        ("dashboard-expired", 30, {"expires_at": timezone.now() - timedelta(days=2)}),
+        ("dashboard-disabled", 12, {"enabled": False, "disabled_by_operator": True}),
+    ):
+        with DB_LOCK:
+            user = _customer(f"{name}@example.com")
+            _use(mint_key(user), percent=percent, **fields)
+        shoot(user).screenshot(path=OUT / f"{name}.png")
 
     # The upstream is down: the page still renders, usage "as of".
-    from apps.proxies.sandbox.faults import inject
-
-    degraded = _customer("degraded@example.com")
-    key = _use(mint_key(degraded), percent=55)
-    PoolKey.objects.filter(pk=key.pk).update(last_synced_at=timezone.now() - timedelta(hours=2))
-    with inject(error_rate=1.0, error_statuses=[503]):
-        from django.core.cache import cache
-
+    with DB_LOCK:
+        degraded = _customer("degraded@example.com")
+        key = _use(mint_key(degraded), percent=55)
+        PoolKey.objects.filter(pk=key.pk).update(last_synced_at=timezone.now() - timedelta(hours=2))
+        faults_configure(error_rate=1.0, error_statuses=[503])
         cache.clear()
-        shoot(degraded).locator("#overview").screenshot(path=OUT / "dashboard-degraded.png")
+    shoot(degraded).locator("#overview").screenshot(path=OUT / "dashboard-degraded.png")

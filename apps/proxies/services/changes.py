@@ -13,6 +13,7 @@ from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import UpstreamError, UpstreamNotFound
 
 from . import client
+from .alerts import pool_key_alerts_rearm
 from .idempotency import idempotency_key_derive, idempotency_key_validate
 from .mirror import jsonable, marks_missing, pool_key_audit, pool_key_mark_missing, pool_key_mirror_apply
 from .validation import clean_add_gb, clean_cap, clean_days, ensure_live
@@ -88,6 +89,7 @@ def pool_key_top_up(
                 idempotency_key=enable_key,
                 data={"after": "top_up"},
             )
+        pool_key_alerts_rearm(key=key)  # back under a threshold: its next crossing alerts again
     if enable_error is not None:
         if isinstance(enable_error, UpstreamNotFound):
             pool_key_mark_missing(key=key)
@@ -168,4 +170,5 @@ def pool_key_extend(*, key: PoolKey, days: int, idempotency_key: str, actor=None
                 "expires_at_after": jsonable(record.expires_at),
             },
         )
+        pool_key_alerts_rearm(key=key)
     return key

@@ -1,0 +1,108 @@
+"""Usage history: the daily readings each sync records, and their pruning.
+
+A reading is the key's cumulative usage counter from the mirror, so it costs no upstream call:
+the sync has just refreshed the mirror with one list call. The history is what the 30-day
+charts and the CSV export read (apps/proxies/selectors_usage.py)."""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from apps.proxies.models import PoolKey, PoolKeyUsageSample
+from apps.proxies.upstream.errors import UpstreamAuthError, UpstreamError
+
+from .alerts import pool_key_alerts_run, upstream_auth_alert_check
+from .sync import pool_key_sync_all
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_BATCH_SIZE = 1000
+
+
+def usage_day(moment: datetime) -> date:
+    """The UTC day a reading belongs to (charts and exports are in UTC, like the upstream)."""
+    return moment.astimezone(UTC).date()
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def usage_samples_record(
+    *, now: datetime | None = None, keys: Iterable[PoolKey] | None = None, batch_size: int = SAMPLE_BATCH_SIZE
+) -> int:
+    """Writes today's reading for every live key that is still upstream (or for `keys`): one
+    INSERT ... ON CONFLICT per batch, which creates the day's row or moves its last reading
+    forward. Idempotent and safe on several workers: the (key, day) constraint decides."""
+    now = now or timezone.now()
+    day = usage_day(now)
+    if keys is None:
+        rows = list(PoolKey.objects.live().filter(missing_upstream=False).values_list("pk", "used_mb"))
+    else:
+        rows = [(key.pk, key.used_mb) for key in keys if key.deleted_at is None and not key.missing_upstream]
+    written = 0
+    for batch in _chunks(rows, batch_size):
+        PoolKeyUsageSample.objects.bulk_create(
+            [
+                PoolKeyUsageSample(
+                    pool_key_id=pk,
+                    day=day,
+                    first_used_mb=used,
+                    last_used_mb=used,
+                    first_sampled_at=now,
+                    last_sampled_at=now,
+                )
+                for pk, used in batch
+            ],
+            update_conflicts=True,
+            unique_fields=["pool_key", "day"],
+            update_fields=["last_used_mb", "last_sampled_at"],
+        )
+        written += len(batch)
+    return written
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    deleted: int
+    before: date
+
+
+def usage_samples_prune(*, keep_days: int | None = None, today: date | None = None) -> PruneResult:
+    """Deletes readings older than the retention (PROXIES_USAGE_HISTORY_DAYS). The newest reading
+    before the cut-off of each key is kept too, so the first day in the window still has the
+    baseline its traffic is measured from."""
+    keep_days = keep_days if keep_days is not None else settings.PROXIES_USAGE_HISTORY_DAYS
+    today = today or usage_day(timezone.now())
+    cutoff = today - timedelta(days=keep_days)
+    old = PoolKeyUsageSample.objects.filter(day__lt=cutoff)
+    newest_old = {}
+    for pk, key_id in old.order_by("pool_key_id", "-day").values_list("pk", "pool_key_id"):
+        newest_old.setdefault(key_id, pk)
+    deleted, _ = old.exclude(pk__in=list(newest_old.values())).delete()
+    if deleted:
+        logger.info("usage history: pruned %d readings older than %s", deleted, cutoff)
+    return PruneResult(deleted=deleted, before=cutoff)
+
+
+def usage_sync_run(*, now: datetime | None = None) -> dict:
+    """The periodic usage job: mirror every key (one list call), record today's readings, then send
+    the alerts now due. An upstream failure skips the readings (the mirror did not move) but not
+    the alerts (expiry thresholds pass with time); a 401/403 also alerts the operators."""
+    report: dict = {}
+    try:
+        report["sync"] = pool_key_sync_all().as_dict()
+    except UpstreamError as exc:
+        level = logging.ERROR if isinstance(exc, UpstreamAuthError) else logging.WARNING
+        logger.log(level, "usage sync: the upstream list failed: %s", exc)
+        report["sync_error"] = str(exc)
+    else:
+        report["samples"] = usage_samples_record(now=now)
+    report["alerts"] = pool_key_alerts_run(now=now).as_dict()
+    report["operator_alerted"] = upstream_auth_alert_check(now=now)
+    return report
