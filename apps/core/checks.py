@@ -38,4 +38,12 @@ def storefront_deploy_checks(app_configs, **kwargs) -> list[Warning]:
                 id="storefront.W003",
             )
         )
+    if not settings.STAFF_REQUIRE_MFA:
+        problems.append(
+            Warning(
+                "STAFF_REQUIRE_MFA is off: staff and superusers could use the admin without two-factor auth.",
+                hint="Unset STAFF_REQUIRE_MFA (production turns it on) or set it to true.",
+                id="storefront.W004",
+            )
+        )
     return problems

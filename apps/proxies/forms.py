@@ -15,9 +15,14 @@ NAME_FILTER = RegexValidator(r"^[A-Za-z0-9_]+$", "Use letters, digits and _ only
 SID_PART = RegexValidator(r"^[A-Za-z0-9_]+$", "Use letters, digits and _ only.")
 
 
+# Offered (without counts) while live stock has not been read yet; the gateway's list is dynamic.
+FALLBACK_COUNTRIES = ("us", "gb", "de", "fr", "es", "pl", "nl", "it", "ca", "br", "in", "mx", "ua", "jp", "au")
+
+
 def country_choices(counts: dict[str, dict[str, int]], pool: str, *, keep: str = "") -> list[tuple[str, str]]:
-    """Countries from live stock with their online counts; ones with none are marked."""
-    codes = set(counts)
+    """Countries from live stock with their online counts; ones with none are marked. Before
+    stock could be read: a list of common countries, without counts."""
+    codes = set(counts) or set(FALLBACK_COUNTRIES)
     if keep:
         codes.add(keep)
     choices = [("", "Any country")]

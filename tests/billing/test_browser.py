@@ -58,6 +58,7 @@ def page(live_server, settings):
             lambda msg: page.csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None,
         )
         yield page
+        page.goto("about:blank")  # stop any polling before the server goes away
         context.close()
         browser.close()
 

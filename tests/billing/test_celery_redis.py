@@ -59,7 +59,9 @@ def worker(redis_url):
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as running:
             yield running
     finally:
+        # start_worker also made it the process-wide default app: undo both.
         previous.set_current()
+        previous.set_default()
         app.close()
         connections.close_all()
 

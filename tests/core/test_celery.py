@@ -100,16 +100,16 @@ def test_queued_task_carries_the_request_id_to_the_worker(db):
     task_logger = logging.getLogger("tests.core.celery")
     task_logger.addHandler(handler)
     task_logger.setLevel(logging.INFO)
-    # A real worker thread on the in-memory broker: publish, consume, run. (`db`: the worker
-    # runs the system checks when it starts.)
-    # A queue of its own: nothing another test left on the in-memory broker gets in the way.
+    # A real worker thread on the in-memory broker: publish, consume, run. A queue of its own,
+    # so nothing another test left on the broker gets in the way. (`db`: the worker runs the
+    # system checks when it starts.)
     queue = f"tests-core-{uuid.uuid4().hex[:8]}"
     app.conf.task_always_eager = False
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
             token = request_id_var.set("req-queued-0001")
             try:
-                record_request_id.apply_async(args=["queued"], queue=queue)
+                app.send_task("tests.core.record_request_id", args=["queued"], queue=queue)
             finally:
                 request_id_var.reset(token)
             assert done.wait(timeout=30), "the worker did not run the task"

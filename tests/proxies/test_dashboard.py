@@ -336,3 +336,10 @@ def test_builder_offers_all_nine_rotation_modes_each_explained(upstream, logged_
 def test_builder_offers_both_protocols_with_their_ports(upstream, logged_in, key):
     _, html = page(logged_in)
     assert "HTTP · 7000" in html and "SOCKS5 · 7001" in html
+
+
+def test_before_stock_is_read_the_builder_offers_common_countries(upstream, logged_in, key):
+    _, html = page(logged_in)  # a cold cache: the page does not wait for the stock feed
+    assert upstream.calls["stock"] == 0
+    assert '<option value="de">Germany (DE)</option>' in html
+    assert "Live endpoint counts aren't available yet" in html
