@@ -82,7 +82,7 @@ def test_customer_page_shows_keys_orders_and_audit_entries_read_only(ops, carol)
     assert upstream_key(key).secret not in html
     assert "pool_keys-0-DELETE" not in html  # nothing to delete or add inline
     for prefix in ("pool_keys", "orders", "audit_entries"):
-        assert f'name="{prefix}-max_num_forms" value="0"' in html  # nothing can be added inline
+        assert f'name="{prefix}-MAX_NUM_FORMS" value="0"' in html  # nothing can be added inline
 
 
 def test_the_add_user_page_still_works_without_inlines(ops):

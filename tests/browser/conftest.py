@@ -58,6 +58,11 @@ def chromium():
         )
         yield browser
         browser.close()
+        # ORM calls made while the loop ran used connections of their own; close them here, in
+        # the same context, or they stay open (and PostgreSQL cannot drop the test database).
+        from django.db import connections
+
+        connections.close_all()
 
 
 @pytest.fixture
