@@ -129,7 +129,7 @@ def test_overview_and_key_page_render_under_the_csp_and_an_action_runs(page):
     page.get_by_label("Reason").fill("goodwill after an outage")
     page.get_by_role("button", name="Grant GB (manual top-up): confirm for 1 key").click()
     page.wait_for_selector(".messagelist .success")
-    assert "cap now 15 GB" in page.locator(".messagelist").inner_text()
+    assert "cap now 15 GB" in page.locator(".messagelist .success").inner_text()
 
     page.goto("/admin/proxies/poolkey/?status=near_cap")
     assert page.locator("#result_list tbody tr").count() == 1  # li@ at 97 %; maria@ is back under 80 %
