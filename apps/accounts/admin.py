@@ -143,6 +143,9 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("last_login", "date_joined")
     inlines = [PoolKeyInline, OrderInline, AuditEntryInline]
 
+    class Media:
+        css = {"all": ("css/console.css", "css/usage-chart.css")}
+
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 

@@ -1,13 +1,30 @@
-"""Basic billing admin: plans are edited here; orders and Stripe events are read-only records
-with a few operator actions that go through the services."""
+"""Billing in the operator console: plans are edited here; orders and Stripe events are records
+to read, with two operator actions that go through the services: retry the provisioning of a
+paid order that failed, and reprocess a stored Stripe event that did not go through. Both are
+idempotent: an order's upstream writes carry keys derived from the order, and a processed
+event is never processed again, so neither can provision twice."""
+
+import json
+import re
+import uuid
 
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
 
 from apps.core.errors import ApplicationError
+from apps.core.services import audit_log
 
 from .models import BillingProfile, KeyAdjustment, Order, Plan, StripeEvent
 from .services import order_retry_provisioning, stripe_event_process
+
+BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
+_REFERENCE = re.compile(r"^[0-9a-fA-F]{16}$")
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
 
 
 @admin.register(Plan)
@@ -49,14 +66,61 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MoneyBackFilter(admin.SimpleListFilter):
+    title = "refunds and disputes"
+    parameter_name = "money_back"
+
+    def lookups(self, request, model_admin):
+        return [("refund", "Refunded (in part or in full)"), ("dispute", "Disputed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "refund":
+            return queryset.filter(amount_refunded__gt=0)
+        if self.value() == "dispute":
+            return queryset.filter(adjustments__kind=KeyAdjustment.Kind.DISPUTE).distinct()
+        return queryset
+
+
 class KeyAdjustmentInline(admin.TabularInline):
     model = KeyAdjustment
     extra = 0
     can_delete = False
-    fields = ("kind", "action", "amount", "gb", "status", "target_cap_gb", "attempts", "error", "applied_at")
+    verbose_name_plural = "refunds and disputes (and what they did to the key)"
+    fields = (
+        "created_at",
+        "kind",
+        "amount",
+        "gb",
+        "action",
+        "status",
+        "target_cap_gb",
+        "attempts",
+        "error",
+        "applied_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StripeEventInline(admin.TabularInline):
+    model = StripeEvent
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "Stripe events about this order"
+    fields = ("received_at", "type", "event_id", "deliveries", "outcome", "processed_at", "error")
+    readonly_fields = fields
+    ordering = ("received_at",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -64,40 +128,141 @@ class KeyAdjustmentInline(admin.TabularInline):
 class OrderAdmin(admin.ModelAdmin):
     list_display = (
         "reference",
-        "customer",
+        "customer_link",
         "plan_name",
         "gb",
-        "price",
-        "currency",
+        "amount",
+        "refunded",
         "status",
+        "key_link",
         "created_at",
         "paid_at",
         "provisioning_attempts",
     )
-    list_filter = (NeedsAttentionFilter, "status", "provisioning_action", "currency")
-    search_fields = ("public_id", "customer__email", "stripe_checkout_session_id", "stripe_payment_intent_id")
+    list_filter = (NeedsAttentionFilter, "status", MoneyBackFilter, "provisioning_action", "currency", "paid_at")
+    search_fields = ("customer__email", "stripe_checkout_session_id", "stripe_payment_intent_id")
+    search_help_text = "Order reference or id, customer e-mail, Stripe checkout session or payment intent id."
     date_hierarchy = "created_at"
-    list_select_related = ("customer",)
-    inlines = [KeyAdjustmentInline]
+    list_select_related = ("customer", "pool_key")
+    inlines = [KeyAdjustmentInline, StripeEventInline]
     actions = ["retry_provisioning"]
-    readonly_fields = [f.name for f in Order._meta.fields]
+    readonly_fields = ["reference", "customer_link", "key_link", *(f.name for f in Order._meta.fields)]
+
+    class Media:
+        css = {"all": ("css/console.css",)}
+
+    fieldsets = (
+        (None, {"fields": ("reference", "public_id", "customer_link", "status", "failure_reason")}),
+        ("Plan at purchase", {"fields": ("plan", "plan_name", "gb", "price", "currency", "validity_days")}),
+        (
+            "Payment",
+            {
+                "fields": (
+                    "payment_status",
+                    "amount_paid",
+                    "amount_refunded",
+                    "paid_at",
+                    "refunded_at",
+                    "disputed_at",
+                    "expired_at",
+                    "failed_at",
+                    "stripe_checkout_session_id",
+                    "stripe_payment_intent_id",
+                    "stripe_customer_id",
+                )
+            },
+        ),
+        (
+            "Provisioning",
+            {
+                "fields": (
+                    "key_link",
+                    "provisioning_action",
+                    "provisioning_started_at",
+                    "provisioning_deadline",
+                    "provisioning_attempts",
+                    "provisioning_next_attempt_at",
+                    "provisioning_error",
+                    "provisioned_at",
+                )
+            },
+        ),
+        ("Emails", {"fields": ("receipt_sent_at", "ready_sent_at", "operator_alerted_at")}),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
 
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # an order changes through its services only (webhooks, jobs, the action below)
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def has_operate_permission(self, request) -> bool:
+        return request.user.has_perm("billing.change_order")
+
+    def get_search_results(self, request, queryset, search_term):
+        unsearched = queryset
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        try:
+            if _REFERENCE.match(term):  # the short reference customers quote: the id's first 16 hex digits
+                low, high = uuid.UUID(term + "0" * 16), uuid.UUID(term + "f" * 16)
+                queryset |= unsearched.filter(public_id__gte=low, public_id__lte=high)
+            elif term:
+                queryset |= unsearched.filter(public_id=uuid.UUID(term))
+        except ValueError:
+            pass
+        return queryset, may_have_duplicates
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, object_id)
+        can_retry = (
+            order is not None
+            and order.needs_attention
+            and "retry_provisioning" in self.get_actions(request, action_location=admin.ActionLocation.CHANGE_FORM)
+        )
+        return super().change_view(request, object_id, form_url, {"can_retry": can_retry, **(extra_context or {})})
 
     @admin.display(description="reference")
     def reference(self, obj: Order) -> str:
         return obj.reference
 
-    @admin.action(description="Retry provisioning of the selected paid, failed orders")
+    @admin.display(description="customer", ordering="customer__email")
+    def customer_link(self, obj: Order) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:accounts_user_change", args=[obj.customer_id]), obj.customer.email
+        )
+
+    @admin.display(description="key")
+    def key_link(self, obj: Order) -> str:
+        if obj.pool_key_id is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:proxies_poolkey_change", args=[obj.pool_key_id]), obj.pool_key.label
+        )
+
+    @admin.display(description="amount", ordering="amount_paid")
+    def amount(self, obj: Order) -> str:
+        value = obj.amount_paid if obj.amount_paid is not None else obj.price
+        return f"{value} {obj.currency.upper()}"
+
+    @admin.display(description="refunded", ordering="amount_refunded")
+    def refunded(self, obj: Order) -> str:
+        return f"{obj.amount_refunded} {obj.currency.upper()}" if obj.amount_refunded else "—"
+
+    @admin.action(
+        description="Retry provisioning of the selected paid, failed orders", permissions=["operate"], location=BOTH
+    )
     def retry_provisioning(self, request, queryset):
         retried = 0
         for order in queryset:
             try:
-                order_retry_provisioning(order_id=order.pk, actor=request.user)
+                order_retry_provisioning(
+                    order_id=order.pk, actor=request.user, reason="operator retry from the console"
+                )
                 retried += 1
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.WARNING)
@@ -105,40 +270,129 @@ class OrderAdmin(admin.ModelAdmin):
             self.message_user(request, f"{retried} order(s) queued for provisioning.", messages.SUCCESS)
 
 
+class EventAttentionFilter(admin.SimpleListFilter):
+    title = "outcome"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("failed", "Not processed, with an error"), ("pending", "Not processed"), ("done", "Processed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failed":
+            return queryset.filter(processed_at__isnull=True).exclude(error="")
+        if self.value() == "pending":
+            return queryset.filter(processed_at__isnull=True)
+        if self.value() == "done":
+            return queryset.filter(processed_at__isnull=False)
+        return queryset
+
+
 @admin.register(StripeEvent)
 class StripeEventAdmin(admin.ModelAdmin):
     list_display = (
         "event_id",
         "type",
-        "order",
+        "order_link",
         "received_at",
         "deliveries",
         "attempts",
         "processed_at",
         "outcome",
-        "has_error",
+        "error_short",
     )
-    list_filter = ("type", "outcome", ("processed_at", admin.EmptyFieldListFilter))
-    search_fields = ("event_id", "order__public_id")
-    readonly_fields = [f.name for f in StripeEvent._meta.fields]
+    list_filter = (EventAttentionFilter, "type", "outcome", ("processed_at", admin.EmptyFieldListFilter))
+    search_fields = ("event_id", "order__customer__email", "error")
+    date_hierarchy = "received_at"
+    list_select_related = ("order",)
+    readonly_fields = [
+        "order_link",
+        "traceback_pre",
+        "payload_pre",
+        *(f.name for f in StripeEvent._meta.fields),
+    ]
+    fieldsets = (
+        (None, {"fields": ("event_id", "type", "livemode", "order_link")}),
+        (
+            "Deliveries and processing",
+            {"fields": ("received_at", "last_received_at", "deliveries", "attempts", "processed_at", "outcome")},
+        ),
+        ("Last error", {"fields": ("error", "traceback_pre")}),
+        ("Payload as received", {"fields": ("payload_pre",)}),
+    )
     actions = ["reprocess"]
+
+    class Media:
+        css = {"all": ("css/console.css",)}
 
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # a delivery is a record of what Stripe sent
+
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(boolean=True, description="error")
-    def has_error(self, obj: StripeEvent) -> bool:
-        return bool(obj.error)
+    def has_operate_permission(self, request) -> bool:
+        return request.user.has_perm("billing.change_stripeevent")
 
-    @admin.action(description="Process the selected unprocessed events again")
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        event = self.get_object(request, object_id)
+        can_reprocess = (
+            event is not None
+            and event.processed_at is None
+            and "reprocess" in self.get_actions(request, action_location=admin.ActionLocation.CHANGE_FORM)
+        )
+        return super().change_view(
+            request, object_id, form_url, {"can_reprocess": can_reprocess, **(extra_context or {})}
+        )
+
+    @admin.display(description="order")
+    def order_link(self, obj: StripeEvent) -> str:
+        if obj.order_id is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:billing_order_change", args=[obj.order_id]), obj.order.reference
+        )
+
+    @admin.display(description="error")
+    def error_short(self, obj: StripeEvent) -> str:
+        return obj.error if len(obj.error) <= 60 else obj.error[:57] + "…"
+
+    @admin.display(description="traceback")
+    def traceback_pre(self, obj: StripeEvent) -> str:
+        return format_html("<pre>{}</pre>", obj.traceback) if obj.traceback else "—"
+
+    @admin.display(description="payload")
+    def payload_pre(self, obj: StripeEvent) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True))
+
+    @admin.action(
+        description="Reprocess the selected events that were not processed", permissions=["operate"], location=BOTH
+    )
     def reprocess(self, request, queryset):
-        for event in queryset.filter(processed_at__isnull=True):
+        """The same code path as a delivery from Stripe: an event already processed is skipped,
+        so a reprocess never repeats an effect (and never provisions twice)."""
+        skipped = queryset.filter(processed_at__isnull=False).count()
+        for event in queryset.filter(processed_at__isnull=True).order_by("received_at"):
             result = stripe_event_process(record=event)
+            audit_log(
+                action="console.stripe_event_reprocess",
+                actor=request.user,
+                customer=event.order.customer if event.order_id else None,
+                target=event,
+                ip=_client_ip(request),
+                data={
+                    "event_id": event.event_id,
+                    "type": event.type,
+                    "outcome": result.outcome,
+                    "status": result.status,
+                },
+            )
             level = messages.SUCCESS if result.status < 300 else messages.WARNING
             self.message_user(request, f"{event.event_id}: {result.outcome} {result.detail}".strip(), level)
+        if skipped:
+            self.message_user(request, f"{skipped} event(s) were already processed; nothing was repeated.")
 
 
 @admin.register(BillingProfile)

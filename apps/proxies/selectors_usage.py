@@ -73,7 +73,7 @@ def usage_daily_for_key(*, key: PoolKey, days: int = CHART_DAYS, today: date | N
 # The chart ------------------------------------------------------------------------------------
 
 WIDTH, HEIGHT = 640, 200
-LEFT, RIGHT, TOP, BOTTOM = 48, 8, 10, 24
+LEFT, RIGHT, TOP, BOTTOM = 48, 8, 22, 24
 _STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
 
 

@@ -16,7 +16,12 @@ URL = "/admin/core/auditentry/"
 def entries():
     operator, customer = StaffFactory(email="ops@example.com"), UserFactory(email="carol@example.com")
     staff_entry = audit_log(
-        action="console.grant_gb", actor=operator, customer=customer, target=customer, reason="goodwill", ip="198.51.100.7"
+        action="console.grant_gb",
+        actor=operator,
+        customer=customer,
+        target=customer,
+        reason="goodwill",
+        ip="198.51.100.7",
     )
     customer_entry = audit_log(action="pool_key.reveal", actor=customer, customer=customer, ip="203.0.113.5")
     system_entry = audit_log(action="order.paid", customer=customer, reason="stripe checkout.session.completed")

@@ -70,9 +70,7 @@ def fixture(monkeypatch):
         # k4 missing upstream.
         k1 = _key(a, 1, created=at(4, 1), cap_gb=Decimal(10), used_mb=Decimal(8704))
         k2 = _key(b, 2, created=at(5, 10), cap_gb=Decimal(25), used_mb=Decimal(25600), enabled=False)
-        k3 = _key(
-            c, 3, created=at(3, 1), cap_gb=Decimal(5), used_mb=Decimal(100), expires_at=NOW + timedelta(days=3)
-        )
+        k3 = _key(c, 3, created=at(3, 1), cap_gb=Decimal(5), used_mb=Decimal(100), expires_at=NOW + timedelta(days=3))
         _key(d, 4, created=at(5, 1), cap_gb=Decimal(100), missing_upstream=True)
 
         # Readings. In the period: k1 8704 - 1024 (its reading before the period) = 7680 MB;

@@ -43,7 +43,9 @@ def page(live_server, transactional_db, settings):
         )
         context = browser.new_context(base_url=live_server.url, viewport={"width": 1360, "height": 1000})
         violations: list[str] = []
-        context.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+        context.on(
+            "console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        )
         with DB_LOCK:
             operator = StaffFactory(email="ops@example.com")
         login(context, operator, live_server)
@@ -134,4 +136,23 @@ def test_overview_and_key_page_render_under_the_csp_and_an_action_runs(page):
     page.goto("/admin/proxies/poolkey/?status=near_cap")
     assert page.locator("#result_list tbody tr").count() == 1  # li@ at 97 %; maria@ is back under 80 %
 
+    assert page.csp_violations == []
+
+
+@pytest.mark.skipif(not os.environ.get("STOREFRONT_CONSOLE_SHOTS_DIR"), reason="manual look at more console pages")
+def test_more_console_pages_for_a_manual_look(page):
+    out = Path(os.environ["STOREFRONT_CONSOLE_SHOTS_DIR"])
+    with DB_LOCK:
+        key = _shop()
+    page.goto(f"/admin/accounts/user/{key.customer_id}/view-as-customer/")
+    page.screenshot(path=str(out / "view-as.png"), full_page=True)
+    page.goto(f"/admin/accounts/user/{key.customer_id}/change/")
+    page.screenshot(path=str(out / "customer.png"), full_page=True)
+    page.goto(f"/admin/proxies/poolkey/{key.pk}/change/")
+    page.get_by_role("button", name="Delete…").click()
+    page.screenshot(path=str(out / "delete.png"), full_page=True)
+    page.goto(f"/admin/proxies/poolkey/{key.pk}/upstream-audit/")
+    page.screenshot(path=str(out / "upstream-audit.png"), full_page=True)
+    page.goto("/admin/proxies/poolkey/")
+    page.screenshot(path=str(out / "list.png"), full_page=True)
     assert page.csp_violations == []

@@ -15,9 +15,12 @@ from apps.proxies.models import PoolKey, PoolKeyAlert, PoolKeyAlertKind, PoolKey
 from apps.proxies.sandbox.faults import inject
 from apps.proxies.sandbox.models import SandboxKey
 from tests.factories import StaffFactory, UserFactory
+from tests.proxies.factories import PoolKeyFactory
 from tests.proxies.fakes import key_accepts, sandbox_upstream
 
-from .console_support import CHANGELIST, change_url, mint, run_action, set_upstream_usage, upstream_key
+from .console_support import CHANGELIST, change_url, mint, nonce_of, run_action, set_upstream_usage, upstream_key
+
+pytestmark = pytest.mark.django_db
 
 
 def audit_url(key):
@@ -26,8 +29,6 @@ def audit_url(key):
 
 def csv_url(key):
     return reverse("admin:proxies_poolkey_key_usage_csv", args=[key.pk])
-
-pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -74,8 +75,6 @@ def test_list_shows_customer_usage_percent_status_expiry_and_sync_times(ops, key
 
 @pytest.mark.parametrize("status", ["active", "near_cap", "suspended_cap", "expired", "disabled", "missing"])
 def test_each_status_filter_lists_exactly_the_keys_in_that_status(ops, status):
-    from tests.proxies.factories import PoolKeyFactory
-
     keys = {}
     for name, values in [
         ("active", {}),
@@ -96,8 +95,6 @@ def test_each_status_filter_lists_exactly_the_keys_in_that_status(ops, status):
 
 
 def test_expiring_filter_lists_keys_expiring_within_7_days_only(ops):
-    from tests.proxies.factories import PoolKeyFactory
-
     now = timezone.now()
     PoolKeyFactory(label="soon", expires_at=now + timedelta(days=6))
     PoolKeyFactory(label="later", expires_at=now + timedelta(days=8))
@@ -113,8 +110,6 @@ def test_expiring_filter_lists_keys_expiring_within_7_days_only(ops):
 
 @pytest.mark.parametrize("term", ["alice@example.com", "ALICE@", "console", "upstream"])
 def test_search_finds_keys_by_email_label_or_upstream_id(ops, key, term):
-    from tests.proxies.factories import PoolKeyFactory
-
     PoolKeyFactory(label="someone-else", upstream_id="pk_other_key")
     query = key.upstream_id if term == "upstream" else term
 
@@ -199,8 +194,6 @@ def test_grant_gb_from_the_key_page_returns_to_the_key_page(ops, key):
 
 def test_a_double_submitted_grant_adds_the_gb_once(ops, key):
     url, data = CHANGELIST, {"action": "grant_gb", "_selected_action": [key.pk], "index": 0}
-    from .console_support import nonce_of
-
     confirm = {**data, "apply": 1, "nonce": nonce_of(ops.post(url, data)), "reason": "goodwill", "gb": "2"}
 
     ops.post(url, confirm)

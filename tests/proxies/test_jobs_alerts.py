@@ -29,6 +29,7 @@ from apps.proxies.services import (
 )
 from apps.proxies.upstream.health import upstream_health_clear
 from tests.factories import UserFactory
+from tests.proxies.factories import PoolKeyFactory
 from tests.proxies.fakes import sandbox_upstream
 
 from .console_support import mint
@@ -156,8 +157,6 @@ def test_a_key_first_seen_over_its_cap_gets_one_mail_not_two(upstream):
 
 
 def test_keys_on_hold_deleted_missing_or_unlimited_get_no_usage_alerts(upstream):
-    from tests.proxies.factories import PoolKeyFactory
-
     full = {"used_mb": Decimal(20000), "cap_gb": Decimal(10)}
     PoolKeyFactory(enabled=False, disabled_by_operator=True, **full)
     PoolKeyFactory(deleted_at=timezone.now(), **full)
@@ -202,8 +201,6 @@ def test_expiry_alerts_at_7_days_and_1_day_each_once_and_reset_by_an_extension(u
 
 
 def test_an_expired_key_gets_no_expiry_alert(upstream):
-    from tests.proxies.factories import PoolKeyFactory
-
     PoolKeyFactory(expires_at=timezone.now() - timedelta(hours=2))
 
     assert pool_key_alerts_run().sent == []
@@ -277,8 +274,6 @@ def test_a_claim_left_by_a_crashed_worker_is_taken_over_later(upstream):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_runs_on_several_workers_mail_each_threshold_once(monkeypatch, settings):
     settings.OPERATOR_EMAILS = ["ops@example.com"]
-    from tests.proxies.factories import PoolKeyFactory
-
     keys = [PoolKeyFactory(used_mb=Decimal(9000), cap_gb=Decimal(10)) for _ in range(5)]
     barrier = threading.Barrier(4)
     errors = []

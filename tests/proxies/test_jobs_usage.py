@@ -18,6 +18,9 @@ from apps.proxies.sandbox.faults import inject
 from apps.proxies.sandbox.models import SandboxKey
 from apps.proxies.sandbox.traffic import sandbox_simulate_traffic
 from apps.proxies.selectors_usage import (
+    BOTTOM,
+    HEIGHT,
+    TOP,
     usage_chart,
     usage_chart_for_key,
     usage_csv_rows,
@@ -240,7 +243,7 @@ def test_chart_scales_to_a_round_axis_and_switches_units(upstream):
     assert [t.label for t in chart.ticks] == ["0", "1.25", "2.5", "3.75", "5"]
     tallest = max(chart.bars, key=lambda b: float(b.height))
     assert tallest.day == today - timedelta(days=1)
-    assert float(tallest.height) == pytest.approx((200 - 10 - 24) * 3 / 5, abs=0.1)
+    assert float(tallest.height) == pytest.approx((HEIGHT - TOP - BOTTOM) * 3 / 5, abs=0.1)
     assert chart.bars[-1].title == "May 30: 0.5 GB"
     assert chart.total == Decimal("3.5")
     assert not chart.empty
@@ -286,3 +289,19 @@ def test_csv_rows_for_all_keys_agree_with_the_daily_figures(upstream):
         (b.upstream_id, (today - timedelta(days=1)).isoformat()): "40.000",
         (b.upstream_id, today.isoformat()): "50.000",
     }
+
+
+def test_the_customer_dashboard_draws_the_last_30_days_from_the_readings(client, upstream):
+    customer = UserFactory()
+    key = mint(customer, cap_gb=Decimal(50))
+    _traffic(mb=400)
+    usage_sync_run()
+    client.force_login(customer)
+
+    html = client.get("/dashboard/").content.decode()
+
+    chart = usage_chart_for_key(key=key)
+    assert chart.total == _upstream_mb(key) > 0  # created today: all of its traffic is today's
+    assert "Daily traffic" in html
+    assert html.count("<rect ") >= 30
+    assert chart.summary in html

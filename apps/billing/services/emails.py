@@ -84,8 +84,14 @@ def order_operator_alert(*, order_id: int) -> bool:
     order = Order.objects.select_related("customer").get(pk=order_id)
     context = _context(order)
     context["admin_url"] = settings.SITE_URL + reverse("admin:billing_order_change", args=[order.pk])
-    operators_notify(
-        subject=f"Order {order.reference} needs attention",
-        body=render_to_string("emails/billing/operator_alert.txt", context),
-    )
+    try:
+        operators_notify(
+            subject=f"Order {order.reference} needs attention",
+            body=render_to_string("emails/billing/operator_alert.txt", context),
+        )
+    except Exception:
+        # Like the customer emails: release the claim, or the task's retry finds it taken and the
+        # operator never hears about a paid order without a key.
+        Order.objects.filter(pk=order_id).update(operator_alerted_at=None)
+        raise
     return True

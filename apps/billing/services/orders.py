@@ -207,6 +207,10 @@ def order_retry_provisioning(*, order_id: int, actor=None, reason: str = "operat
         order.provisioning_next_attempt_at = None
         order.operator_alerted_at = None
         order.provisioning_deadline = timezone.now() + provisioning_window()
+        if order.provisioning_action == Order.Action.TOP_UP:
+            # The operator has checked the key (the 23 h replay guard sent it here): a new window,
+            # or the job would fail it again at once and the order could never be delivered.
+            order.provisioning_started_at = timezone.now()
         _transition(order, S.PAID, reason=reason, actor=actor)
         order_pk = order.pk
         transaction.on_commit(lambda: provision_order.delay(order_pk))

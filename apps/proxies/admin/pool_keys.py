@@ -159,7 +159,7 @@ class PoolKeyAdmin(admin.ModelAdmin):
     )
 
     class Media:
-        css = {"all": ("css/console.css",)}
+        css = {"all": ("css/console.css", "css/usage-chart.css")}
 
     # Permissions: view the mirror; "operate" (change permission) runs the actions; "remove"
     # (delete permission) deletes upstream. The model's own change/delete forms stay off.

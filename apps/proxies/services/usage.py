@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from apps.proxies.models import PoolKey, PoolKeyUsageSample
@@ -80,11 +81,11 @@ def usage_samples_prune(*, keep_days: int | None = None, today: date | None = No
     keep_days = keep_days if keep_days is not None else settings.PROXIES_USAGE_HISTORY_DAYS
     today = today or usage_day(timezone.now())
     cutoff = today - timedelta(days=keep_days)
-    old = PoolKeyUsageSample.objects.filter(day__lt=cutoff)
-    newest_old = {}
-    for pk, key_id in old.order_by("pool_key_id", "-day").values_list("pk", "pool_key_id"):
-        newest_old.setdefault(key_id, pk)
-    deleted, _ = old.exclude(pk__in=list(newest_old.values())).delete()
+    newer_old = PoolKeyUsageSample.objects.filter(
+        pool_key_id=OuterRef("pool_key_id"), day__gt=OuterRef("day"), day__lt=cutoff
+    )
+    # One DELETE: every old reading that has a newer old reading of the same key.
+    deleted, _ = PoolKeyUsageSample.objects.filter(day__lt=cutoff).filter(Exists(newer_old)).delete()
     if deleted:
         logger.info("usage history: pruned %d readings older than %s", deleted, cutoff)
     return PruneResult(deleted=deleted, before=cutoff)
