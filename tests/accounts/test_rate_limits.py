@@ -99,3 +99,14 @@ def test_a_logged_in_customer_is_refused_by_the_admin_login(client, user):
     client.force_login(user)
 
     assert client.get("/admin/login/").status_code == 403
+
+
+@override_settings(ACCOUNT_RATE_LIMITS={"signup": "1/m/ip"})
+def test_a_rate_limited_page_is_a_branded_429_not_a_bare_error(client, db):
+    client.post("/accounts/signup/", {"email": "first@example.com", "password1": "x", "password2": "y"})
+
+    response = client.post("/accounts/signup/", {"email": "second@example.com", "password1": "x", "password2": "y"})
+
+    assert response.status_code == 429
+    assert b"Too many attempts" in response.content
+    assert b"support@example.com" in response.content
