@@ -7,7 +7,15 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 
-from .services import key_adjustment_apply, operators_notify, order_email_send, order_provision, orders_reconcile
+from .models import StripeEvent
+from .services import (
+    key_adjustment_apply,
+    operators_notify,
+    order_email_send,
+    order_provision,
+    orders_reconcile,
+    stripe_event_process,
+)
 from .services.results import JobResult
 
 
@@ -53,12 +61,30 @@ def send_operator_alert(subject: str, body: str) -> None:
     operators_notify(subject=subject, body=body)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def process_stripe_event(event_pk: int) -> str:
+    """Processes a stored delivery again (the reconciler's stand-in for a Stripe redelivery)."""
+    record = StripeEvent.objects.filter(pk=event_pk).first()
+    return stripe_event_process(record=record).outcome if record is not None else "missing"
+
+
 @shared_task(ignore_result=True)
 def reconcile_orders() -> dict:
-    """Beat, every couple of minutes: re-drive stuck paid orders and pending refund effects."""
+    """Beat, every couple of minutes: re-drive stuck paid orders, pending refund effects, unsent
+    receipts and async payments waiting for Stripe to settle."""
     report = orders_reconcile()
     for order_id in report.due:
         provision_order.delay(order_id)
     for adjustment_id in report.adjustments:
         apply_key_adjustment.delay(adjustment_id)
-    return {"due": len(report.due), "given_up": len(report.given_up), "adjustments": len(report.adjustments)}
+    for order_id in report.receipts:
+        send_order_email.delay(order_id, "receipt")
+    for event_pk in report.events:
+        process_stripe_event.delay(event_pk)
+    return {
+        "due": len(report.due),
+        "given_up": len(report.given_up),
+        "adjustments": len(report.adjustments),
+        "receipts": len(report.receipts),
+        "events": len(report.events),
+    }

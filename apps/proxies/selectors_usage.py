@@ -117,7 +117,10 @@ class UsageChart:
 
     @property
     def summary(self) -> str:
-        return f"{_fmt(self.total)} {self.unit} used in the last {self.days} days"
+        total, unit = self.total, self.unit
+        if unit == "MB" and total >= MB_PER_GB:  # small days, but a month of them reads better in GB
+            total, unit = total / MB_PER_GB, "GB"
+        return f"{_fmt(total)} {unit} used in the last {self.days} days"
 
 
 def _fmt(value: Decimal) -> str:

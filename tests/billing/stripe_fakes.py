@@ -27,6 +27,7 @@ class FakeStripe:
     payment_intents: dict[str, dict] = field(default_factory=dict)
     # Statuses to answer with before serving normally, e.g. [500] for one server error.
     failures: list[int] = field(default_factory=list)
+    failure_message: str = "Something went wrong on Stripe's end."
     _counter: int = 0
 
     def next_id(self, prefix: str) -> str:
@@ -39,7 +40,7 @@ class FakeStripe:
     def answer(self, method: str, path: str, form: dict) -> tuple[int, dict]:
         if self.failures:
             status = self.failures.pop(0)
-            return status, {"error": {"type": "api_error", "message": "Something went wrong on Stripe's end."}}
+            return status, {"error": {"type": "api_error", "message": self.failure_message}}
         parts = path.strip("/").split("/")
         if method == "POST" and path == "/v1/customers":
             return 200, {"id": self.next_id("cus"), "object": "customer", "email": form.get("email")}

@@ -190,5 +190,5 @@ def test_refund_effect_with_a_lost_reply_is_not_applied_twice(client, buy):
 def test_reconciler_job_reports_what_it_did(db):
     with TestCase.captureOnCommitCallbacks(execute=True):
         result = reconcile_orders.delay().get()
-    assert result == {"due": 0, "given_up": 0, "adjustments": 0}
+    assert result == {"due": 0, "given_up": 0, "adjustments": 0, "receipts": 0, "events": 0}
     assert SandboxKey.objects.count() == 0

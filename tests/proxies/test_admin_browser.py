@@ -51,6 +51,7 @@ def page(live_server, transactional_db, settings):
         login(context, operator, live_server)
         tab = context.new_page()
         tab.csp_violations = violations
+        tab.live_server = live_server
         yield tab
         context.close()
         browser.close()
@@ -155,4 +156,7 @@ def test_more_console_pages_for_a_manual_look(page):
     page.screenshot(path=str(out / "upstream-audit.png"), full_page=True)
     page.goto("/admin/proxies/poolkey/")
     page.screenshot(path=str(out / "list.png"), full_page=True)
+    login(page.context, key.customer, page.live_server)
+    page.goto("/dashboard/")
+    page.locator("#history").screenshot(path=str(out / "dashboard-history.png"))
     assert page.csp_violations == []

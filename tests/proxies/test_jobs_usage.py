@@ -305,3 +305,15 @@ def test_the_customer_dashboard_draws_the_last_30_days_from_the_readings(client,
     assert "Daily traffic" in html
     assert html.count("<rect ") >= 30
     assert chart.summary in html
+
+
+def test_the_summary_reads_in_gb_once_the_month_adds_up_to_one(upstream):
+    key = mint()
+    today = timezone.now().date()
+    for offset in range(4):
+        _sample(key, today - timedelta(days=3 - offset), 300 * offset, 300 * (offset + 1))
+
+    chart = usage_chart_for_key(key=key, today=today)
+
+    assert chart.unit == "MB"  # each day is under a GB
+    assert chart.summary == "1.17 GB used in the last 30 days"  # 1200 MB

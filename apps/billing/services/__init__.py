@@ -13,10 +13,12 @@ from .orders import (
     order_mark_failed,
     order_mark_paid,
     order_mark_payment_failed,
+    order_mark_underpaid,
     order_retry_provisioning,
     order_transition,
 )
-from .provisioning import ReconcileReport, order_provision, order_provisioning_nudge, orders_reconcile
+from .provisioning import order_provision, order_provisioning_nudge
+from .reconcile import ReconcileReport, orders_reconcile
 from .results import JobResult
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "order_mark_failed",
     "order_mark_paid",
     "order_mark_payment_failed",
+    "order_mark_underpaid",
     "order_provision",
     "order_provisioning_nudge",
     "order_record_dispute",

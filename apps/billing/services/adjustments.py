@@ -4,7 +4,11 @@ effect on the key (REFUND_POLICY) applied upstream once by a job.
 Exactly once: a refund is recorded from the charge's cumulative `amount_refunded`, so only the
 part not yet seen counts (a redelivered or reordered `charge.refunded` adds nothing), and each
 effect is a KeyAdjustment row unique per (order, kind, reference) whose upstream write carries an
-idempotency key derived from that row."""
+idempotency key derived from that row.
+
+Refunds and disputes on one charge share one budget: the GB taken back for an order follow the
+total money taken back (refunded plus disputed, never more than was paid), so a dispute over an
+amount already refunded — or a refund after a dispute — takes nothing twice."""
 
 import logging
 from datetime import timedelta
@@ -12,7 +16,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from apps.billing.models import KeyAdjustment, Order
@@ -21,6 +25,7 @@ from apps.core.errors import ApplicationError
 from apps.core.services import audit_log
 from apps.proxies.upstream.errors import RetryableUpstreamError, UpstreamError
 
+from .jobs import failure_text, job_enqueue_on_commit
 from .leases import customer_key_lease
 from .orders import S, _transition, order_lock
 from .results import JobResult, backoff_seconds
@@ -42,16 +47,36 @@ def _paid_amount(order: Order) -> Decimal:
     return order.amount_paid if order.amount_paid else order.price
 
 
+def _gb_to_take_back(order: Order, *, kind: str, amount: Decimal) -> Decimal:
+    """The GB a new refund or dispute takes back (order row locked): the share of the order's GB
+    paid for by all the money taken back so far — the cumulative refund plus every dispute, capped
+    at the amount paid, so an overlap counts once — minus what earlier adjustments took."""
+    paid = _paid_amount(order)
+    disputed = order.adjustments.filter(kind=KeyAdjustment.Kind.DISPUTE).aggregate(total=Sum("amount"))["total"]
+    disputed = (disputed or Decimal("0")) + (amount if kind == KeyAdjustment.Kind.DISPUTE else Decimal("0"))
+    taken_back = min(order.amount_refunded + disputed, paid)
+    total_gb = proportional_gb(gb=order.gb, part=taken_back, whole=paid)
+    already = order.adjustments.aggregate(total=Sum("gb"))["total"] or Decimal("0")
+    return max(total_gb - already, Decimal("0.00"))
+
+
 def _add_adjustment(order: Order, *, kind: str, reference: str, amount: Decimal, source: str) -> KeyAdjustment:
     from apps.billing.tasks import apply_key_adjustment
 
+    action = _policy()
+    gb = _gb_to_take_back(order, kind=kind, amount=amount)
+    # Reducing the cap by 0 GB changes nothing upstream: recorded, not applied. (Disabling still
+    # applies: a dispute is a new reason to hold the key even if the money was already refunded.)
+    nothing_to_do = action == KeyAdjustment.Action.REDUCE_CAP and gb <= 0
     adjustment = KeyAdjustment.objects.create(
         order=order,
         kind=kind,
-        action=_policy(),
+        action=action,
         reference=reference[:255],
         amount=amount,
-        gb=proportional_gb(gb=order.gb, part=amount, whole=_paid_amount(order)),
+        gb=gb,
+        status=KeyAdjustment.Status.SKIPPED if nothing_to_do else KeyAdjustment.Status.PENDING,
+        error="earlier refunds or disputes on this charge already took this traffic back" if nothing_to_do else "",
     )
     audit_log(
         action=f"order.{kind}_recorded",
@@ -66,8 +91,8 @@ def _add_adjustment(order: Order, *, kind: str, reference: str, amount: Decimal,
             "reference": adjustment.reference,
         },
     )
-    pk = adjustment.pk
-    transaction.on_commit(lambda: apply_key_adjustment.delay(pk))
+    if not nothing_to_do:
+        job_enqueue_on_commit(apply_key_adjustment, adjustment.pk)
     return adjustment
 
 
@@ -111,7 +136,7 @@ def _finish(adjustment: KeyAdjustment, status: str, *, error: str = "") -> None:
     now = timezone.now()
     KeyAdjustment.objects.filter(pk=adjustment.pk).update(
         status=status,
-        error=error[:2000],
+        error=failure_text(error, 2000),
         applied_at=now if status == KeyAdjustment.Status.APPLIED else None,
         next_attempt_at=None,
         updated_at=now,
@@ -121,7 +146,7 @@ def _finish(adjustment: KeyAdjustment, status: str, *, error: str = "") -> None:
 def _later(adjustment: KeyAdjustment, seconds: int, error: str = "") -> JobResult:
     KeyAdjustment.objects.filter(pk=adjustment.pk).update(
         next_attempt_at=timezone.now() + timedelta(seconds=seconds),
-        error=error[:2000],
+        error=failure_text(error, 2000),
     )
     return JobResult("retry", retry_in=seconds)
 
@@ -201,7 +226,7 @@ def _alert(adjustment: KeyAdjustment, error: str) -> None:
     send_operator_alert.delay(
         f"Refund/dispute effect failed on order {order.reference}",
         f"The {adjustment.get_kind_display().lower()} of {adjustment.amount} {order.currency.upper()} on order "
-        f"{order.reference} ({order.customer.email}) could not be applied to the key: {error}. "
+        f"{order.reference} ({order.customer.email}) could not be applied to the key: {failure_text(error)}. "
         f"Policy: {adjustment.get_action_display()}. Apply it by hand in the console.",
     )
 

@@ -12,6 +12,8 @@ from django.utils import timezone
 from apps.accounts.selectors import brand_get
 from apps.billing.models import Order
 
+from .orders import UNDERPAID_REASON
+
 logger = logging.getLogger(__name__)
 
 # kind -> (timestamp field that makes it once-only, template base name, subject)
@@ -84,6 +86,7 @@ def order_operator_alert(*, order_id: int) -> bool:
     order = Order.objects.select_related("customer").get(pk=order_id)
     context = _context(order)
     context["admin_url"] = settings.SITE_URL + reverse("admin:billing_order_change", args=[order.pk])
+    context["underpaid"] = order.failure_reason.startswith(UNDERPAID_REASON)
     try:
         operators_notify(
             subject=f"Order {order.reference} needs attention",

@@ -37,7 +37,13 @@ from apps.billing.stripe_client import (
 from apps.core.logging import mask_secrets
 
 from .adjustments import order_record_dispute, order_record_refund
-from .orders import order_expire, order_mark_paid, order_mark_payment_failed, order_note_payment_status
+from .orders import (
+    order_expire,
+    order_mark_paid,
+    order_mark_payment_failed,
+    order_mark_underpaid,
+    order_note_payment_status,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +72,15 @@ class UnknownOrder(Exception):
 
 class EventRejected(Exception):
     """A verified event we cannot act on (it contradicts what Stripe now says)."""
+
+
+class PaymentNotSettled(Exception):
+    """Stripe says the delayed payment succeeded, but the session does not read paid yet. The
+    event stays unprocessed: Stripe redelivers it and the reconciler re-reads the session."""
+
+
+# Outcome of an unprocessed async success whose session did not read paid yet (reconciler input).
+AWAITING_SETTLEMENT = "awaiting_settlement"
 
 
 # Finding the order -----------------------------------------------------------------------------
@@ -139,19 +154,23 @@ def _handle_session(event: StripeEvent, order: Order, session: dict[str, Any]) -
     if payment_status in ("paid", "no_payment_required"):
         currency = (session.get("currency") or order.currency).lower()
         amount = from_minor_units(int(session.get("amount_total") or 0), currency)
+        payment = {
+            "payment_intent_id": payment_intent,
+            "stripe_customer_id": _str(session.get("customer")),
+            "payment_status": payment_status,
+            "source": f"stripe {event.type} {event.event_id}",
+        }
         if currency != order.currency or amount < order.price:
+            # Never provision what was not paid for: flag it for an operator instead.
             logger.warning(
                 "order %s: paid %s %s, expected %s %s", order.reference, amount, currency, order.price, order.currency
             )
-        changed = order_mark_paid(
-            order_id=order.pk,
-            amount_paid=amount,
-            payment_intent_id=payment_intent,
-            stripe_customer_id=_str(session.get("customer")),
-            payment_status=payment_status,
-            source=f"stripe {event.type} {event.event_id}",
-        )
+            changed = order_mark_underpaid(order_id=order.pk, amount_paid=amount, currency=currency, **payment)
+            return "underpaid" if changed else "no_change"
+        changed = order_mark_paid(order_id=order.pk, amount_paid=amount, **payment)
         return "paid" if changed else "already_paid"
+    if event.type == "checkout.session.async_payment_succeeded":
+        raise PaymentNotSettled(f"the checkout session still reads {payment_status or 'no payment status'!r}")
     if event.type == "checkout.session.async_payment_failed":
         changed = order_mark_payment_failed(order_id=order.pk, reason="the delayed payment failed")
         return "payment_failed" if changed else "no_change"
@@ -216,9 +235,10 @@ def stripe_event_record(*, event: dict[str, Any], order: Order | None) -> Stripe
     return record
 
 
-def _record_failure(record: StripeEvent, exc: BaseException) -> None:
+def _record_failure(record: StripeEvent, exc: BaseException, *, outcome: str = "") -> None:
     StripeEvent.objects.filter(pk=record.pk).update(
         attempts=F("attempts") + 1,
+        outcome=outcome,
         error=mask_secrets(f"{exc.__class__.__name__}: {exc}")[:2000],
         traceback=mask_secrets(traceback.format_exc())[:20000],
     )
@@ -244,6 +264,10 @@ def stripe_event_process(*, record: StripeEvent) -> WebhookResult:
             locked.outcome = outcome
             locked.error = locked.traceback = ""
             locked.save(update_fields=["attempts", "processed_at", "outcome", "error", "traceback"])
+    except PaymentNotSettled as exc:
+        _record_failure(record, exc, outcome=AWAITING_SETTLEMENT)
+        logger.warning("stripe event %s: %s; waiting for a redelivery", record.event_id, exc)
+        return WebhookResult(503, AWAITING_SETTLEMENT, "payment not confirmed yet; Stripe will redeliver")
     except (EventRejected, StripeNotFound) as exc:
         _record_failure(record, exc)
         logger.warning("stripe event %s rejected: %s", record.event_id, exc)

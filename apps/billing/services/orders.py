@@ -13,13 +13,15 @@ from apps.billing.models import Order, Plan
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_log
 
+from .jobs import failure_text, job_enqueue_on_commit
+
 S = Order.Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.PAID, S.EXPIRED, S.FAILED, S.REFUNDED, S.DISPUTED}),
     # Stripe is the authority on money: a payment confirmed after we gave up on the checkout
-    # still buys the key.
-    S.EXPIRED: frozenset({S.PAID, S.REFUNDED, S.DISPUTED}),
+    # still buys the key (or, when it is short of the price, is flagged failed for an operator).
+    S.EXPIRED: frozenset({S.PAID, S.FAILED, S.REFUNDED, S.DISPUTED}),
     S.PAID: frozenset({S.PROVISIONED, S.FAILED, S.REFUNDED, S.DISPUTED}),
     # Back to paid: an operator retries a failed provisioning, or a late payment arrives.
     S.FAILED: frozenset({S.PAID, S.REFUNDED, S.DISPUTED}),
@@ -71,7 +73,7 @@ def _transition(order: Order, to: str, *, reason: str = "", actor=None, data: di
         actor=actor,
         customer=order.customer,
         target=order,
-        reason=reason,
+        reason=failure_text(reason),
         data={"order": order.reference, "from": before, "to": to, **(data or {})},
     )
     return True
@@ -143,9 +145,61 @@ def order_mark_paid(
         order.failure_reason = ""
         order.provisioning_deadline = timezone.now() + provisioning_window()
         _transition(order, S.PAID, reason=source, data={"amount_paid": str(amount_paid)})
-        order_pk = order.pk
-        transaction.on_commit(lambda: provision_order.delay(order_pk))
-        transaction.on_commit(lambda: send_order_email.delay(order_pk, "receipt"))
+        # Robust: a broker outage after the commit must not turn this into an error for an
+        # event already processed, nor cost the receipt; the reconciler re-drives both.
+        job_enqueue_on_commit(provision_order, order.pk)
+        job_enqueue_on_commit(send_order_email, order.pk, "receipt")
+    return True
+
+
+UNDERPAID_REASON = "paid amount differs from the order"
+
+
+def order_mark_underpaid(
+    *,
+    order_id: int,
+    amount_paid: Decimal,
+    currency: str,
+    payment_intent_id: str = "",
+    stripe_customer_id: str = "",
+    payment_status: str = "paid",
+    source: str = "",
+) -> bool:
+    """Stripe took money, but less than the order's price or in another currency. Nothing is
+    provisioned: the order is flagged for an operator (failed with the payment time set, so it
+    shows under "needs attention"), who refunds it or, having checked, retries provisioning.
+    True when this call changed the order."""
+    from apps.billing.tasks import send_order_email
+
+    with transaction.atomic():
+        order = order_lock(order_id=order_id)
+        if order.paid_at is not None or order.status not in {S.PENDING, S.EXPIRED, S.FAILED}:
+            return False  # already paid (or flagged), or the money has gone back
+        reason = (
+            f"{UNDERPAID_REASON}: received {amount_paid} {currency.upper()}, "
+            f"expected {order.price} {order.currency.upper()}"
+        )
+        order.payment_status = payment_status[:32]
+        # amount_paid is in the order's currency; a payment in another currency is only named in the reason.
+        order.amount_paid = amount_paid if currency == order.currency else None
+        order.stripe_payment_intent_id = payment_intent_id or order.stripe_payment_intent_id
+        order.stripe_customer_id = stripe_customer_id or order.stripe_customer_id
+        order.failure_reason = failure_text(reason)
+        order.paid_at = timezone.now()
+        data = {"amount_paid": str(amount_paid), "currency": currency, "expected": str(order.price)}
+        if order.status == S.FAILED:  # an earlier payment attempt failed: already in the right state
+            order.full_clean(exclude=["customer", "plan"])
+            order.save()
+            audit_log(
+                action="order.failed",
+                customer=order.customer,
+                target=order,
+                reason=failure_text(f"{reason} ({source})"),
+                data={"order": order.reference, **data},
+            )
+        else:
+            _transition(order, S.FAILED, reason=f"{reason} ({source})", data=data)
+        job_enqueue_on_commit(send_order_email, order.pk, "operator_alert")
     return True
 
 
@@ -165,7 +219,7 @@ def order_mark_payment_failed(*, order_id: int, reason: str) -> bool:
         order = order_lock(order_id=order_id)
         if order.status != S.PENDING:
             return False
-        order.failure_reason = reason[:500]
+        order.failure_reason = failure_text(reason)
         order.payment_status = "unpaid"
         return _transition(order, S.FAILED, reason=reason)
 
@@ -187,10 +241,9 @@ def order_mark_failed(*, order_id: int, reason: str, actor=None) -> bool:
         order = order_lock(order_id=order_id)
         if order.status != S.PAID:
             return False
-        order.failure_reason = reason[:500]
+        order.failure_reason = failure_text(reason)
         changed = _transition(order, S.FAILED, reason=reason, actor=actor)
-        order_pk = order.pk
-        transaction.on_commit(lambda: send_order_email.delay(order_pk, "operator_alert"))
+        job_enqueue_on_commit(send_order_email, order.pk, "operator_alert")
     return changed
 
 
@@ -212,8 +265,7 @@ def order_retry_provisioning(*, order_id: int, actor=None, reason: str = "operat
             # or the job would fail it again at once and the order could never be delivered.
             order.provisioning_started_at = timezone.now()
         _transition(order, S.PAID, reason=reason, actor=actor)
-        order_pk = order.pk
-        transaction.on_commit(lambda: provision_order.delay(order_pk))
+        job_enqueue_on_commit(provision_order, order.pk)
     return True
 
 
@@ -231,5 +283,5 @@ def order_mark_checkout_failed(*, order_id: int, reason: str) -> None:
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if order.status == S.PENDING:
-            order.failure_reason = reason[:500]
+            order.failure_reason = failure_text(reason)
             _transition(order, S.FAILED, reason=reason)

@@ -14,9 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from apps.billing.models import Order
@@ -24,6 +22,7 @@ from apps.core.errors import ApplicationError
 from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import RetryableUpstreamError, UpstreamError, UpstreamNotFound
 
+from .jobs import failure_text, job_enqueue_on_commit
 from .leases import customer_key_lease, customer_key_lease_held
 from .orders import S, _transition, order_lock, order_mark_failed
 from .results import JobResult, backoff_seconds
@@ -61,7 +60,7 @@ def _customer_key(order: Order) -> PoolKey | None:
 def _later(order_id: int, seconds: int, error: str = "") -> JobResult:
     fields = {"provisioning_next_attempt_at": timezone.now() + timedelta(seconds=seconds)}
     if error:
-        fields["provisioning_error"] = error[:2000]
+        fields["provisioning_error"] = failure_text(error, 2000)
     Order.objects.filter(pk=order_id).update(**fields)
     return JobResult("retry", retry_in=seconds)
 
@@ -200,8 +199,7 @@ def _complete(order_id: int, key: PoolKey) -> None:
             _transition(order, S.PAID, reason="a late provisioning attempt succeeded")
         if order.status == S.PAID:
             _transition(order, S.PROVISIONED, data={"pool_key": key.pk, "action": order.provisioning_action})
-            order_pk = order.pk
-            transaction.on_commit(lambda: send_order_email.delay(order_pk, "ready"))
+            job_enqueue_on_commit(send_order_email, order.pk, "ready")
         else:
             # Refunded or disputed while the key was being made: keep the link, so the refund
             # policy acts on this key.
@@ -236,49 +234,12 @@ def order_provision(*, order_id: int) -> JobResult:
             return _later(order_id, delay, str(exc))
         except (UpstreamError, ApplicationError) as exc:
             logger.error("order %s: provisioning failed for good: %s", claim.order.reference, exc)
-            Order.objects.filter(pk=order_id).update(provisioning_error=str(exc)[:2000])
+            Order.objects.filter(pk=order_id).update(provisioning_error=failure_text(exc, 2000))
             order_mark_failed(order_id=order_id, reason=f"provisioning failed: {exc}")
             return JobResult("failed")
         _complete(order_id, key)
     logger.info("order %s provisioned (%s, key %s)", claim.order.reference, claim.action, key.upstream_id)
     return JobResult("provisioned")
-
-
-# The reconciler ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReconcileReport:
-    due: list[int]
-    given_up: list[int]
-    adjustments: list[int]
-
-
-def orders_reconcile(*, now=None) -> ReconcileReport:
-    """Paid orders not provisioned after a few minutes (a lost job, a crash right after the
-    payment was recorded, an upstream outage) are re-driven until their deadline; past it they
-    are flagged for an operator. Pending refund effects are re-driven too."""
-    from .adjustments import key_adjustments_due
-
-    now = now or timezone.now()
-    paid = Order.objects.filter(status=S.PAID)
-    due = list(
-        paid.filter(paid_at__lte=now - timedelta(seconds=settings.BILLING_RECONCILE_AFTER_SECONDS))
-        .filter(Q(provisioning_deadline__isnull=True) | Q(provisioning_deadline__gt=now))
-        .filter(Q(provisioning_next_attempt_at__isnull=True) | Q(provisioning_next_attempt_at__lte=now))
-        .order_by("paid_at")
-        .values_list("pk", flat=True)[:200]
-    )
-    given_up = []
-    for order in paid.filter(provisioning_deadline__lte=now).select_related("customer")[:200]:
-        if customer_key_lease_held(customer_id=order.customer_id):
-            continue  # an attempt is running right now; judge it next time
-        reason = "not provisioned within the window"
-        if order.provisioning_error:
-            reason += f"; last error: {order.provisioning_error}"
-        if order_mark_failed(order_id=order.pk, reason=reason):
-            given_up.append(order.pk)
-    return ReconcileReport(due=due, given_up=given_up, adjustments=key_adjustments_due(now=now))
 
 
 def order_provisioning_nudge(*, order: Order) -> bool:
@@ -294,6 +255,5 @@ def order_provisioning_nudge(*, order: Order) -> bool:
         return False  # the first attempt was scheduled with the payment
     if customer_key_lease_held(customer_id=order.customer_id):
         return False
-    order_pk = order.pk
-    transaction.on_commit(lambda: provision_order.delay(order_pk))
+    job_enqueue_on_commit(provision_order, order.pk)
     return True

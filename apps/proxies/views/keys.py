@@ -2,6 +2,7 @@ import logging
 import uuid
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -38,6 +39,9 @@ def _builder_form_from(request: HttpRequest) -> ProxyUrlForm | None:
     return ProxyUrlForm(request.POST, stock_counts=_counts()) if "pool" in request.POST else None
 
 
+# Not wrapped in ATOMIC_REQUESTS: the upstream change cannot roll back, so the service's own
+# short transaction (mirror + audit entry) must not either when rendering the reply fails.
+@transaction.non_atomic_requests
 @never_cache
 @login_required
 @require_POST
@@ -61,6 +65,7 @@ def key_reveal(request: HttpRequest, key_id: int) -> HttpResponse:
     return _page(request, secret=secret, builder_form=_builder_form_from(request))
 
 
+@transaction.non_atomic_requests
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -89,6 +94,7 @@ def key_regenerate(request: HttpRequest, key_id: int) -> HttpResponse:
     return _page(request, secret=secret, just_regenerated=True)
 
 
+@transaction.non_atomic_requests
 @never_cache
 @login_required
 @require_POST

@@ -7,10 +7,11 @@ from apps.billing.tasks import reconcile_orders
 
 
 class Command(BaseCommand):
-    help = "Re-drive paid orders that are not provisioned yet, and pending refund effects."
+    help = "Re-drive paid orders not provisioned yet, pending refund effects, unsent receipts, unsettled payments."
 
     def handle(self, *args, **options):
         report = reconcile_orders()
         self.stdout.write(
-            f"due: {report['due']}, given up: {report['given_up']}, refund effects: {report['adjustments']}"
+            f"due: {report['due']}, given up: {report['given_up']}, refund effects: {report['adjustments']}, "
+            f"receipts: {report['receipts']}, async payments re-read: {report['events']}"
         )
