@@ -14,6 +14,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
 from apps.billing.models import Order
+from apps.core.http import client_ip
 from apps.core.models import AuditEntry
 from apps.core.services import audit_log
 from apps.proxies.models import PoolKey
@@ -206,7 +207,7 @@ class UserAdmin(DjangoUserAdmin):
             actor=request.user,
             customer=customer,
             target=customer,
-            ip=request.META.get("REMOTE_ADDR") or None,
+            ip=client_ip(request),
         )
         context = {
             **self.admin_site.each_context(request),

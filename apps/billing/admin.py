@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from apps.core.errors import ApplicationError
+from apps.core.http import client_ip as _client_ip
 from apps.core.services import audit_log
 
 from .models import BillingProfile, KeyAdjustment, Order, Plan, StripeEvent
@@ -21,10 +22,6 @@ from .services import order_retry_provisioning, stripe_event_process
 
 BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 _REFERENCE = re.compile(r"^[0-9a-fA-F]{16}$")
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @admin.register(Plan)

@@ -10,13 +10,14 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 
+from apps.core.http import client_ip
 from apps.core.logging import mask_secrets
 from apps.core.models import AuditEntry
 from apps.core.services import audit_log
@@ -68,10 +69,6 @@ UPSTREAM_AUDIT_ACTIONS = (
     "auto_suspended_cap_exceeded",
     "auto_suspended_expired",
 )
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def status_badge(key: PoolKey) -> str:

@@ -4,10 +4,6 @@ from apps.proxies.models import PoolKey
 from apps.proxies.selectors import pool_key_get_for_customer
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ApplicationError
+from apps.core.http import client_ip
 from apps.proxies.dashboard.bulk import bulk_csv, bulk_display_lines, bulk_proxies, bulk_seed, bulk_txt
 from apps.proxies.dashboard.feeds import stock_counts, stock_feed
 from apps.proxies.dashboard.page import builder_options, dashboard_context
@@ -18,7 +19,7 @@ from apps.proxies.services import idempotency_key_for, pool_key_regenerate, pool
 from apps.proxies.upstream.errors import UpstreamError
 from apps.proxies.urlgrammar import ProxyUrlError
 
-from .common import client_ip, own_key, wants_json
+from .common import own_key, wants_json
 
 logger = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import ApplicationError
+from apps.core.http import client_ip
 from apps.proxies.dashboard import feeds
 from apps.proxies.dashboard.page import incident_views, sessions_view, stock_view
 from apps.proxies.dashboard.sessions import (
@@ -17,8 +18,6 @@ from apps.proxies.dashboard.sessions import (
     session_close_all_for_customer,
     session_close_for_customer,
 )
-
-from .common import client_ip
 
 
 def _sessions_response(request: HttpRequest, message: dict | None = None, status: int = 200) -> HttpResponse:
