@@ -192,3 +192,33 @@ def test_reconciler_job_reports_what_it_did(db):
         result = reconcile_orders.delay().get()
     assert result == {"due": 0, "given_up": 0, "adjustments": 0, "receipts": 0, "events": 0}
     assert SandboxKey.objects.count() == 0
+
+
+def test_a_purchase_onto_a_key_disabled_by_the_refund_policy_adds_the_gb_and_tells_the_operator(
+    client, buy, settings, mailoutbox
+):
+    settings.REFUND_POLICY = "disable"
+    settings.OPERATOR_EMAILS = ["ops@example.com"]
+    first = buy()
+    post_event(client, dispute_created(first))
+    mailoutbox.clear()
+
+    second = buy()
+
+    second.refresh_from_db()
+    assert second.status == Order.Status.PROVISIONED
+    [key] = upstream_keys()
+    assert key.traffic_cap_gb == Decimal("10")
+    assert key.enabled is False  # a refund-policy disable is lifted by an operator, not a purchase
+    [alert] = [m for m in mailoutbox if m.to == ["ops@example.com"]]
+    assert "topped up a disabled key" in alert.subject
+    assert second.reference in alert.body
+
+
+def test_a_purchase_onto_an_enabled_key_sends_no_operator_notice(client, buy, settings, mailoutbox):
+    settings.OPERATOR_EMAILS = ["ops@example.com"]
+    buy()
+
+    buy()
+
+    assert [m for m in mailoutbox if m.to == ["ops@example.com"]] == []

@@ -14,7 +14,9 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.billing.models import Order
@@ -188,7 +190,7 @@ def _deliver(claim: Claim) -> PoolKey:
 
 
 def _complete(order_id: int, key: PoolKey) -> None:
-    from apps.billing.tasks import send_order_email
+    from apps.billing.tasks import send_operator_alert, send_order_email
 
     with transaction.atomic():
         order = order_lock(order_id=order_id)
@@ -200,6 +202,17 @@ def _complete(order_id: int, key: PoolKey) -> None:
         if order.status == S.PAID:
             _transition(order, S.PROVISIONED, data={"pool_key": key.pk, "action": order.provisioning_action})
             job_enqueue_on_commit(send_order_email, order.pk, "ready")
+            if not key.enabled and key.disabled_by_operator:
+                # The GB landed, but the shop keeps this key disabled (an operator or a refund policy
+                # did it): the customer paid for traffic they can't use until someone decides.
+                job_enqueue_on_commit(
+                    send_operator_alert,
+                    f"Order {order.reference} topped up a disabled key",
+                    f"{order.customer.email} paid order {order.reference} ({order.plan_name}); its "
+                    f"{order.gb} GB were added to key {key.upstream_id}, which the shop keeps disabled.\n"
+                    "Enable the key, or refund the order:\n"
+                    f"{settings.SITE_URL}{reverse('admin:billing_order_change', args=[order.pk])}\n",
+                )
         else:
             # Refunded or disputed while the key was being made: keep the link, so the refund
             # policy acts on this key.
