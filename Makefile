@@ -38,6 +38,7 @@ format: install
 # Production settings, PostgreSQL and gunicorn through docker/entrypoint.sh, outside Docker.
 smoke: install
 	scripts/smoke-production
+bench: install ; $(PY) benchmarks/sync_all.py && $(PY) benchmarks/webhook.py && $(PY) benchmarks/http_load.py
 
 ci:
 	bash .ci/run

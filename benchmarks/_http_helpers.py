@@ -1,0 +1,91 @@
+"""Helpers that http_load.py runs as separate processes (each with the server's environment):
+
+_http_helpers.py upstream PORT   the sandbox upstream over real HTTP, counting every request
+                                 (GET /__bench/calls returns the counts as JSON)
+_http_helpers.py customer        a customer who bought a plan through the sandbox checkout
+                                 (a real mint upstream), logged in: prints the session cookie
+"""
+
+import json
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def serve_counting_upstream(port: int) -> None:
+    import django
+
+    django.setup()
+    from apps.proxies.sandbox import server
+
+    calls: Counter[str] = Counter()
+    lock = threading.Lock()
+    original = server.SandboxRequestHandler._serve
+
+    def counting(self):
+        if self.path.startswith("/__bench/calls"):
+            with lock:
+                body = json.dumps(calls).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return None
+        with lock:
+            calls[f"{self.command} {self.path.split('?')[0]}"] += 1
+        return original(self)
+
+    handler = server.SandboxRequestHandler
+    handler.do_GET = handler.do_POST = handler.do_PATCH = handler.do_PUT = handler.do_DELETE = counting
+    httpd = server.SandboxHTTPServer(("127.0.0.1", port))
+    print(f"counting upstream on {httpd.base_url}", flush=True)
+    try:
+        httpd.serve_forever(poll_interval=0.2)
+    finally:
+        httpd.server_close()
+
+
+def make_customer() -> None:
+    import django
+
+    django.setup()
+    from decimal import Decimal
+
+    from allauth.account.models import EmailAddress
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from apps.billing.models import Order, Plan, SandboxCheckoutSession
+    from apps.billing.sandbox import Outcome, sandbox_session_act
+    from apps.billing.services import checkout_start
+
+    plan, _ = Plan.objects.get_or_create(
+        slug="bench", defaults={"name": "Bench", "gb": Decimal(5), "price": Decimal("35.00"), "validity_days": 30}
+    )
+    user = get_user_model().objects.create_user(email="bench-dashboard@example.com", password="bench-password-1")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    start = checkout_start(customer=user, plan=plan)
+    session = SandboxCheckoutSession.objects.get(order=start.order)
+    sandbox_session_act(session_id=session.id, outcome=Outcome.PAY)
+    order = Order.objects.get(pk=start.order.pk)
+    if order.status != Order.Status.PROVISIONED:
+        raise SystemExit(f"the bench order was not provisioned: {order.status} {order.failure_reason}")
+    client = Client()
+    client.force_login(user)
+    print(
+        json.dumps({"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value})
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "upstream":
+        serve_counting_upstream(int(sys.argv[2]))
+    elif sys.argv[1] == "customer":
+        make_customer()
+    else:
+        raise SystemExit(__doc__)

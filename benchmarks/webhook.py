@@ -1,0 +1,129 @@
+"""Throughput of signed checkout.session.completed deliveries through the real webhook view.
+
+N customers each start a checkout (the real checkout service, sandbox Stripe); then N signed
+`checkout.session.completed` (paid) events are POSTed one after another to
+/billing/stripe/webhook/ with Django's test client (full middleware stack, real commits).
+Without REDIS_URL jobs run inline after the webhook's commit, so when the last POST returns
+every order should be provisioned: a key minted on the sandbox upstream (in-process), receipt
+and "ready" emails built. Reports deliveries/s, per-delivery latency, SQL queries and upstream
+writes per delivery, and the time until all orders are provisioned.
+
+    .venv/bin/python benchmarks/webhook.py [--orders 200]
+"""
+
+import argparse
+import json
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import _django  # noqa: E402
+
+DB_NAME = "storefront_bench_webhook"
+WEBHOOK_URL = "/billing/stripe/webhook/"
+
+
+def prepare(count: int, run_id: str) -> list:
+    from django.contrib.auth import get_user_model
+
+    from apps.billing.models import Plan, SandboxCheckoutSession
+    from apps.billing.services import checkout_start
+
+    plan, _ = Plan.objects.get_or_create(
+        slug="bench", defaults={"name": "Bench", "gb": Decimal(5), "price": Decimal("35.00"), "validity_days": 30}
+    )
+    User = get_user_model()
+    sessions = []
+    for n in range(count):
+        user = User.objects.create_user(email=f"bench-{run_id}-{n}@example.com", password=None)
+        start = checkout_start(customer=user, plan=plan)
+        sessions.append(SandboxCheckoutSession.objects.get(order=start.order))
+    return sessions
+
+
+def paid_event(session) -> str:
+    from apps.billing.models import SandboxCheckoutSession
+    from apps.billing.sandbox import sandbox_event, sandbox_session_dict
+
+    # What Stripe does before it sends the event: the session is complete and paid, and the
+    # webhook's re-read sees exactly that.
+    SandboxCheckoutSession.objects.filter(pk=session.pk).update(status="complete", payment_status="paid")
+    session.refresh_from_db()
+    return json.dumps(sandbox_event(type="checkout.session.completed", obj=sandbox_session_dict(session)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    _django.setup(db_name=DB_NAME)
+
+    from django.conf import settings
+    from django.test import Client
+
+    from apps.billing.models import Order
+    from apps.billing.stripe_client import webhook_signature_header
+    from apps.proxies.sandbox.models import SandboxAuditEvent
+
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        raise SystemExit("REDIS_URL is set: jobs would not run inline")
+    run_id = time.strftime("%Y%m%d%H%M%S")
+    print(f"# webhook · {_django.machine()}", flush=True)
+    print(f"preparing {args.orders} checkouts …", flush=True)
+    sessions = prepare(args.orders, run_id)
+    bodies = [paid_event(session) for session in sessions]
+    order_ids = [session.order_id for session in sessions]
+    client = Client()
+    mints_before = SandboxAuditEvent.objects.filter(action="create").count()
+
+    latencies, statuses = [], []
+    with _django.count_queries() as queries:
+        start = time.perf_counter()
+        for body in bodies:
+            # Signed at send time, like Stripe (the signature's timestamp must be recent).
+            header = webhook_signature_header(payload=body, secret=settings.STRIPE_WEBHOOK_SECRET)
+            sent = time.perf_counter()
+            response = client.post(
+                WEBHOOK_URL, data=body, content_type="application/json", headers={"Stripe-Signature": header}
+            )
+            latencies.append(time.perf_counter() - sent)
+            statuses.append(response.status_code)
+        elapsed = time.perf_counter() - start
+
+    provisioned = Order.objects.filter(pk__in=order_ids, status=Order.Status.PROVISIONED).count()
+    mints = SandboxAuditEvent.objects.filter(action="create").count() - mints_before
+    ordered = sorted(latencies)
+    result = {
+        "orders": args.orders,
+        "http_200": statuses.count(200),
+        "provisioned": provisioned,
+        "upstream_mints": mints,
+        "total_s": round(elapsed, 2),
+        "deliveries_per_s": round(args.orders / elapsed, 1),
+        "p50_ms": round(ordered[len(ordered) // 2] * 1000, 1),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+        "queries_per_delivery": round(queries.count / args.orders, 1),
+    }
+    print(
+        "| orders | 200s | provisioned | keys minted | all provisioned after s | deliveries/s "
+        "| p50 ms | p99 ms | max ms | SQL per delivery |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        f"| {result['orders']} | {result['http_200']} | {result['provisioned']} | {result['upstream_mints']} "
+        f"| {result['total_s']} | {result['deliveries_per_s']} | {result['p50_ms']} | {result['p99_ms']} "
+        f"| {result['max_ms']} | {result['queries_per_delivery']} |"
+    )
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    if provisioned != args.orders or mints != args.orders:
+        raise SystemExit(f"expected {args.orders} provisioned orders and keys, got {provisioned} and {mints}")
+
+
+if __name__ == "__main__":
+    main()
