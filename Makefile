@@ -8,7 +8,7 @@ PORT ?= 8000
 # `make run` is always the local development setup, whatever the shell exports.
 LOCAL := DJANGO_SETTINGS_MODULE=storefront.settings.local
 
-.PHONY: run test lint format smoke ci install clean
+.PHONY: run test lint format smoke ci install clean bench
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
@@ -38,7 +38,11 @@ format: install
 # Production settings, PostgreSQL and gunicorn through docker/entrypoint.sh, outside Docker.
 smoke: install
 	scripts/smoke-production
-bench: install ; $(PY) benchmarks/sync_all.py && $(PY) benchmarks/webhook.py && $(PY) benchmarks/http_load.py
+# Speed, not behaviour: needs PostgreSQL and Redis on loopback (docs/benchmarks.md).
+bench: install
+	$(PY) benchmarks/sync_all.py
+	$(PY) benchmarks/webhook.py
+	$(PY) benchmarks/http_load.py
 
 ci:
 	bash .ci/run
