@@ -1,10 +1,7 @@
-"""Billing in the operator console: plans are edited here; orders and Stripe events are records
-to read, with two operator actions that go through the services: retry the provisioning of a
-paid order that failed, and reprocess a stored Stripe event that did not go through. Both are
-idempotent: an order's upstream writes carry keys derived from the order, and a processed
-event is never processed again, so neither can provision twice."""
+"""Orders: records to read, with one operator action that goes through the services: retry the
+provisioning of a paid order that failed (idempotent: its upstream writes carry keys derived
+from the order)."""
 
-import json
 import re
 import uuid
 
@@ -13,39 +10,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.billing.models import KeyAdjustment, Order, StripeEvent
+from apps.billing.services import order_retry_provisioning
 from apps.core.errors import ApplicationError
-from apps.core.http import client_ip as _client_ip
-from apps.core.services import audit_log
 
-from .models import BillingProfile, KeyAdjustment, Order, Plan, StripeEvent
-from .services import order_retry_provisioning, stripe_event_process
+from .common import BOTH
 
-BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 _REFERENCE = re.compile(r"^[0-9a-fA-F]{16}$")
-
-
-@admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
-    list_display = (
-        "name",
-        "slug",
-        "gb",
-        "price",
-        "currency",
-        "price_per_gb",
-        "validity_days",
-        "active",
-        "highlighted",
-        "sort_order",
-    )
-    list_editable = ("active", "highlighted", "sort_order")
-    list_filter = ("active", "highlighted", "currency")
-    prepopulated_fields = {"slug": ("name",)}
-    search_fields = ("name", "slug")
-
-    def has_delete_permission(self, request, obj=None):
-        # Plans with orders are PROTECTed anyway; retire a plan by unticking "active".
-        return obj is None or not obj.orders.exists()
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
@@ -265,138 +236,6 @@ class OrderAdmin(admin.ModelAdmin):
                 self.message_user(request, exc.message, messages.WARNING)
         if retried:
             self.message_user(request, f"{retried} order(s) queued for provisioning.", messages.SUCCESS)
-
-
-class EventAttentionFilter(admin.SimpleListFilter):
-    title = "outcome"
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [("failed", "Not processed, with an error"), ("pending", "Not processed"), ("done", "Processed")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "failed":
-            return queryset.filter(processed_at__isnull=True).exclude(error="")
-        if self.value() == "pending":
-            return queryset.filter(processed_at__isnull=True)
-        if self.value() == "done":
-            return queryset.filter(processed_at__isnull=False)
-        return queryset
-
-
-@admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
-    list_display = (
-        "event_id",
-        "type",
-        "order_link",
-        "received_at",
-        "deliveries",
-        "attempts",
-        "processed_at",
-        "outcome",
-        "error_short",
-    )
-    list_filter = (EventAttentionFilter, "type", "outcome", ("processed_at", admin.EmptyFieldListFilter))
-    search_fields = ("event_id", "order__customer__email", "error")
-    date_hierarchy = "received_at"
-    list_select_related = ("order",)
-    readonly_fields = [
-        "order_link",
-        "traceback_pre",
-        "payload_pre",
-        *(f.name for f in StripeEvent._meta.fields),
-    ]
-    fieldsets = (
-        (None, {"fields": ("event_id", "type", "livemode", "order_link")}),
-        (
-            "Deliveries and processing",
-            {"fields": ("received_at", "last_received_at", "deliveries", "attempts", "processed_at", "outcome")},
-        ),
-        ("Last error", {"fields": ("error", "traceback_pre")}),
-        ("Payload as received", {"fields": ("payload_pre",)}),
-    )
-    actions = ["reprocess"]
-
-    class Media:
-        css = {"all": ("css/console.css",)}
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # a delivery is a record of what Stripe sent
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_operate_permission(self, request) -> bool:
-        return request.user.has_perm("billing.change_stripeevent")
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        event = self.get_object(request, object_id)
-        can_reprocess = (
-            event is not None
-            and event.processed_at is None
-            and "reprocess" in self.get_actions(request, action_location=admin.ActionLocation.CHANGE_FORM)
-        )
-        return super().change_view(
-            request, object_id, form_url, {"can_reprocess": can_reprocess, **(extra_context or {})}
-        )
-
-    @admin.display(description="order")
-    def order_link(self, obj: StripeEvent) -> str:
-        if obj.order_id is None:
-            return "—"
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:billing_order_change", args=[obj.order_id]), obj.order.reference
-        )
-
-    @admin.display(description="error")
-    def error_short(self, obj: StripeEvent) -> str:
-        return obj.error if len(obj.error) <= 60 else obj.error[:57] + "…"
-
-    @admin.display(description="traceback")
-    def traceback_pre(self, obj: StripeEvent) -> str:
-        return format_html("<pre>{}</pre>", obj.traceback) if obj.traceback else "—"
-
-    @admin.display(description="payload")
-    def payload_pre(self, obj: StripeEvent) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True))
-
-    @admin.action(
-        description="Reprocess the selected events that were not processed", permissions=["operate"], location=BOTH
-    )
-    def reprocess(self, request, queryset):
-        """The same code path as a delivery from Stripe: an event already processed is skipped,
-        so a reprocess never repeats an effect (and never provisions twice)."""
-        skipped = queryset.filter(processed_at__isnull=False).count()
-        for event in queryset.filter(processed_at__isnull=True).order_by("received_at"):
-            result = stripe_event_process(record=event)
-            audit_log(
-                action="console.stripe_event_reprocess",
-                actor=request.user,
-                customer=event.order.customer if event.order_id else None,
-                target=event,
-                ip=_client_ip(request),
-                data={
-                    "event_id": event.event_id,
-                    "type": event.type,
-                    "outcome": result.outcome,
-                    "status": result.status,
-                },
-            )
-            level = messages.SUCCESS if result.status < 300 else messages.WARNING
-            self.message_user(request, f"{event.event_id}: {result.outcome} {result.detail}".strip(), level)
-        if skipped:
-            self.message_user(request, f"{skipped} event(s) were already processed; nothing was repeated.")
-
-
-@admin.register(BillingProfile)
-class BillingProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "stripe_customer_id", "key_lease_until")
-    search_fields = ("user__email", "stripe_customer_id")
-    readonly_fields = ("user", "key_lease_until", "key_lease_owner", "created_at", "updated_at")
 
 
 @admin.register(KeyAdjustment)

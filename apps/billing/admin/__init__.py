@@ -1,0 +1,33 @@
+"""Billing in the operator console: plans are edited here; orders and Stripe events are records
+to read, with two operator actions that go through the services: retry the provisioning of a
+paid order that failed, and reprocess a stored Stripe event that did not go through. Both are
+idempotent: an order's upstream writes carry keys derived from the order, and a processed
+event is never processed again, so neither can provision twice.
+
+The admin classes live in plans.py, orders.py and events.py; importing them here registers them."""
+
+from .common import BOTH
+from .events import EventAttentionFilter, StripeEventAdmin
+from .orders import (
+    KeyAdjustmentAdmin,
+    KeyAdjustmentInline,
+    MoneyBackFilter,
+    NeedsAttentionFilter,
+    OrderAdmin,
+    StripeEventInline,
+)
+from .plans import BillingProfileAdmin, PlanAdmin
+
+__all__ = [
+    "BOTH",
+    "BillingProfileAdmin",
+    "EventAttentionFilter",
+    "KeyAdjustmentAdmin",
+    "KeyAdjustmentInline",
+    "MoneyBackFilter",
+    "NeedsAttentionFilter",
+    "OrderAdmin",
+    "PlanAdmin",
+    "StripeEventAdmin",
+    "StripeEventInline",
+]

@@ -1,0 +1,181 @@
+"""The dashboard's live panels: incidents, stock per country and the customer's sessions, built
+from the cached feeds (a page load reads the caches; the htmx partials refresh them)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import feeds, sessions
+from .builder import POOLS
+from .countries import country_name
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    severity: str
+    title: str
+    description: str
+    started_at: datetime
+    affects: list[str]
+
+
+def _affects_label(entry: str) -> str:
+    """ "peer:br" -> "Residential in Brazil"; "mbl" -> "Mobile"; "us" -> "United States"."""
+    pools = {code: label for code, label, _ in POOLS}
+    pool, _, country = entry.lower().partition(":")
+    if country:
+        return f"{pools.get(pool, pool)} in {country_name(country)}"
+    if pool in pools:
+        return pools[pool]
+    return country_name(pool) if len(pool) == 2 else entry
+
+
+def incident_views(feed: feeds.Feed) -> list[IncidentView]:
+    return [
+        IncidentView(
+            severity=i.severity,
+            title=i.title,
+            description=i.description,
+            started_at=i.started_at,
+            affects=[_affects_label(a) for a in i.affects if isinstance(a, str)],
+        )
+        for i in feeds.active_incidents(feed)
+    ]
+
+
+@dataclass(frozen=True)
+class StockRow:
+    code: str
+    name: str
+    mbl: int
+    peer: int
+    mbl_health: dict
+    peer_health: dict
+
+
+def _health(n: int, *, incident: bool = False) -> dict:
+    if incident:
+        return {"label": "Incident", "tone": "danger"}
+    if n <= 0:
+        return {"label": "None online", "tone": "danger"}
+    if n < 5:
+        return {"label": "Low", "tone": "warn"}
+    return {"label": "Good", "tone": "ok"}
+
+
+@dataclass
+class StockView:
+    rows: list[StockRow]
+    totals: dict
+    generated_at: datetime | None
+    fetched_at: datetime | None
+    stale: bool
+    failed: bool
+    counts: dict = field(default_factory=dict)
+    oob: bool = False
+
+
+def stock_view(feed: feeds.Feed, *, incidents=()) -> StockView:
+    """Per-country counts for both pools with a health pill; `incidents` (active ones) mark the
+    countries they affect (`affects` entries like "mbl:br")."""
+    counts = feeds.stock_counts(feed.value)
+    affected = {a.lower() for i in incidents for a in i.affects if isinstance(a, str)}
+    rows = [
+        StockRow(
+            code=c,
+            name=country_name(c),
+            mbl=n["mbl"],
+            peer=n["peer"],
+            mbl_health=_health(n["mbl"], incident=f"mbl:{c}" in affected),
+            peer_health=_health(n["peer"], incident=f"peer:{c}" in affected),
+        )
+        for c, n in sorted(counts.items(), key=lambda item: (-(item[1]["mbl"] + item[1]["peer"]), item[0]))
+    ]
+    totals = {"mbl": sum(r.mbl for r in rows), "peer": sum(r.peer for r in rows)}
+    return StockView(
+        rows=rows,
+        totals=totals,
+        generated_at=feed.value.generated_at if feed.value is not None else None,
+        fetched_at=feed.fetched_at,
+        stale=feed.stale,
+        failed=feed.failed,
+        counts=counts,
+    )
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session_key: str
+    sid: str
+    country: str
+    pool_label: str
+    carrier: str
+    ip: str
+    rotation: str
+    ttl_text: str
+    expires_at: datetime | None
+    bytes_in: int
+    bytes_out: int
+    request_count: int
+
+
+@dataclass(frozen=True)
+class SessionsView:
+    rows: list[SessionRow]
+    include_synthesized: bool
+    hidden_synthesized: int
+    fetched_at: datetime | None
+    stale: bool
+    failed: bool
+    prefix_hint: str
+
+    @property
+    def available(self) -> bool:
+        return self.fetched_at is not None
+
+    @property
+    def sessions(self) -> list[SessionRow]:
+        return self.rows
+
+
+def _ttl_text(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds >= 86400:
+        return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
+
+
+def sessions_view(*, customer, fetch: bool, include_synthesized: bool = False) -> SessionsView:
+    result = sessions.session_list_for_customer(customer=customer, fetch=fetch, include_synthesized=include_synthesized)
+    pools = {code: label for code, label, _ in POOLS}
+    rows = [
+        SessionRow(
+            session_key=s.session_key,
+            sid=sessions.sid_value(s),
+            country=s.country or "",
+            pool_label=pools.get(s.pool, s.pool or ""),
+            carrier=s.carrier or "",
+            ip=s.current_ip or "",
+            rotation=s.rotation or "",
+            ttl_text=_ttl_text(s.ttl),
+            expires_at=s.expires_at,
+            bytes_in=s.bytes_in,
+            bytes_out=s.bytes_out,
+            request_count=s.request_count,
+        )
+        for s in result.sessions
+    ]
+    tags = sessions.customer_session_tags(customer=customer)
+    return SessionsView(
+        rows=rows,
+        include_synthesized=include_synthesized,
+        hidden_synthesized=result.hidden_synthesized,
+        fetched_at=result.fetched_at,
+        stale=result.stale,
+        failed=result.failed,
+        prefix_hint=f"{tags[0]}_" if tags else "",
+    )

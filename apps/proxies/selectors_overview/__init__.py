@@ -1,0 +1,59 @@
+"""The operator overview: the business at a glance for a period, computed from the database and
+the upstream's public pricing feed (cached). The admin view only renders what this returns.
+
+Definitions (also in docs/operator-guide.md):
+- orders paid in the period: paid_at inside it, whatever happened to them since;
+- revenue: what those orders brought in (amount paid, else the price), per currency; refunds are
+  the refunds recorded in the period; net = revenue - refunds;
+- GB sold: the GB of the orders paid in the period; GB used: the traffic the usage history
+  recorded on the days of the period (every key);
+- wholesale: the upstream's shared-pool price per GB; cost of GB sold = GB sold x wholesale;
+  margin = net revenue - cost of GB sold (only for the currency the wholesale price is in).
+"""
+
+from .customer_view import CustomerKeyView, CustomerView, customer_console_view
+from .overview import (
+    CENT,
+    NEAR_CAP_SHOWN,
+    ZERO,
+    Margin,
+    NearCapKey,
+    Overview,
+    RevenueLine,
+    operator_overview,
+)
+from .periods import DEFAULT_PERIOD, PERIOD_CHOICES, Period, overview_period
+from .pricing import (
+    CURRENCY_ALIASES,
+    PRICING_CACHE_KEY,
+    PRICING_FRESH_SECONDS,
+    PRICING_KEEP_SECONDS,
+    PRICING_RETRY_SECONDS,
+    Wholesale,
+    wholesale_price_get,
+)
+
+__all__ = [
+    "CENT",
+    "CURRENCY_ALIASES",
+    "DEFAULT_PERIOD",
+    "NEAR_CAP_SHOWN",
+    "PERIOD_CHOICES",
+    "PRICING_CACHE_KEY",
+    "PRICING_FRESH_SECONDS",
+    "PRICING_KEEP_SECONDS",
+    "PRICING_RETRY_SECONDS",
+    "ZERO",
+    "CustomerKeyView",
+    "CustomerView",
+    "Margin",
+    "NearCapKey",
+    "Overview",
+    "Period",
+    "RevenueLine",
+    "Wholesale",
+    "customer_console_view",
+    "operator_overview",
+    "overview_period",
+    "wholesale_price_get",
+]

@@ -1,0 +1,190 @@
+"""The business at a glance for a period (definitions in the package docstring)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, DecimalField, F, Min, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from apps.billing.models import KeyAdjustment, Order
+from apps.proxies.models import MB_PER_GB, OperatorAlert, PoolKey, PoolKeyStatus
+from apps.proxies.selectors import pool_key_list_expiring, pool_key_list_with_status
+from apps.proxies.selectors_usage import usage_traffic_between
+from apps.proxies.upstream.health import upstream_health_get
+
+from .periods import Period
+from .pricing import Wholesale, wholesale_price_get
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+NEAR_CAP_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class RevenueLine:
+    currency: str
+    orders: int
+    gross: Decimal
+    refunds: Decimal
+    disputed: Decimal
+    gb_sold: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.gross - self.refunds
+
+    @property
+    def price_per_gb(self) -> Decimal | None:
+        return (self.gross / self.gb_sold).quantize(CENT, rounding=ROUND_HALF_UP) if self.gb_sold else None
+
+
+@dataclass(frozen=True)
+class Margin:
+    currency: str
+    net_revenue: Decimal
+    cost_of_gb_sold: Decimal
+    margin: Decimal
+    margin_percent: Decimal | None
+    price_per_gb: Decimal | None
+    wholesale_per_gb: Decimal
+
+    @property
+    def margin_per_gb(self) -> Decimal | None:
+        return self.price_per_gb - self.wholesale_per_gb if self.price_per_gb is not None else None
+
+
+@dataclass(frozen=True)
+class NearCapKey:
+    key: PoolKey
+    percent: Decimal
+
+
+@dataclass(frozen=True)
+class Overview:
+    period: Period
+    customers_total: int
+    customers_new: int
+    customers_with_key: int
+    orders_paid: int
+    gb_sold: Decimal
+    gb_used: Decimal
+    revenue: list[RevenueLine]
+    wholesale: Wholesale
+    margins: list[Margin]
+    cost_of_gb_used: Decimal | None
+    keys_live: int
+    keys_near_cap_count: int
+    keys_near_cap: list[NearCapKey]
+    keys_suspended_cap: int
+    keys_expiring_soon: int
+    keys_missing: int
+    orders_waiting: int
+    orders_waiting_oldest: datetime | None
+    orders_failed: int
+    upstream: dict
+    operator_alerts: list[OperatorAlert] = field(default_factory=list)
+
+
+def _money(value) -> Decimal:
+    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _revenue(period: Period) -> list[RevenueLine]:
+    money = DecimalField(max_digits=13, decimal_places=2)
+    paid = (
+        Order.objects.filter(paid_at__gte=period.start_at, paid_at__lt=period.end_at)
+        .values("currency")
+        .annotate(
+            orders=Count("pk"),
+            gross=Sum(Coalesce("amount_paid", "price", output_field=money)),
+            gb=Sum("gb"),
+        )
+    )
+    adjustments = (
+        KeyAdjustment.objects.filter(created_at__gte=period.start_at, created_at__lt=period.end_at)
+        .values("order__currency", "kind")
+        .annotate(total=Coalesce(Sum("amount"), Value(ZERO), output_field=money))
+    )
+    lines: dict[str, dict] = {}
+    for row in paid:
+        lines[row["currency"]] = {"orders": row["orders"], "gross": row["gross"], "gb": row["gb"]}
+    returned: dict[tuple[str, str], Decimal] = {}
+    for row in adjustments:
+        returned[(row["order__currency"], row["kind"])] = row["total"]
+        lines.setdefault(row["order__currency"], {"orders": 0, "gross": ZERO, "gb": ZERO})
+    return [
+        RevenueLine(
+            currency=currency,
+            orders=values["orders"],
+            gross=_money(values["gross"]),
+            refunds=_money(returned.get((currency, KeyAdjustment.Kind.REFUND))),
+            disputed=_money(returned.get((currency, KeyAdjustment.Kind.DISPUTE))),
+            gb_sold=Decimal(values["gb"] or 0),
+        )
+        for currency, values in sorted(lines.items())
+    ]
+
+
+def _margins(revenue: list[RevenueLine], wholesale: Wholesale) -> list[Margin]:
+    if wholesale.per_gb is None:
+        return []
+    margins = []
+    for line in revenue:
+        if line.currency.lower() != wholesale.margin_currency:
+            continue
+        cost = _money(line.gb_sold * wholesale.per_gb)
+        margin = line.net - cost
+        margins.append(
+            Margin(
+                currency=line.currency,
+                net_revenue=line.net,
+                cost_of_gb_sold=cost,
+                margin=margin,
+                margin_percent=(margin / line.net * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+                if line.net > 0
+                else None,
+                price_per_gb=line.price_per_gb,
+                wholesale_per_gb=wholesale.per_gb,
+            )
+        )
+    return margins
+
+
+def operator_overview(*, period: Period, now: datetime | None = None, fetch_pricing: bool = True) -> Overview:
+    now = now or timezone.now()
+    users = get_user_model().objects.filter(is_staff=False)
+    live = PoolKey.objects.live()
+    revenue = _revenue(period)
+    wholesale = wholesale_price_get(fetch=fetch_pricing)
+    gb_used = usage_traffic_between(start=period.start, end=period.end) / MB_PER_GB
+    near_cap = pool_key_list_with_status(status=PoolKeyStatus.NEAR_CAP, now=now)
+    # Near cap means a cap above zero (a zero cap is at cap), so the ratio never divides by zero.
+    fullest = near_cap.select_related("customer").order_by((F("used_mb") / F("cap_gb")).desc(), "pk")
+    waiting = Order.objects.filter(status=Order.Status.PAID).aggregate(count=Count("pk"), oldest=Min("paid_at"))
+    return Overview(
+        period=period,
+        customers_total=users.count(),
+        customers_new=users.filter(date_joined__gte=period.start_at, date_joined__lt=period.end_at).count(),
+        customers_with_key=live.filter(customer__is_staff=False).values("customer_id").distinct().count(),
+        orders_paid=sum(line.orders for line in revenue),
+        gb_sold=sum((line.gb_sold for line in revenue), ZERO),
+        gb_used=gb_used,
+        revenue=revenue,
+        wholesale=wholesale,
+        margins=_margins(revenue, wholesale),
+        cost_of_gb_used=_money(gb_used * wholesale.per_gb) if wholesale.per_gb is not None else None,
+        keys_live=live.count(),
+        keys_near_cap_count=near_cap.count(),
+        keys_near_cap=[NearCapKey(key=k, percent=k.percent_used or ZERO) for k in fullest[:NEAR_CAP_SHOWN]],
+        keys_suspended_cap=pool_key_list_with_status(status=PoolKeyStatus.SUSPENDED_CAP, now=now).count(),
+        keys_expiring_soon=pool_key_list_expiring(now=now).count(),
+        keys_missing=pool_key_list_with_status(status=PoolKeyStatus.MISSING, now=now).count(),
+        orders_waiting=waiting["count"],
+        orders_waiting_oldest=waiting["oldest"],
+        orders_failed=Order.objects.filter(status=Order.Status.FAILED, paid_at__isnull=False).count(),
+        upstream=upstream_health_get(),
+        operator_alerts=list(OperatorAlert.objects.all()[:5]),
+    )
