@@ -1,5 +1,5 @@
 """Dashboard forms. They check shape and range; the URL grammar has the last word on the
-values it puts into a username (see `apps.proxies.dashboard.page.build_formats`)."""
+values it puts into a username (see `apps.proxies.dashboard.formats.proxy_options`)."""
 
 import re
 
