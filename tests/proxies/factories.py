@@ -1,6 +1,7 @@
 """Factories for the proxies app. PoolKeyFactory builds a mirror row only (no upstream key):
 for selectors and the console. Service tests mint through the sandbox instead."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
@@ -22,3 +23,21 @@ class PoolKeyFactory(factory.django.DjangoModelFactory):
     enabled = True
     secret_last4 = "1a2b"
     last_synced_at = factory.LazyFunction(timezone.now)
+
+
+def pool_keys_bulk_create(*, count: int, customers: list, tag_prefix: str = "t") -> None:
+    """`count` mirror rows spread over `customers`, synced an hour ago: a large shop for the
+    sync tests (upstream ids pk_00000…, which the fake client can mirror)."""
+    long_ago = timezone.now() - timedelta(hours=1)
+    PoolKey.objects.bulk_create(
+        PoolKey(
+            customer=customers[n % len(customers)],
+            upstream_id=f"pk_{n:05d}",
+            label=f"k{n}",
+            cap_gb=Decimal(10),
+            session_tag=f"{tag_prefix}{n:07d}",
+            last_synced_at=long_ago,
+        )
+        for n in range(count)
+    )
+    PoolKey.objects.update(created_at=long_ago)

@@ -29,6 +29,7 @@ from apps.proxies.selectors_usage import (
 )
 from apps.proxies.services import usage_samples_prune, usage_samples_record, usage_sync_run
 from tests.factories import UserFactory
+from tests.proxies.factories import pool_keys_bulk_create
 from tests.proxies.fakes import FakePoolGatewayClient, sandbox_upstream, use_upstream
 
 from .console_support import mint
@@ -135,20 +136,7 @@ def test_an_upstream_outage_records_no_reading_but_still_runs_the_alerts(upstrea
 def test_10000_keys_are_one_list_call_and_bulk_writes(monkeypatch, django_assert_max_num_queries):
     fake = FakePoolGatewayClient()
     use_upstream(monkeypatch, fake)
-    customers = UserFactory.create_batch(3)
-    long_ago = timezone.now() - timedelta(hours=1)
-    PoolKey.objects.bulk_create(
-        PoolKey(
-            customer=customers[n % 3],
-            upstream_id=f"pk_{n:05d}",
-            label=f"k{n}",
-            cap_gb=Decimal(10),
-            session_tag=f"s{n:07d}",
-            last_synced_at=long_ago,
-        )
-        for n in range(10_000)
-    )
-    PoolKey.objects.update(created_at=long_ago)
+    pool_keys_bulk_create(count=10_000, customers=UserFactory.create_batch(3), tag_prefix="s")
     for n in range(10_000):
         fake.add(id=f"pk_{n:05d}", label=f"k{n}", traffic_used_mb=Decimal(n % 7), traffic_cap_gb=Decimal(10))
 

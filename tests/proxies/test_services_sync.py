@@ -12,7 +12,7 @@ from apps.proxies.sandbox.faults import inject
 from apps.proxies.services import pool_key_delete, pool_key_label_for, pool_key_mint, pool_key_sync, pool_key_sync_all
 from apps.proxies.upstream.errors import UpstreamAuthError, UpstreamUnavailable
 from tests.factories import StaffFactory, UserFactory
-from tests.proxies.factories import PoolKeyFactory
+from tests.proxies.factories import PoolKeyFactory, pool_keys_bulk_create
 from tests.proxies.fakes import FakePoolGatewayClient, sandbox_upstream, use_traffic, use_upstream
 
 pytestmark = pytest.mark.django_db
@@ -221,20 +221,8 @@ def test_sync_all_of_10000_keys_is_one_list_call_and_a_bounded_number_of_queries
 ):
     fake = FakePoolGatewayClient()
     use_upstream(monkeypatch, fake)
-    customers = UserFactory.create_batch(5)
-    long_ago = timezone.now() - timedelta(hours=1)
-    PoolKey.objects.bulk_create(
-        PoolKey(
-            customer=customers[n % 5],
-            upstream_id=f"pk_{n:05d}",
-            label=f"k{n}",
-            cap_gb=Decimal(10),
-            session_tag=f"t{n:07d}",
-            last_synced_at=long_ago,
-        )
-        for n in range(10_000)
-    )
-    PoolKey.objects.update(created_at=long_ago)
+    pool_keys_bulk_create(count=10_000, customers=UserFactory.create_batch(5), tag_prefix="t")
+    long_ago = timezone.now() - timedelta(hours=1)  # the rows were synced before this
     for n in range(9_900):  # 100 keys are gone upstream
         fake.add(id=f"pk_{n:05d}", label=f"k{n}", traffic_used_mb=Decimal(n % 3), traffic_cap_gb=Decimal(10))
 
