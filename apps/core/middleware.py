@@ -3,6 +3,7 @@ import re
 import time
 import uuid
 
+from .logging import mask_secrets
 from .request_context import request_id_var
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{8,128}$")
@@ -28,15 +29,16 @@ class RequestIdMiddleware:
             response["X-Request-ID"] = request_id
             # Health probes every few seconds would drown the log at INFO.
             level = logging.DEBUG if request.path == "/healthz" else logging.INFO
+            path = mask_secrets(request.path)  # reset and confirmation links carry live tokens
             access_logger.log(
                 level,
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },

@@ -385,6 +385,9 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"
+# Error reports mask secrets like the logs do: token-bearing paths, keys, secret-looking locals.
+DEFAULT_EXCEPTION_REPORTER = "apps.core.error_reports.MaskingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "apps.core.error_reports.MaskingExceptionReporterFilter"
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
