@@ -3,7 +3,9 @@ import re
 import time
 import uuid
 
-from .logging import mask_secrets
+from django.utils.cache import patch_cache_control
+
+from .logging import TOKEN_PATH_PATTERN, mask_secrets
 from .request_context import request_id_var
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{8,128}$")
@@ -45,4 +47,24 @@ class RequestIdMiddleware:
             )
         finally:
             request_id_var.reset(token)
+        return response
+
+
+class PrivateCacheMiddleware:
+    """`Cache-Control: private, no-store` on every response to a signed-in visitor, and on the
+    pages reached by a token link (password reset, email confirmation): orders, receipts, the
+    account and two-factor pages must never be kept by a shared proxy or the browser's cache.
+    A view that set its own Cache-Control keeps it. Static files (served by WhiteNoise, before
+    this middleware) and public pages for anonymous visitors stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or TOKEN_PATH_PATTERN.search(request.path):
+            patch_cache_control(response, private=True, no_store=True)
         return response
