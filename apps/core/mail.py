@@ -36,18 +36,25 @@ def message_headers_clean(message: EmailMessage) -> EmailMessage:
     message.from_email = header_text(message.from_email)
     for field in ("to", "cc", "bcc", "reply_to"):
         setattr(message, field, [header_text(address) for address in getattr(message, field)])
-    message.extra_headers = {header_text(name): header_text(value) for name, value in message.extra_headers.items()}
+    message.extra_headers = {
+        header_text(name): header_text(value) if isinstance(value, str) else value
+        for name, value in message.extra_headers.items()
+    }
     return message
 
 
 def mail_payload(message: EmailMessage) -> dict:
-    """A message as plain JSON for a job's arguments (no attachments: nothing here sends any)."""
+    """A message as plain JSON for a job's arguments."""
+    if message.attachments:
+        raise ValueError("Queued mail carries no attachments; send this message with mail_send.")
     return {
         "subject": str(message.subject),
         "body": str(message.body),
         "content_subtype": message.content_subtype,
         "from_email": str(message.from_email),
         "to": list(message.to),
+        "cc": list(message.cc),
+        "bcc": list(message.bcc),
         "reply_to": list(message.reply_to),
         "headers": dict(message.extra_headers),
         "alternatives": [[str(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])],
@@ -60,6 +67,8 @@ def mail_from_payload(payload: dict) -> EmailMultiAlternatives:
         body=payload["body"],
         from_email=payload["from_email"],
         to=payload["to"],
+        cc=payload.get("cc") or None,
+        bcc=payload.get("bcc") or None,
         reply_to=payload.get("reply_to") or None,
         headers=payload.get("headers") or None,
     )

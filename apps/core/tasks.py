@@ -34,13 +34,15 @@ def _error_text(exc: BaseException) -> str:
 
 
 def _gave_up(payload: dict, kind: str, attempts: int, exc: BaseException) -> bool:
-    # The recipients and the error only: the message carries live links and codes.
+    # The recipients and the error only: the message carries live links and codes. A traceback
+    # only for a bug (not a mail server outage); the log filter masks it like every other line.
     logger.error(
         "gave up on the %s email to %s after %d attempt(s): %s",
         kind,
         ", ".join(payload["to"]),
         attempts,
         _error_text(exc),
+        exc_info=None if isinstance(exc, MAIL_TRANSIENT_ERRORS) else exc,
     )
     return False
 
