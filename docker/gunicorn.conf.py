@@ -28,4 +28,11 @@ accesslog = None
 logconfig_dict = logging_config(
     os.environ.get("LOG_FORMAT", "json") or "json", (os.environ.get("LOG_LEVEL", "INFO") or "INFO").upper()
 )
-logconfig_dict["loggers"]["gunicorn.access"] = {"handlers": [], "level": "CRITICAL", "propagate": False}
+# The masking filters sit on the logger itself, so a handler added to it later (an operator
+# passing --access-logfile and lowering the level) still gets request lines with tokens masked.
+logconfig_dict["loggers"]["gunicorn.access"] = {
+    "handlers": [],
+    "level": "CRITICAL",
+    "propagate": False,
+    "filters": ["request_id", "mask_secrets"],
+}

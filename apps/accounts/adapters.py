@@ -3,7 +3,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
+
+from apps.core.mail import header_text, mail_enqueue
 
 from .selectors import brand_get
 
@@ -32,19 +35,24 @@ class AccountAdapter(DefaultAccountAdapter):
         return settings.DEFAULT_FROM_EMAIL
 
     def format_email_subject(self, subject: str) -> str:
-        return f"[{brand_get().name}] {subject}"
+        # One line whatever the brand name holds: a CR/LF would make every email fail.
+        return header_text(f"[{brand_get().name}] {subject}")
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Renders the message now and sends it from a job after the commit: a mail server
+        outage must not fail the sign-up (and roll back the account) or the reset request."""
         brand = brand_get()
         context = {
             key: canonical_url(value) if key.endswith("_url") and isinstance(value, str) else value
             for key, value in context.items()
         }
-        context.update(
-            {
-                "brand": brand,
-                "site_url": settings.SITE_URL,
-                "current_site": _BrandSite(name=brand.name, domain=urlsplit(settings.SITE_URL).netloc),
-            }
-        )
-        super().send_mail(template_prefix, email, context)
+        context = {
+            "request": allauth_context.request,
+            "email": email,
+            **context,
+            "brand": brand,
+            "site_url": settings.SITE_URL,
+            "current_site": _BrandSite(name=brand.name, domain=urlsplit(settings.SITE_URL).netloc),
+        }
+        message = self.render_mail(template_prefix, email, context)
+        mail_enqueue(message=message, kind=template_prefix.rsplit("/", 1)[-1])

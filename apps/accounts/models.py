@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from apps.core.models import BaseModel
+from apps.core.validators import validate_single_line
 
 
 class UserManager(BaseUserManager):
@@ -62,12 +63,13 @@ hex_color = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #4f46e5.")
 class BrandSettings(BaseModel):
     """The shop's look, edited by the operator in the admin. One row (pk=1)."""
 
-    name = models.CharField(max_length=80)
+    # Both reach mail headers (subject, Reply-To): one line, no control characters.
+    name = models.CharField(max_length=80, validators=[validate_single_line])
     tagline = models.CharField(max_length=200, blank=True)
     logo_url = models.URLField(blank=True, help_text="Optional; leave empty to show the name.")
     primary_color = models.CharField(max_length=7, validators=[hex_color])
     accent_color = models.CharField(max_length=7, validators=[hex_color])
-    support_email = models.EmailField()
+    support_email = models.EmailField(validators=[validate_single_line])
     terms_url = models.URLField("terms of service URL", blank=True)
     privacy_url = models.URLField("privacy policy URL", blank=True)
 

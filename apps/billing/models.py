@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core.models import BaseModel
+from apps.core.validators import validate_single_line
 
 # The metadata key that marks a Stripe object as ours and names the order (its public id).
 ORDER_METADATA_KEY = "storefront_order"
@@ -22,7 +23,7 @@ class Plan(BaseModel):
     keep a snapshot of GB, price and currency."""
 
     slug = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=80)
+    name = models.CharField(max_length=80, validators=[validate_single_line])  # in receipt subjects
     tagline = models.CharField(max_length=200, blank=True)
     gb = models.DecimalField("GB", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
     price = models.DecimalField(max_digits=13, decimal_places=2, validators=[MinValueValidator(Decimal("0.50"))])

@@ -11,11 +11,28 @@ from pythonjsonlogger.json import JsonFormatter
 
 from .request_context import request_id_var
 
-# psx_ / pak_ / sk_ (live, test, restricted) / whsec_ values. Keep the prefix and four
-# characters so an operator can still tell keys apart. A value already masked (ending in …)
-# is left alone, so a record that passes several handlers is not masked twice.
+# psx_ / pak_ / sk_ (live, test, restricted) / whsec_ / sfk_ (the shop's own API keys) values.
+# Keep the prefix and four characters so an operator can still tell keys apart. A value already
+# masked (ending in …) is left alone, so a record that passes several handlers is not masked twice.
 SECRET_PATTERN = re.compile(
-    r"\b((?:psx|pak|whsec|sk_live|sk_test|rk_live|rk_test|sk)_)([A-Za-z0-9]{4})[A-Za-z0-9_]*+(?!…)"
+    r"\b((?:psx|pak|whsec|sk_live|sk_test|rk_live|rk_test|sfk_live|sfk_test|sfk|sk)_)([A-Za-z0-9]{4})[A-Za-z0-9_]*+(?!…)"
+)
+
+# URL paths whose next segment is a live token: allauth's password reset key
+# (<uidb36>-<key>) and email confirmation key, and the ports rotation link. A new route that
+# carries a token in its path goes here; the token is replaced by … in every log line, access
+# line and error report (the route prefix stays, so the line still says what was asked).
+TOKEN_PATH_PREFIXES = (
+    "/accounts/password/reset/key/",
+    "/accounts/confirm-email/",
+    "/ports/rotate/",
+)
+TOKEN_PATH_PATTERN = re.compile(
+    "(" + "|".join(re.escape(prefix) for prefix in TOKEN_PATH_PREFIXES) + r")(?!done/|…)[^/\s?#&\"'<>]+"
+)
+# Query parameters that carry a token (a link with ?token=… or ?key=…, or a bare query string).
+TOKEN_QUERY_PATTERN = re.compile(
+    r"((?:^|(?<=[?&;'\"]))(?:token|key|code|secret)=)(?![^&#\s\"'<>]*…)[^&#\s\"'<>]+", re.IGNORECASE | re.MULTILINE
 )
 
 # LogRecord attributes that are not "extra" fields and need no masking of their own.
@@ -23,7 +40,11 @@ _RECORD_INTERNALS = {"msg", "args", "exc_info", "exc_text", "request", "levelno"
 
 
 def mask_secrets(text: str) -> str:
-    return SECRET_PATTERN.sub(lambda m: f"{m.group(1)}{m.group(2)}…", text)
+    """The one place secrets are masked: keys by their prefix, tokens by the path or query
+    parameter that carries them."""
+    text = SECRET_PATTERN.sub(lambda m: f"{m.group(1)}{m.group(2)}…", text)
+    text = TOKEN_PATH_PATTERN.sub(lambda m: f"{m.group(1)}…", text)
+    return TOKEN_QUERY_PATTERN.sub(lambda m: f"{m.group(1)}…", text)
 
 
 def mask_value(value: Any) -> Any:
@@ -123,6 +144,8 @@ def logging_config(fmt: str, level: str) -> dict:
             "django": {"handlers": ["console"], "level": level, "propagate": False},
             "celery": {"handlers": ["console"], "level": level, "propagate": False},
             "gunicorn.error": {"handlers": ["console"], "level": level, "propagate": False},
+            # runserver's own request lines (development), masked like everything else.
+            "django.server": {"handlers": ["console"], "level": level, "propagate": False},
             "httpx": {"handlers": ["console"], "level": "WARNING", "propagate": False},
             "httpcore": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         },

@@ -3,6 +3,9 @@ import re
 import time
 import uuid
 
+from django.utils.cache import patch_cache_control
+
+from .logging import TOKEN_PATH_PATTERN, mask_secrets
 from .request_context import request_id_var
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{8,128}$")
@@ -28,19 +31,40 @@ class RequestIdMiddleware:
             response["X-Request-ID"] = request_id
             # Health probes every few seconds would drown the log at INFO.
             level = logging.DEBUG if request.path == "/healthz" else logging.INFO
+            path = mask_secrets(request.path)  # reset and confirmation links carry live tokens
             access_logger.log(
                 level,
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
             )
         finally:
             request_id_var.reset(token)
+        return response
+
+
+class PrivateCacheMiddleware:
+    """`Cache-Control: private, no-store` on every response to a signed-in visitor, and on the
+    pages reached by a token link (password reset, email confirmation): orders, receipts, the
+    account and two-factor pages must never be kept by a shared proxy or the browser's cache.
+    A view that set its own Cache-Control keeps it. Static files (served by WhiteNoise, before
+    this middleware) and public pages for anonymous visitors stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or TOKEN_PATH_PATTERN.search(request.path):
+            patch_cache_control(response, private=True, no_store=True)
         return response

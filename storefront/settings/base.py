@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 from django.utils.csp import CSP
 
 from apps.core.logging import logging_config
+from apps.core.validators import CONTROL_CHARACTERS
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -107,6 +108,8 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...] = ("https", "ht
 
 def check_email(name: str, value: str) -> str:
     """An address, optionally with a display name: `Shop <shop@example.com>`."""
+    if CONTROL_CHARACTERS.search(value):  # it goes into From and Reply-To headers
+        raise ImproperlyConfigured(f"{name} must be one line without control characters, got {value!r}.")
     try:
         validate_email(parseaddr(value)[1])
     except ValidationError:
@@ -116,6 +119,14 @@ def check_email(name: str, value: str) -> str:
 
 def env_email(name: str, default: str) -> str:
     return check_email(name, env_str(name, default))
+
+
+def env_line(name: str, default: str) -> str:
+    """Text that reaches a mail header (the brand name): one line, no control characters."""
+    value = env_str(name, default)
+    if CONTROL_CHARACTERS.search(value):
+        raise ImproperlyConfigured(f"{name} must be one line without control characters, got {value!r}.")
+    return value
 
 
 def env_color(name: str, default: str) -> str:
@@ -189,6 +200,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.core.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -341,7 +353,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
 ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = env_str("BRAND_NAME", "Storefront")
+MFA_TOTP_ISSUER = env_line("BRAND_NAME", "Storefront")
 # Staff must enrol in two-factor auth before they can use the admin.
 STAFF_REQUIRE_MFA = env_bool("STAFF_REQUIRE_MFA", False)
 
@@ -374,6 +386,9 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"
+# Error reports mask secrets like the logs do: token-bearing paths, keys, secret-looking locals.
+DEFAULT_EXCEPTION_REPORTER = "apps.core.error_reports.MaskingExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "apps.core.error_reports.MaskingExceptionReporterFilter"
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -383,7 +398,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 # Brand defaults (editable later in the admin, without a redeploy) -------------------------
 BRAND_DEFAULTS = {
-    "name": env_str("BRAND_NAME", "Storefront")[:80],
+    "name": env_line("BRAND_NAME", "Storefront")[:80],
     "tagline": env_str("BRAND_TAGLINE", "Mobile and residential proxies, by the gigabyte.")[:200],
     "logo_url": env_url("BRAND_LOGO_URL", ""),
     "primary_color": env_color("BRAND_PRIMARY_COLOR", "#4f46e5"),

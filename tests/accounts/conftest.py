@@ -2,10 +2,40 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client, TestCase
 
 from tests.factories import StaffFactory, UserFactory
 
 LOGIN_URL = "/accounts/login/"
+
+
+class CommittingClient(Client):
+    """Runs what a request defers to after its commit (emails are sent from a job queued on
+    commit) before the response returns, as in production; inside a test transaction nothing
+    really commits, so the callbacks are run explicitly."""
+
+    def request(self, **request):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**request)
+
+
+@pytest.fixture
+def client():
+    return CommittingClient()
+
+
+@pytest.fixture
+def smtp(settings):
+    """The mail server as a switch: `smtp.down = True` (or `smtp.fail_next = n`) makes sends
+    fail like smtplib."""
+    from tests.core.mail_backends import SwitchableSmtpBackend
+
+    settings.MAILERS = {"default": {"BACKEND": "tests.core.mail_backends.SwitchableSmtpBackend"}}
+    SwitchableSmtpBackend.down = False
+    SwitchableSmtpBackend.fail_next = SwitchableSmtpBackend.failures = 0
+    yield SwitchableSmtpBackend
+    SwitchableSmtpBackend.down = False
+    SwitchableSmtpBackend.fail_next = 0
 
 
 @pytest.fixture

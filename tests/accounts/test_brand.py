@@ -97,6 +97,16 @@ def test_admin_refuses_a_bad_colour_and_changes_nothing(admin_client_mfa_off):
     assert not BrandSettings.objects.exists()
 
 
+def test_admin_refuses_a_line_break_in_the_brand_name_and_changes_nothing(admin_client_mfa_off):
+    response = admin_client_mfa_off.post(
+        "/admin/accounts/brandsettings/add/", {**BRAND_FORM, "name": "Acme\r\nBcc: thief@evil.example"}
+    )
+
+    assert response.status_code == 200
+    assert b"Use a single line of text" in response.content
+    assert not BrandSettings.objects.exists()
+
+
 def test_brand_admin_changelist_leads_to_add_form_prefilled_with_defaults(admin_client_mfa_off):
     response = admin_client_mfa_off.get("/admin/accounts/brandsettings/")
     assert response["Location"] == "/admin/accounts/brandsettings/add/"

@@ -3,13 +3,12 @@
 import io
 import json
 import logging
-import logging.config
 from unittest import mock
 
 import pytest
 from django.db import OperationalError, connection
 
-from apps.core.logging import RequestIdFilter, SecretMaskFilter, logging_config, mask_secrets
+from apps.core.logging import mask_secrets
 from apps.core.request_context import request_id_var
 
 PSX = "psx_live9f8e7d6c5b4a39281706"
@@ -18,32 +17,6 @@ SK_LIVE = "sk_live_" + "51HqLyjWDarjtT1zdp7dc"  # split so secret scanners skip 
 SK_TEST = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
 WHSEC = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SECRETS = [PSX, PAK, SK_LIVE, SK_TEST, WHSEC]
-
-
-@pytest.fixture
-def log_output():
-    """Attaches a handler built exactly like the console handler of LOGGING to the root logger."""
-
-    def attach(fmt: str) -> io.StringIO:
-        config = logging_config(fmt, "DEBUG")
-        configurator = logging.config.DictConfigurator(config)
-        formatter = configurator.configure_formatter(dict(config["formatters"][fmt]))
-        stream = io.StringIO()
-        handler = logging.StreamHandler(stream)
-        handler.setFormatter(formatter)
-        handler.addFilter(RequestIdFilter())
-        handler.addFilter(SecretMaskFilter())
-        handler.setLevel(logging.DEBUG)
-        handlers.append(handler)
-        for name in ["", "django", "celery"]:  # the loggers that do not propagate
-            logging.getLogger(name).addHandler(handler)
-        return stream
-
-    handlers: list[logging.Handler] = []
-    yield attach
-    for handler in handlers:
-        for name in ["", "django", "celery"]:  # the loggers that do not propagate
-            logging.getLogger(name).removeHandler(handler)
 
 
 def _json_lines(stream: io.StringIO) -> list[dict]:

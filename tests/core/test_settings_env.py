@@ -99,6 +99,12 @@ def test_production_refuses_debug(monkeypatch):
         ("BRAND_PRIMARY_COLOR", "red", "BRAND_PRIMARY_COLOR must be a colour like #4f46e5, got 'red'."),
         ("BRAND_LOGO_URL", "logo.png", "BRAND_LOGO_URL must be an absolute URL"),
         ("BRAND_SUPPORT_EMAIL", "support", "BRAND_SUPPORT_EMAIL must be an email address"),
+        ("BRAND_NAME", "Acme\r\nBcc: x@evil.example", "BRAND_NAME must be one line without control characters"),
+        (
+            "DEFAULT_FROM_EMAIL",
+            "Shop\r\nBcc: x@evil.example <shop@example.com>",
+            "DEFAULT_FROM_EMAIL must be one line without control characters",
+        ),
         (
             "PROXIES_SX_API_KEY",
             "pak_0123456789abcdef",

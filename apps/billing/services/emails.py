@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.selectors import brand_get
 from apps.billing.models import Order
+from apps.core.mail import header_text, mail_send
 
 from .orders import UNDERPAID_REASON
 
@@ -54,7 +55,7 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     try:
-        message.send()
+        mail_send(message=message)  # headers cleaned: a CR/LF in a plan or brand name must not break it
     except Exception:
         # Mail trouble must not undo the order; release the claim so a retry can send it.
         Order.objects.filter(pk=order_id).update(**{field: None})
@@ -67,14 +68,15 @@ def operators_notify(*, subject: str, body: str) -> None:
     logger.error("operator alert: %s", subject)
     recipients = list(settings.OPERATOR_EMAILS)
     if not recipients:
-        mail_admins(subject, body, fail_silently=True)
+        mail_admins(header_text(subject), body, fail_silently=True)
         return
-    EmailMultiAlternatives(
+    message = EmailMultiAlternatives(
         subject=f"[{brand_get().name} operator] {subject}",
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
-    ).send()
+    )
+    mail_send(message=message)
 
 
 def order_operator_alert(*, order_id: int) -> bool:

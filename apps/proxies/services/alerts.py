@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.logging import mask_secrets
+from apps.core.mail import header_text, mail_send
 from apps.core.services import audit_log
 from apps.proxies.models import (
     OperatorAlert,
@@ -171,7 +172,7 @@ def _send_customer_email(key: PoolKey, kind: str, now: datetime) -> None:
         reply_to=[brand.support_email] if brand.support_email else None,
     )
     message.attach_alternative(render_to_string(f"emails/proxies/{family}_alert.html", context), "text/html")
-    message.send()
+    mail_send(message=message)
 
 
 def _deliver(key: PoolKey, kind: str, claimed: list[PoolKeyAlert], now: datetime, result: AlertRunResult) -> None:
@@ -259,16 +260,17 @@ def pool_key_alerts_run(*, now: datetime | None = None) -> AlertRunResult:
 def _mail_operators(subject: str, body: str) -> None:
     recipients = list(settings.OPERATOR_EMAILS)
     if not recipients:
-        mail_admins(subject, body, fail_silently=False)
+        mail_admins(header_text(subject), body, fail_silently=False)
         return
     from apps.accounts.selectors import brand_get
 
-    EmailMultiAlternatives(
+    message = EmailMultiAlternatives(
         subject=f"[{brand_get().name} operator] {subject}",
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
-    ).send()
+    )
+    mail_send(message=message)
 
 
 def operator_alert_send(*, kind: str, dedup_key: str, subject: str, body: str) -> bool:

@@ -1,0 +1,108 @@
+"""Outgoing mail: headers that cannot break, and sending after commit through a job.
+
+Header text comes partly from the admin (brand name, plan names, the support address) and is
+validated there, but rows saved before that validation, env values or a future field must
+not be able to break every email (a CR/LF in a subject makes Django refuse the message) or
+inject a header. So every message is cleaned here just before it is sent."""
+
+import logging
+import re
+
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import transaction
+
+from .validators import CONTROL_CHARACTERS
+
+logger = logging.getLogger(__name__)
+
+_SPACES = re.compile(r"\s+")
+
+
+def masked_mail_repr(kind: str) -> str:
+    """What Celery logs for a mail job's arguments: never the message, whose body carries live
+    reset links and sign-in codes."""
+    return f"{{'kind': {kind!r}, 'payload': '<email, not logged>'}}"
+
+
+def header_text(value: object) -> str:
+    """One line: line breaks, tabs and runs of spaces become one space, other control
+    characters go."""
+    return _SPACES.sub(" ", CONTROL_CHARACTERS.sub(" ", str(value))).strip()
+
+
+def message_headers_clean(message: EmailMessage) -> EmailMessage:
+    """Makes every header of `message` one clean line (in place) and returns it."""
+    message.subject = header_text(message.subject)
+    message.from_email = header_text(message.from_email)
+    for field in ("to", "cc", "bcc", "reply_to"):
+        setattr(message, field, [header_text(address) for address in getattr(message, field)])
+    message.extra_headers = {
+        header_text(name): header_text(value) if isinstance(value, str) else value
+        for name, value in message.extra_headers.items()
+    }
+    return message
+
+
+def mail_payload(message: EmailMessage) -> dict:
+    """A message as plain JSON for a job's arguments."""
+    if message.attachments:
+        raise ValueError("Queued mail carries no attachments; send this message with mail_send.")
+    return {
+        "subject": str(message.subject),
+        "body": str(message.body),
+        "content_subtype": message.content_subtype,
+        "from_email": str(message.from_email),
+        "to": list(message.to),
+        "cc": list(message.cc),
+        "bcc": list(message.bcc),
+        "reply_to": list(message.reply_to),
+        "headers": dict(message.extra_headers),
+        "alternatives": [[str(content), mimetype] for content, mimetype in getattr(message, "alternatives", [])],
+    }
+
+
+def mail_from_payload(payload: dict) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=payload["subject"],
+        body=payload["body"],
+        from_email=payload["from_email"],
+        to=payload["to"],
+        cc=payload.get("cc") or None,
+        bcc=payload.get("bcc") or None,
+        reply_to=payload.get("reply_to") or None,
+        headers=payload.get("headers") or None,
+    )
+    message.content_subtype = payload.get("content_subtype", "plain")
+    for content, mimetype in payload.get("alternatives", []):
+        message.attach_alternative(content, mimetype)
+    return message
+
+
+def mail_send(*, message: EmailMessage) -> int:
+    """Sends now, headers cleaned first. Raises on SMTP trouble: callers retry."""
+    return message_headers_clean(message).send()
+
+
+def mail_send_payload(*, payload: dict) -> int:
+    return mail_send(message=mail_from_payload(payload))
+
+
+def mail_enqueue(*, message: EmailMessage, kind: str) -> None:
+    """Sends `message` from a job once the surrounding transaction commits, so a mail server
+    outage neither fails the request nor rolls back what it saved (a new account). The job
+    retries with backoff (apps/core/tasks.py)."""
+    from .tasks import mail_deliver, mail_deliver_inline
+
+    payload = mail_payload(message_headers_clean(message))
+
+    def enqueue() -> None:
+        if mail_deliver.app.conf.task_always_eager:
+            mail_deliver_inline(payload=payload, kind=kind)
+            return
+        try:
+            mail_deliver.apply_async(kwargs={"payload": payload, "kind": kind}, kwargsrepr=masked_mail_repr(kind))
+        except Exception as exc:
+            # A broker outage: the caller's work is committed and its answer must stand.
+            logger.error("could not queue the %s email to %s: %s", kind, ", ".join(message.to), type(exc).__name__)
+
+    transaction.on_commit(enqueue, robust=True)
