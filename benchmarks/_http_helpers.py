@@ -19,7 +19,7 @@ def serve_counting_upstream(port: int) -> None:
     import django
 
     django.setup()
-    from apps.proxies.sandbox import server
+    from apps.sandbox.upstream import server
 
     calls: Counter[str] = Counter()
     lock = threading.Lock()

@@ -67,7 +67,7 @@ def main() -> None:
 
     from apps.billing.models import Order
     from apps.billing.stripe_client import webhook_signature_header
-    from apps.proxies.sandbox.models import SandboxAuditEvent
+    from apps.sandbox.upstream.models import SandboxAuditEvent
 
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         raise SystemExit("REDIS_URL is set: jobs would not run inline")

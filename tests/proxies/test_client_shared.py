@@ -4,7 +4,8 @@ import httpx
 import pytest
 from django.test import override_settings
 
-from apps.proxies.upstream.client import PoolGatewayClient, get_upstream_client, reset_upstream_client
+from apps.proxies.services.client import get_upstream_client, reset_upstream_client
+from apps.proxies.upstream.client import PoolGatewayClient
 
 LIVE = {
     "PROXIES_SX_SANDBOX": False,

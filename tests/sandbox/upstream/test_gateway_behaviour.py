@@ -4,9 +4,9 @@ secret lifecycle (regenerate, reveal)."""
 import random
 from datetime import timedelta
 
-from apps.proxies.sandbox.models import SandboxAuditEvent, SandboxKey, SandboxSession
-from apps.proxies.sandbox.services import sandbox_expiry_sweep, sandbox_key_accepts
-from apps.proxies.sandbox.traffic import sandbox_simulate_traffic
+from apps.sandbox.upstream.models import SandboxAuditEvent, SandboxKey, SandboxSession
+from apps.sandbox.upstream.services import sandbox_expiry_sweep, sandbox_key_accepts
+from apps.sandbox.upstream.traffic import sandbox_simulate_traffic
 
 from .support import START, iso
 

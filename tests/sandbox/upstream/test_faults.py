@@ -6,9 +6,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from apps.proxies.sandbox import faults
-from apps.proxies.sandbox.models import SandboxFaultRule, SandboxKey
-from apps.proxies.sandbox.transport import SandboxTransport
+from apps.sandbox.upstream import faults
+from apps.sandbox.upstream.models import SandboxFaultRule, SandboxKey
+from apps.sandbox.upstream.transport import SandboxTransport
 
 from .support import BASE_URL, error_code
 

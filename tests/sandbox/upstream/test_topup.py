@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from apps.proxies.sandbox.models import SandboxAuditEvent, SandboxKey
+from apps.sandbox.upstream.models import SandboxAuditEvent, SandboxKey
 
 from .support import START, error_code, iso
 

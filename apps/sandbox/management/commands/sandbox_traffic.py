@@ -10,7 +10,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.proxies.sandbox.traffic import sandbox_simulate_traffic
+from apps.sandbox.upstream.traffic import sandbox_simulate_traffic
 
 
 class Command(BaseCommand):

@@ -7,8 +7,8 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
-from apps.proxies.sandbox.models import SandboxKey
-from apps.proxies.sandbox.transport import SandboxTransport
+from apps.sandbox.upstream.models import SandboxKey
+from apps.sandbox.upstream.transport import SandboxTransport
 
 from .support import BASE_URL
 

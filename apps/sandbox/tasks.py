@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from .traffic import sandbox_simulate_traffic
+from .upstream.traffic import sandbox_simulate_traffic
 
 
 @shared_task(ignore_result=True)

@@ -11,9 +11,9 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
-from apps.proxies.sandbox import faults
-from apps.proxies.sandbox.cli import add_fault_arguments, apply_fault_options, describe_faults
-from apps.proxies.sandbox.server import SandboxHTTPServer
+from apps.sandbox.upstream import faults
+from apps.sandbox.upstream.cli import add_fault_arguments, apply_fault_options, describe_faults
+from apps.sandbox.upstream.server import SandboxHTTPServer
 
 
 def _is_loopback(host: str) -> bool:

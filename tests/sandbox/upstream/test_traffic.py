@@ -7,9 +7,9 @@ from decimal import Decimal
 from django.core.management import call_command
 from django.test import override_settings
 
-from apps.proxies.sandbox.models import SandboxAuditEvent, SandboxKey, SandboxSession
-from apps.proxies.sandbox.tasks import sandbox_traffic_tick
-from apps.proxies.sandbox.traffic import sandbox_simulate_traffic
+from apps.sandbox.tasks import sandbox_traffic_tick
+from apps.sandbox.upstream.models import SandboxAuditEvent, SandboxKey, SandboxSession
+from apps.sandbox.upstream.traffic import sandbox_simulate_traffic
 
 from .support import START, iso
 
@@ -59,7 +59,7 @@ def test_disabled_expired_and_deleted_keys_get_no_traffic(api, mint, clock):
 
 def test_traffic_opens_sessions_with_the_shops_sid_prefix(mint, clock, monkeypatch):
     key = mint()
-    from apps.proxies.sandbox import traffic
+    from apps.sandbox.upstream import traffic
 
     monkeypatch.setattr(traffic, "_session_tags", lambda ids: {key["id"]: "c7x2"})
 

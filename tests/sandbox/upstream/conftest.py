@@ -2,8 +2,8 @@ import httpx
 import pytest
 from django.conf import settings
 
-from apps.proxies.sandbox.clock import ManualClock, use_clock
-from apps.proxies.sandbox.transport import SandboxTransport
+from apps.sandbox.upstream.clock import ManualClock, use_clock
+from apps.sandbox.upstream.transport import SandboxTransport
 
 from .support import BASE_URL, START
 

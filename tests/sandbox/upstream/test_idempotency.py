@@ -2,8 +2,8 @@
 
 import pytest
 
-from apps.proxies.sandbox import idempotency
-from apps.proxies.sandbox.models import SandboxAuditEvent, SandboxIdempotencyRecord, SandboxKey
+from apps.sandbox.upstream import idempotency
+from apps.sandbox.upstream.models import SandboxAuditEvent, SandboxIdempotencyRecord, SandboxKey
 
 from .support import error_code
 

@@ -9,8 +9,8 @@
 
 from django.core.management.base import BaseCommand
 
-from apps.proxies.sandbox import faults
-from apps.proxies.sandbox.cli import add_fault_arguments, apply_fault_options, describe_faults
+from apps.sandbox.upstream import faults
+from apps.sandbox.upstream.cli import add_fault_arguments, apply_fault_options, describe_faults
 
 
 class Command(BaseCommand):

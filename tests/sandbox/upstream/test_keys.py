@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from apps.proxies.sandbox.models import SandboxAuditEvent, SandboxKey, SandboxSession
-from apps.proxies.sandbox.traffic import sandbox_simulate_traffic
+from apps.sandbox.upstream.models import SandboxAuditEvent, SandboxKey, SandboxSession
+from apps.sandbox.upstream.traffic import sandbox_simulate_traffic
 
 from .support import START, error_code, iso
 

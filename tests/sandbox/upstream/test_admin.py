@@ -2,8 +2,8 @@
 
 import pytest
 
-from apps.proxies.sandbox.models import SandboxFaultConfig, SandboxIncident, SandboxKey
-from apps.proxies.sandbox.traffic import sandbox_simulate_traffic
+from apps.sandbox.upstream.models import SandboxFaultConfig, SandboxIncident, SandboxKey
+from apps.sandbox.upstream.traffic import sandbox_simulate_traffic
 from tests.factories import StaffFactory
 
 MODELS = [

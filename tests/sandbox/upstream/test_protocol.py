@@ -6,11 +6,11 @@ import httpx
 import pytest
 from django.conf import settings
 
-from apps.proxies.sandbox import api as core
-from apps.proxies.sandbox import keys
-from apps.proxies.sandbox.api import handle_request
-from apps.proxies.sandbox.models import SandboxKey
-from apps.proxies.sandbox.transport import SandboxTransport
+from apps.sandbox.upstream import api as core
+from apps.sandbox.upstream import keys
+from apps.sandbox.upstream.api import handle_request
+from apps.sandbox.upstream.models import SandboxKey
+from apps.sandbox.upstream.transport import SandboxTransport
 
 from .support import error_code
 

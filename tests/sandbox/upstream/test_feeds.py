@@ -4,10 +4,10 @@ import random
 from datetime import timedelta
 from urllib.parse import quote
 
-from apps.proxies.sandbox.models import SandboxSession
-from apps.proxies.sandbox.services import sandbox_incident_open, sandbox_incident_resolve
-from apps.proxies.sandbox.sessions import session_touch
-from apps.proxies.sandbox.traffic import sandbox_simulate_traffic
+from apps.sandbox.upstream.models import SandboxSession
+from apps.sandbox.upstream.services import sandbox_incident_open, sandbox_incident_resolve
+from apps.sandbox.upstream.sessions import session_touch
+from apps.sandbox.upstream.traffic import sandbox_simulate_traffic
 
 from .support import START, error_code
 

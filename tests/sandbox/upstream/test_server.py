@@ -16,8 +16,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
 
-from apps.proxies.sandbox import faults
-from apps.proxies.sandbox.models import SandboxKey
+from apps.sandbox.upstream import faults
+from apps.sandbox.upstream.models import SandboxKey
 
 KEY = {"X-API-Key": "psx_sandbox_local_key"}
 READY_TIMEOUT = 20  # seconds; a bound on waiting for the server, not a timing assertion

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from apps.proxies.sandbox.models import SandboxAuditEvent
+from apps.sandbox.upstream.models import SandboxAuditEvent
 
 from .support import START, error_code, iso
 

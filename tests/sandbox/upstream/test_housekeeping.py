@@ -3,9 +3,9 @@
 import random
 from datetime import timedelta
 
-from apps.proxies.sandbox import clock as sandbox_clock
-from apps.proxies.sandbox import faults
-from apps.proxies.sandbox.models import (
+from apps.sandbox.upstream import clock as sandbox_clock
+from apps.sandbox.upstream import faults
+from apps.sandbox.upstream.models import (
     SandboxAuditEvent,
     SandboxFaultRule,
     SandboxIdempotencyRecord,
@@ -13,8 +13,8 @@ from apps.proxies.sandbox.models import (
     SandboxKey,
     SandboxSession,
 )
-from apps.proxies.sandbox.services import sandbox_purge, sandbox_reset
-from apps.proxies.sandbox.traffic import sandbox_simulate_traffic
+from apps.sandbox.upstream.services import sandbox_purge, sandbox_reset
+from apps.sandbox.upstream.traffic import sandbox_simulate_traffic
 
 from .support import START
 

@@ -1,0 +1,11 @@
+"""Django loads an app's models from here; they live with their simulator."""
+
+from .upstream.models import (  # noqa: F401
+    SandboxAuditEvent,
+    SandboxFaultConfig,
+    SandboxFaultRule,
+    SandboxIdempotencyRecord,
+    SandboxIncident,
+    SandboxKey,
+    SandboxSession,
+)
