@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.test import TestCase
 
-from apps.billing.models import Order, SandboxCheckoutSession
+from apps.billing.models import Order
+from apps.sandbox.payments.models import SandboxCheckoutSession
 from tests.factories import UserFactory
 
 from .factories import PlanFactory
@@ -166,7 +167,7 @@ def test_cancel_returns_to_pricing_and_leaves_the_order_pending(customer_client,
 
 
 def sandbox_url(session: SandboxCheckoutSession) -> str:
-    return f"/billing/sandbox/checkout/{session.id}/"
+    return f"/sandbox/checkout/{session.id}/"
 
 
 def test_sandbox_page_is_clearly_marked_and_offers_every_outcome(customer_client, start_checkout):

@@ -1,25 +1,23 @@
-"""Sandbox payments: a local stand-in for Stripe Checkout, used when STRIPE_SECRET_KEY is unset.
+"""Sandbox checkout: a local stand-in for Stripe Checkout, used when STRIPE_SECRET_KEY is unset.
 
-The test-payment page changes the stored session the way Stripe would, then builds the event
-Stripe would send, signs it with STRIPE_WEBHOOK_SECRET exactly as Stripe does, and hands it to
-the real webhook view. Verification, storage and processing are the production code path; only
-the transport differs (an in-process request instead of an HTTP call, so it also works under a
-single-worker server)."""
+The test-payment page changes the stored session the way Stripe would (a paid session makes a
+charge), then hands the event Stripe would send to billing's webhook service in-process
+(events.py). Storage, the re-read and processing are the production code path; only the
+transport differs, and no secret is involved."""
 
-import json
-import secrets
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import models, transaction
-from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import ORDER_METADATA_KEY, Order, SandboxCheckoutSession
-from .stripe_client import STRIPE_API_VERSION, StripeNotFound, webhook_signature_header
+from apps.billing.models import ORDER_METADATA_KEY, Order
+from apps.billing.stripe_client import StripeNotFound
+
+from .charges import sandbox_charge_for_session
+from .events import SandboxResult, new_id, sandbox_deliver_into, unix
+from .models import SandboxCheckoutSession
 
 SESSION_LIFETIME = timedelta(hours=24)
 
@@ -32,24 +30,9 @@ class Outcome(models.TextChoices):
     EXPIRE = "expire", "Let the session expire"
 
 
-@dataclass
-class SandboxResult:
-    ok: bool
-    message: str
-    deliveries: list[tuple[str, int]] = field(default_factory=list)
-
-
-def _token() -> str:
-    return secrets.token_hex(12)
-
-
-def _ts(value) -> int:
-    return int(value.timestamp())
-
-
 def sandbox_customer_create(*, email: str, user_ref: str) -> dict[str, Any]:
     return {
-        "id": f"cus_sandbox_{_token()}",
+        "id": new_id("cus_sandbox_"),
         "object": "customer",
         "email": email,
         "metadata": {"storefront_user": user_ref},
@@ -57,12 +40,12 @@ def sandbox_customer_create(*, email: str, user_ref: str) -> dict[str, Any]:
 
 
 def sandbox_session_create(*, order: Order, params: dict[str, Any]) -> dict[str, Any]:
-    session_id = f"cs_test_sandbox_{_token()}"
+    session_id = new_id("cs_test_sandbox_")
     amount = sum(item["price_data"]["unit_amount"] * item.get("quantity", 1) for item in params["line_items"])
     session = SandboxCheckoutSession.objects.create(
         id=session_id,
         order=order,
-        payment_intent_id=f"pi_sandbox_{_token()}",
+        payment_intent_id=new_id("pi_sandbox_"),
         customer_id=params.get("customer", ""),
         customer_email=params.get("customer_email") or order.customer.email,
         amount_total=amount,
@@ -85,12 +68,12 @@ def sandbox_session_dict(session: SandboxCheckoutSession) -> dict[str, Any]:
         "amount_total": session.amount_total,
         "cancel_url": session.cancel_url,
         "client_reference_id": session.metadata.get(ORDER_METADATA_KEY),
-        "created": _ts(session.created_at),
+        "created": unix(session.created_at),
         "currency": session.currency,
         "customer": session.customer_id or None,
         "customer_details": {"email": session.customer_email} if complete else None,
         "customer_email": session.customer_email,
-        "expires_at": _ts(session.expires_at),
+        "expires_at": unix(session.expires_at),
         "livemode": False,
         "metadata": session.metadata,
         "mode": "payment",
@@ -100,7 +83,7 @@ def sandbox_session_dict(session: SandboxCheckoutSession) -> dict[str, Any]:
         "status": session.status,
         "success_url": session.success_url,
         # Relative: the sandbox page lives on this shop, whatever host serves it.
-        "url": reverse("billing:sandbox_checkout", args=[session.id]) if session.status == "open" else None,
+        "url": reverse("sandbox:checkout", args=[session.id]) if session.status == "open" else None,
     }
 
 
@@ -111,54 +94,19 @@ def sandbox_session_retrieve(session_id: str) -> dict[str, Any]:
     return sandbox_session_dict(session)
 
 
-def sandbox_event(*, type: str, obj: dict[str, Any], created: int | None = None) -> dict[str, Any]:
-    """An event envelope like Stripe's (API version pinned like the client)."""
-    return {
-        "id": f"evt_sandbox_{_token()}",
-        "object": "event",
-        "api_version": STRIPE_API_VERSION,
-        "created": created or _ts(timezone.now()),
-        "data": {"object": obj},
-        "livemode": False,
-        "pending_webhooks": 1,
-        "request": {"id": None, "idempotency_key": None},
-        "type": type,
-    }
-
-
-def sandbox_signed_request(event: dict[str, Any], *, timestamp: int | None = None):
-    body = json.dumps(event)
-    header = webhook_signature_header(payload=body, secret=settings.STRIPE_WEBHOOK_SECRET, timestamp=timestamp)
-    return RequestFactory().post(
-        reverse("billing:stripe_webhook"),
-        data=body,
-        content_type="application/json",
-        headers={"Stripe-Signature": header, "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"},
-    )
-
-
-def sandbox_deliver(event: dict[str, Any]) -> int:
-    """Signs the event and POSTs it to the real webhook view. Returns the HTTP status."""
-    from .webhooks import stripe_webhook
-
-    return stripe_webhook(sandbox_signed_request(event)).status_code
-
-
 def _set(session_id: str, **fields) -> SandboxCheckoutSession:
     with transaction.atomic():
         session = SandboxCheckoutSession.objects.select_for_update().get(pk=session_id)
         for name, value in fields.items():
             setattr(session, name, value)
         session.save()
+        if session.payment_status == SandboxCheckoutSession.PaymentStatus.PAID:
+            sandbox_charge_for_session(session=session)  # money moved: Stripe now holds a charge
     return session
 
 
 def _deliver(session: SandboxCheckoutSession, event_type: str, result: SandboxResult) -> None:
-    status = sandbox_deliver(sandbox_event(type=event_type, obj=sandbox_session_dict(session)))
-    result.deliveries.append((event_type, status))
-    if status >= 300:
-        result.ok = False
-        result.message = f"The webhook answered {status} to {event_type}; see the Stripe events in the admin."
+    sandbox_deliver_into(result, type=event_type, obj=sandbox_session_dict(session))
 
 
 def sandbox_session_act(*, session_id: str, outcome: str) -> SandboxResult:
