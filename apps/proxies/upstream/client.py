@@ -292,4 +292,3 @@ def _audit_params(*, before: datetime | str | None, limit: int | None, max_limit
             raise ValueError(f"limit must be a whole number from 1 to {max_limit}, got {limit!r}.")
         params["limit"] = limit
     return params
-
