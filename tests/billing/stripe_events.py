@@ -129,6 +129,17 @@ def dispute_created(order: Order, *, amount=None, dispute_id: str = "") -> dict:
     return _envelope("charge.dispute.created", obj)
 
 
+def dispute_closed(order: Order, *, won: bool) -> dict:
+    """A charge.dispute.closed event for the order's dispute (opened with dispute_created), its
+    outcome recorded in the payment sandbox first."""
+    dispute = SandboxDispute.objects.get(charge=_sandbox_charge(order))
+    dispute.status = SandboxDispute.Status.WON if won else SandboxDispute.Status.LOST
+    dispute.save(update_fields=["status", "updated_at"])
+    obj = copy.deepcopy(fixture("charge_dispute_created.json")["data"]["object"])
+    obj.update(sandbox_dispute_dict(dispute))
+    return _envelope("charge.dispute.closed", obj)
+
+
 def _envelope(event_type: str, obj: dict) -> dict:
     return {
         "id": f"evt_test_{secrets.token_hex(12)}",

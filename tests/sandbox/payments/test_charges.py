@@ -97,3 +97,16 @@ def test_billing_finds_the_simulator_by_the_dotted_path_in_settings(settings):
     settings.PAYMENTS_SANDBOX_BACKEND = f"{__name__}.CannedPayments"
 
     assert gateway.charge_retrieve("ch_1")["canned"] is True
+
+
+def test_the_test_helpers_record_what_they_send(paid_charge):
+    from tests.billing.stripe_events import charge_refunded, dispute_closed, dispute_created
+
+    order, charge = paid_charge
+    refund = charge_refunded(order, amount_refunded=order.price)["data"]["object"]
+    opened = dispute_created(order)["data"]["object"]
+    closed = dispute_closed(order, won=True)["data"]["object"]
+
+    assert gateway.charge_retrieve(refund["id"])["amount_refunded"] == refund["amount_refunded"] == 3500
+    assert gateway.dispute_retrieve(opened["id"])["status"] == closed["status"] == "won"
+    assert refund["id"] == opened["charge"] == charge.id
