@@ -19,7 +19,7 @@ def serve_counting_upstream(port: int) -> None:
     import django
 
     django.setup()
-    from apps.proxies.sandbox import server
+    from apps.sandbox.upstream import server
 
     calls: Counter[str] = Counter()
     lock = threading.Lock()
@@ -60,9 +60,10 @@ def make_customer() -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from apps.billing.models import Order, Plan, SandboxCheckoutSession
-    from apps.billing.sandbox import Outcome, sandbox_session_act
+    from apps.billing.models import Order, Plan
     from apps.billing.services import checkout_start
+    from apps.sandbox.payments.checkout import Outcome, sandbox_session_act
+    from apps.sandbox.payments.models import SandboxCheckoutSession
 
     plan, _ = Plan.objects.get_or_create(
         slug="bench", defaults={"name": "Bench", "gb": Decimal(5), "price": Decimal("35.00"), "validity_days": 30}

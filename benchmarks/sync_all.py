@@ -84,13 +84,13 @@ def run(size: int, repeat: int) -> list[dict]:
 
     from apps.proxies.services import client as services_client
     from apps.proxies.services import pool_key_sync_all
-    from apps.proxies.upstream.client import SANDBOX_DEFAULT_API_KEY, PoolGatewayClient
+    from apps.proxies.upstream.client import PoolGatewayClient
 
     rng = random.Random(size)
     upstream = FakeList(seed(size))
     gateway = PoolGatewayClient(
         base_url="http://upstream.bench/v1",
-        api_key=SANDBOX_DEFAULT_API_KEY,
+        api_key="psx_sandbox_local_key",
         transport=httpx.MockTransport(upstream.handler),
         max_attempts=1,
     )

@@ -13,6 +13,7 @@ writes per delivery, and the time until all orders are provisioned.
 
 import argparse
 import json
+import secrets
 import sys
 import time
 from decimal import Decimal
@@ -29,8 +30,9 @@ WEBHOOK_URL = "/billing/stripe/webhook/"
 def prepare(count: int, run_id: str) -> list:
     from django.contrib.auth import get_user_model
 
-    from apps.billing.models import Plan, SandboxCheckoutSession
+    from apps.billing.models import Plan
     from apps.billing.services import checkout_start
+    from apps.sandbox.payments.models import SandboxCheckoutSession
 
     plan, _ = Plan.objects.get_or_create(
         slug="bench", defaults={"name": "Bench", "gb": Decimal(5), "price": Decimal("35.00"), "validity_days": 30}
@@ -45,8 +47,9 @@ def prepare(count: int, run_id: str) -> list:
 
 
 def paid_event(session) -> str:
-    from apps.billing.models import SandboxCheckoutSession
-    from apps.billing.sandbox import sandbox_event, sandbox_session_dict
+    from apps.sandbox.payments.checkout import sandbox_session_dict
+    from apps.sandbox.payments.events import sandbox_event
+    from apps.sandbox.payments.models import SandboxCheckoutSession
 
     # What Stripe does before it sends the event: the session is complete and paid, and the
     # webhook's re-read sees exactly that.
@@ -67,10 +70,12 @@ def main() -> None:
 
     from apps.billing.models import Order
     from apps.billing.stripe_client import webhook_signature_header
-    from apps.proxies.sandbox.models import SandboxAuditEvent
+    from apps.sandbox.upstream.models import SandboxAuditEvent
 
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         raise SystemExit("REDIS_URL is set: jobs would not run inline")
+    # Sandbox payments take no webhook deliveries unless a secret is configured: configure one.
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_bench_" + secrets.token_hex(16)
     run_id = time.strftime("%Y%m%d%H%M%S")
     print(f"# webhook · {_django.machine()}", flush=True)
     print(f"preparing {args.orders} checkouts …", flush=True)

@@ -1,4 +1,5 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,3 +18,6 @@ urlpatterns = [
     path("", include("apps.proxies.urls")),
     path("admin/", admin.site.urls),
 ]
+if settings.SANDBOX_ACTIVE:
+    # The simulators' pages exist only while a sandbox is on (apps.sandbox is installed then too).
+    urlpatterns.append(path("sandbox/", include("apps.sandbox.urls")))

@@ -248,37 +248,3 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
-
-
-class SandboxCheckoutSession(BaseModel):
-    """The test-payment page's stand-in for a Stripe Checkout Session (sandbox payments only)."""
-
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        COMPLETE = "complete", "Complete"
-        EXPIRED = "expired", "Expired"
-
-    class PaymentStatus(models.TextChoices):
-        UNPAID = "unpaid", "Unpaid"
-        PAID = "paid", "Paid"
-
-    id = models.CharField(max_length=80, primary_key=True)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="sandbox_sessions")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    payment_status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID)
-    payment_intent_id = models.CharField(max_length=80)
-    customer_id = models.CharField(max_length=80, blank=True)
-    customer_email = models.EmailField(blank=True)
-    amount_total = models.PositiveBigIntegerField()
-    currency = models.CharField(max_length=3)
-    success_url = models.TextField()
-    cancel_url = models.TextField()
-    metadata = models.JSONField(default=dict)
-    expires_at = models.DateTimeField()
-    last_message = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.id

@@ -132,8 +132,8 @@ def webhook_event_construct(*, payload: bytes, signature: str | None, secret: st
 
 
 def webhook_signature_header(*, payload: str, secret: str, timestamp: int | None = None) -> str:
-    """A Stripe-Signature header exactly as Stripe builds it (t=…,v1=HMAC-SHA256). For the sandbox
-    and tests: they sign, the webhook still verifies through `webhook_event_construct`."""
+    """A Stripe-Signature header exactly as Stripe builds it (t=…,v1=HMAC-SHA256). For tests and
+    benchmarks: they sign, the webhook still verifies through `webhook_event_construct`."""
     return stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp=timestamp)
 
 

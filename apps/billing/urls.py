@@ -8,5 +8,4 @@ urlpatterns = [
     path("orders/<uuid:public_id>/status/", views.order_status, name="order_status"),
     path("orders/<uuid:public_id>/cancel/", views.order_cancel, name="order_cancel"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
-    path("sandbox/checkout/<str:session_id>/", views.sandbox_checkout, name="sandbox_checkout"),
 ]

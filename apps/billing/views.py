@@ -1,18 +1,14 @@
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.core.errors import ApplicationError
 
-from . import sandbox
-from .models import Order, SandboxCheckoutSession
+from .models import Order
 from .selectors import order_get_for_customer, plan_get_active
 from .services import checkout_start, order_provisioning_nudge
 
@@ -70,51 +66,3 @@ def order_cancel(request, public_id):
         # Left pending: Stripe expires the session later and tells us.
         messages.info(request, "Checkout cancelled. Nothing was charged.")
     return redirect(PRICING_URL)
-
-
-def _own_sandbox_session(request, session_id: str) -> SandboxCheckoutSession:
-    if not settings.STRIPE_SANDBOX:
-        raise Http404("Sandbox payments are off.")
-    session = SandboxCheckoutSession.objects.select_related("order").filter(pk=session_id).first()
-    if session is None or session.order.customer_id != request.user.pk:
-        raise Http404("No such test checkout.")
-    return session
-
-
-def _local_path(url: str) -> str:
-    """Where to send the browser after the sandbox: the path of the success/cancel URL, so it
-    works on whatever host serves the shop (dev server, test server, SITE_URL)."""
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-@login_required
-@never_cache
-@transaction.non_atomic_requests  # the webhook it calls must run its own transactions
-@require_http_methods(["GET", "POST"])
-def sandbox_checkout(request, session_id: str):
-    session = _own_sandbox_session(request, session_id)
-    message, status = "", 200
-    if request.method == "POST":
-        outcome = request.POST.get("outcome", "")
-        if outcome == "cancel":
-            return redirect(_local_path(session.cancel_url))
-        if outcome not in sandbox.Outcome.values:
-            message, status = "Choose one of the test outcomes.", 400
-        else:
-            result = sandbox.sandbox_session_act(session_id=session.pk, outcome=outcome)
-            if result.ok:
-                return redirect(_local_path(session.success_url))
-            message = result.message
-        session.refresh_from_db()
-    return render(
-        request,
-        "billing/sandbox_checkout.html",
-        {
-            "session": session,
-            "order": session.order,
-            "message": message,
-            "outcomes": sandbox.Outcome,
-        },
-        status=status,
-    )

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.checks import Tags, Warning, register
 from django.http.request import validate_host
 
+from .checks_sandbox import sandbox_deploy_checks
+
 
 @register(Tags.security, deploy=True)
 def storefront_deploy_checks(app_configs, **kwargs) -> list[Warning]:
@@ -46,4 +48,4 @@ def storefront_deploy_checks(app_configs, **kwargs) -> list[Warning]:
                 id="storefront.W004",
             )
         )
-    return problems
+    return problems + sandbox_deploy_checks()

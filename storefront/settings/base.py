@@ -187,7 +187,6 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.proxies",
-    "apps.proxies.sandbox",
     "apps.billing",
 ]
 
@@ -436,19 +435,25 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
     raise ImproperlyConfigured(
         "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: paid orders could not be confirmed."
     )
-# No Stripe key: checkout goes to the local test-payment page, signed with a sandbox secret.
+# No Stripe key: checkout goes to the sandbox's test-payment page, which hands its events to the
+# billing service in-process (no secret involved). The public webhook then refuses every delivery
+# unless STRIPE_WEBHOOK_SECRET is set: no published secret is ever accepted (docs/security.md).
 STRIPE_SANDBOX = not STRIPE_SECRET_KEY
-SANDBOX_STRIPE_WEBHOOK_SECRET = "whsec_sandbox_" + "0" * 24
-if STRIPE_SANDBOX:
-    STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or SANDBOX_STRIPE_WEBHOOK_SECRET
 # What a refund or dispute does to the customer's key: "reduce_cap" or "disable".
 REFUND_POLICY = env_choice("REFUND_POLICY", "reduce_cap", ["reduce_cap", "disable"])
 
 SANDBOX_ACTIVE = PROXIES_SX_SANDBOX or STRIPE_SANDBOX
+# The simulators (apps/sandbox) are installed only while one of them answers, so a production
+# database gets no sandbox tables and the URL map no sandbox pages.
+if SANDBOX_ACTIVE:
+    INSTALLED_APPS.append("apps.sandbox")
+# How proxies and billing reach the simulators: dotted paths, so neither imports apps.sandbox.
+PROXIES_SX_SANDBOX_TRANSPORT = "apps.sandbox.upstream.transport.SandboxTransport"
+PAYMENTS_SANDBOX_BACKEND = "apps.sandbox.payments.backend.SandboxPayments"
 
 # Periodic jobs (Celery beat). Each app adds its own entries in its section below.
 # --- proxies settings ---
-# Sandbox upstream (apps/proxies/sandbox, docs/sandbox.md): the reseller key it accepts (a fixed,
+# Sandbox upstream (apps/sandbox/upstream, docs/sandbox.md): the reseller key it accepts (a fixed,
 # public value: the sandbox guards nothing), simulated traffic, and whether in-process calls run on
 # their own connection so their writes survive the caller's rollback (PostgreSQL only).
 PROXIES_SX_SANDBOX_API_KEY = "psx_sandbox_local_key"
@@ -457,7 +462,7 @@ PROXIES_SX_SANDBOX_TRAFFIC_SECONDS = env_int("PROXIES_SX_SANDBOX_TRAFFIC_SECONDS
 PROXIES_SX_SANDBOX_ISOLATED = env_bool("PROXIES_SX_SANDBOX_ISOLATED", False)
 if PROXIES_SX_SANDBOX:
     CELERY_BEAT_SCHEDULE["proxies-sandbox-traffic"] = {
-        "task": "apps.proxies.sandbox.tasks.sandbox_traffic_tick",
+        "task": "apps.sandbox.tasks.sandbox_traffic_tick",
         "schedule": float(PROXIES_SX_SANDBOX_TRAFFIC_SECONDS),
     }
 # Operator console jobs (docs/operator-guide.md): the usage sync mirrors every key with one list

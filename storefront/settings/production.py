@@ -1,14 +1,26 @@
 """Production: secrets have no defaults, cookies are secure, logs are JSON.
 
 Refuses to start (ImproperlyConfigured naming the variable) without SECRET_KEY, ALLOWED_HOSTS
-and DATABASE_URL, and on a sandbox nobody asked for. What merely degrades the shop (no Redis,
-a SITE_URL that is not https) is reported by `manage.py check --deploy` (apps/core/checks.py).
+and DATABASE_URL, on a sandbox nobody asked for, and on sandbox payments in front of the real
+upstream. What merely degrades the shop (no Redis, a SITE_URL that is not https) or an unsafe
+mix of sandbox settings is reported by `manage.py check --deploy` (apps/core/checks.py).
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import PROXIES_SX_SANDBOX, STRIPE_SANDBOX, env_bool, env_choice, env_int, env_list, env_str, logging_config
+from .base import (
+    PROXIES_SX_API_KEY,
+    PROXIES_SX_SANDBOX,
+    PROXIES_SX_SANDBOX_API_KEY,
+    STRIPE_SANDBOX,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    logging_config,
+)
 
 
 def _required(name: str) -> str:
@@ -41,6 +53,13 @@ if (PROXIES_SX_SANDBOX or STRIPE_SANDBOX) and not SANDBOX_ALLOWED:
     raise ImproperlyConfigured(
         f"{' and '.join(_missing)} not set: the shop would run on its sandbox. "
         "Set the keys, or SANDBOX_ALLOWED=true for a demo deployment."
+    )
+# Sandbox payments in front of the real upstream would hand out real proxy keys for a click on
+# "Pay". (The published sandbox key is the simulator over HTTP: nothing real to give away.)
+if STRIPE_SANDBOX and PROXIES_SX_API_KEY and PROXIES_SX_API_KEY != PROXIES_SX_SANDBOX_API_KEY:
+    raise ImproperlyConfigured(
+        "PROXIES_SX_API_KEY is set but STRIPE_SECRET_KEY is not: sandbox payments would give away real "
+        "proxy keys. Set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or unset PROXIES_SX_API_KEY for a demo."
     )
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (see README).

@@ -38,6 +38,9 @@ finally:
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"
+# A configured endpoint secret, so tests can POST signed deliveries to the public webhook in
+# sandbox payments mode (without one it refuses every delivery; tests/billing covers both).
+STRIPE_WEBHOOK_SECRET = "whsec_test_suite_0123456789abcdef"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

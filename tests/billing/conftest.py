@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 
 from apps.billing import stripe_client
-from apps.billing.models import Order, SandboxCheckoutSession
+from apps.billing.models import Order
 from apps.billing.services import checkout_start
+from apps.sandbox.payments.models import SandboxCheckoutSession
 from tests.factories import UserFactory
 
 from .factories import PlanFactory

@@ -11,10 +11,13 @@ from pathlib import Path
 from django.conf import settings
 from django.test import Client, TestCase
 
-from apps.billing.models import ORDER_METADATA_KEY, Order, SandboxCheckoutSession
+from apps.billing.models import Order
 from apps.billing.money import to_minor_units
-from apps.billing.sandbox import sandbox_event, sandbox_session_dict
 from apps.billing.stripe_client import webhook_signature_header
+from apps.sandbox.payments.charges import sandbox_charge_dict, sandbox_charge_for_session, sandbox_dispute_dict
+from apps.sandbox.payments.checkout import sandbox_session_dict
+from apps.sandbox.payments.events import sandbox_event
+from apps.sandbox.payments.models import SandboxCharge, SandboxCheckoutSession, SandboxDispute
 
 WEBHOOK_URL = "/billing/stripe/webhook/"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -76,38 +79,65 @@ def completed_paid(session: SandboxCheckoutSession) -> dict:
     return session_event(session, payment_status="paid", status="complete")
 
 
-def charge_refunded(order: Order, *, amount_refunded, refunded: bool | None = None, charge_id: str = "") -> dict:
-    """A charge.refunded event; `amount_refunded` is the charge's cumulative total (major units)."""
-    charge = copy.deepcopy(fixture("charge_refunded.json")["data"]["object"])
-    amount = to_minor_units(order.amount_paid or order.price, order.currency)
+def _sandbox_charge(order: Order, charge_id: str = "") -> SandboxCharge:
+    """The order's charge as the payment sandbox holds it (made on first use, as a paid session
+    makes one): what the webhook's re-read will see."""
+    if charge_id and (found := SandboxCharge.objects.filter(pk=charge_id).first()):
+        return found
+    session = SandboxCheckoutSession.objects.filter(order=order).order_by("-created_at").first()
+    assert session is not None, "the order has no sandbox checkout session"
+    if charge_id:
+        return SandboxCharge.objects.create(
+            id=charge_id,
+            session=session,
+            payment_intent_id=session.payment_intent_id,
+            amount=session.amount_total,
+            currency=session.currency,
+            metadata=dict(session.metadata),
+        )
+    return sandbox_charge_for_session(session=session)
+
+
+def charge_refunded(order: Order, *, amount_refunded, charge_id: str = "") -> dict:
+    """A charge.refunded event; `amount_refunded` is the charge's cumulative total (major units).
+    The sandbox's charge records the refund first (refunds only ever add up, so an older event
+    sent late carries a total below the charge's), as Stripe's would before it sends the event."""
+    charge = _sandbox_charge(order, charge_id)
     refunded_minor = to_minor_units(amount_refunded, order.currency)
-    charge.update(
-        {
-            "id": charge_id or f"ch_test_{order.public_id.hex[:20]}",
-            "amount": amount,
-            "amount_captured": amount,
-            "amount_refunded": refunded_minor,
-            "currency": order.currency,
-            "payment_intent": order.stripe_payment_intent_id,
-            "metadata": {ORDER_METADATA_KEY: str(order.public_id)},
-            "refunded": refunded if refunded is not None else refunded_minor >= amount,
-        }
+    SandboxCharge.objects.filter(pk=charge.pk, amount_refunded__lt=refunded_minor).update(
+        amount_refunded=refunded_minor
     )
-    return _envelope("charge.refunded", charge)
+    charge.refresh_from_db()
+    obj = copy.deepcopy(fixture("charge_refunded.json")["data"]["object"])
+    obj.update(sandbox_charge_dict(charge))
+    obj.update({"amount_refunded": refunded_minor, "refunded": refunded_minor >= charge.amount})
+    return _envelope("charge.refunded", obj)
 
 
 def dispute_created(order: Order, *, amount=None, dispute_id: str = "") -> dict:
-    dispute = copy.deepcopy(fixture("charge_dispute_created.json")["data"]["object"])
-    dispute.update(
-        {
-            "id": dispute_id or f"dp_test_{secrets.token_hex(8)}",
-            "amount": to_minor_units(amount if amount is not None else order.price, order.currency),
-            "currency": order.currency,
-            "payment_intent": order.stripe_payment_intent_id,
-            "charge": f"ch_test_{order.public_id.hex[:20]}",
-        }
-    )
-    return _envelope("charge.dispute.created", dispute)
+    """A charge.dispute.created event, the sandbox's dispute on the order's charge recorded first."""
+    charge = _sandbox_charge(order)
+    minor = to_minor_units(amount if amount is not None else order.price, order.currency)
+    dispute = SandboxDispute.objects.filter(charge=charge).first()
+    if dispute is None:
+        dispute = SandboxDispute.objects.create(
+            id=dispute_id or f"dp_test_{secrets.token_hex(8)}", charge=charge, amount=minor, currency=charge.currency
+        )
+    assert not dispute_id or dispute.id == dispute_id, "a charge has one dispute"
+    obj = copy.deepcopy(fixture("charge_dispute_created.json")["data"]["object"])
+    obj.update(sandbox_dispute_dict(dispute))
+    return _envelope("charge.dispute.created", obj)
+
+
+def dispute_closed(order: Order, *, won: bool) -> dict:
+    """A charge.dispute.closed event for the order's dispute (opened with dispute_created), its
+    outcome recorded in the payment sandbox first."""
+    dispute = SandboxDispute.objects.get(charge=_sandbox_charge(order))
+    dispute.status = SandboxDispute.Status.WON if won else SandboxDispute.Status.LOST
+    dispute.save(update_fields=["status", "updated_at"])
+    obj = copy.deepcopy(fixture("charge_dispute_created.json")["data"]["object"])
+    obj.update(sandbox_dispute_dict(dispute))
+    return _envelope("charge.dispute.closed", obj)
 
 
 def _envelope(event_type: str, obj: dict) -> dict:

@@ -1,6 +1,6 @@
 """Helpers shared by the billing tests."""
 
-from apps.proxies.sandbox.models import SandboxAuditEvent, SandboxKey
+from apps.sandbox.upstream.models import SandboxAuditEvent, SandboxKey
 
 
 def upstream_keys() -> list[SandboxKey]:

@@ -6,7 +6,7 @@ from django.test import TestCase
 
 from apps.billing.models import Order, StripeEvent
 from apps.billing.services import events as events_module
-from apps.proxies.sandbox.faults import inject
+from apps.sandbox.upstream.faults import inject
 from tests.factories import StaffFactory
 
 from .stripe_events import completed_paid, post_event

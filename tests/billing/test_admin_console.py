@@ -14,7 +14,7 @@ from apps.billing import gateway
 from apps.billing.models import Order, StripeEvent
 from apps.billing.stripe_client import StripeCallError
 from apps.core.models import AuditEntry
-from apps.proxies.sandbox.faults import inject
+from apps.sandbox.upstream.faults import inject
 from tests.factories import StaffFactory, UserFactory
 
 from .stripe_events import charge_refunded, completed_paid, post_event

@@ -4,7 +4,8 @@ order paid once the session reads paid."""
 
 import pytest
 
-from apps.billing.models import Order, SandboxCheckoutSession, StripeEvent
+from apps.billing.models import Order, StripeEvent
+from apps.sandbox.payments.models import SandboxCheckoutSession
 
 from .stripe_events import post_event, session_event
 from .support import upstream_keys, upstream_mints

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from apps.billing import stripe_client
-from apps.billing.models import ORDER_METADATA_KEY, BillingProfile, Order, SandboxCheckoutSession, StripeEvent
+from apps.billing.models import ORDER_METADATA_KEY, BillingProfile, Order, StripeEvent
+from apps.sandbox.payments.models import SandboxCheckoutSession
 from tests.factories import UserFactory
 
 from .factories import PlanFactory
@@ -35,7 +36,7 @@ def test_checkout_creates_a_pending_order_and_sends_the_customer_to_pay(customer
     assert response.status_code == 303
     order = Order.objects.get()
     session = SandboxCheckoutSession.objects.get()
-    assert response["Location"] == f"/billing/sandbox/checkout/{session.id}/"
+    assert response["Location"] == f"/sandbox/checkout/{session.id}/"
     assert order.customer == customer
     assert order.status == Order.Status.PENDING
     assert (order.plan, order.plan_name, order.gb, order.price, order.currency, order.validity_days) == (
@@ -275,7 +276,7 @@ def test_real_refund_is_traced_through_the_payment_intent(client, customer_clien
 def test_sandbox_pages_do_not_exist_with_real_keys(customer_client, plan, stripe_api):
     customer_client.post("/billing/checkout/starter/")
     # No sandbox session is made in real mode; any id is a 404.
-    assert customer_client.get("/billing/sandbox/checkout/cs_test_sandbox_x/").status_code == 404
+    assert customer_client.get("/sandbox/checkout/cs_test_sandbox_x/").status_code == 404
 
 
 def test_other_customers_cannot_start_checkout_for_someone_else(client, plan):

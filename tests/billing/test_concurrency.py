@@ -14,7 +14,7 @@ from apps.billing.models import Order, StripeEvent
 from apps.billing.services import checkout_start, order_provision
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey
-from apps.proxies.sandbox.faults import inject
+from apps.sandbox.upstream.faults import inject
 from tests.factories import UserFactory
 
 from .factories import PlanFactory

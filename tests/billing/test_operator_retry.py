@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.billing.models import Order
 from apps.billing.services import order_retry_provisioning
-from apps.proxies.sandbox.faults import inject
+from apps.sandbox.upstream.faults import inject
 
 from .stripe_events import completed_paid, post_event
 from .support import upstream_keys

@@ -1,12 +1,13 @@
-"""Customer pages: the pricing section, the order status page (htmx polling), cancel, and the
-sandbox test-payment page. Every order page is its owner's only: anyone else gets a 404."""
+"""Customer pages: the pricing section, the order status page (htmx polling) and cancel (the
+sandbox test-payment page is tested in tests/sandbox/payments). Every order page is its owner's
+only: anyone else gets a 404."""
 
 from decimal import Decimal
 
 import pytest
 from django.test import TestCase
 
-from apps.billing.models import Order, SandboxCheckoutSession
+from apps.billing.models import Order
 from tests.factories import UserFactory
 
 from .factories import PlanFactory
@@ -160,120 +161,3 @@ def test_cancel_returns_to_pricing_and_leaves_the_order_pending(customer_client,
     assert b"Checkout cancelled" in response.content
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING
-
-
-# The sandbox test-payment page -----------------------------------------------------------------
-
-
-def sandbox_url(session: SandboxCheckoutSession) -> str:
-    return f"/billing/sandbox/checkout/{session.id}/"
-
-
-def test_sandbox_page_is_clearly_marked_and_offers_every_outcome(customer_client, start_checkout):
-    _order, session = start_checkout()
-
-    html = customer_client.get(sandbox_url(session)).content.decode()
-
-    assert "TEST PAYMENT" in html
-    for value in ("pay", "decline", "async_success", "async_fail", "expire", "cancel"):
-        assert f'value="{value}"' in html
-
-
-def test_sandbox_pay_sends_a_signed_event_through_the_real_webhook(customer_client, start_checkout):
-    order, session = start_checkout()
-
-    response = post(customer_client, sandbox_url(session), {"outcome": "pay"})
-
-    assert response.status_code == 302
-    assert response["Location"] == f"/billing/orders/{order.public_id}/status/?session_id={session.id}"
-    order.refresh_from_db()
-    assert order.status == Order.Status.PROVISIONED
-    from apps.billing.models import StripeEvent
-
-    event = StripeEvent.objects.get()
-    assert event.type == "checkout.session.completed"
-    assert event.outcome == "paid"
-
-
-def test_sandbox_decline_charges_nothing_and_lets_the_customer_retry(customer_client, start_checkout):
-    order, session = start_checkout()
-
-    response = post(customer_client, sandbox_url(session), {"outcome": "decline"})
-
-    assert response.status_code == 200
-    assert b"declined" in response.content
-    order.refresh_from_db()
-    assert order.status == Order.Status.PENDING
-    session.refresh_from_db()
-    assert session.status == "open"
-
-    post(customer_client, sandbox_url(session), {"outcome": "pay"})
-    order.refresh_from_db()
-    assert order.status == Order.Status.PROVISIONED
-
-
-def test_sandbox_pay_later_then_succeed_provisions(customer_client, start_checkout):
-    order, session = start_checkout()
-
-    post(customer_client, sandbox_url(session), {"outcome": "async_success"})
-
-    order.refresh_from_db()
-    assert order.status == Order.Status.PROVISIONED
-    assert len(upstream_keys()) == 1
-
-
-def test_sandbox_pay_later_then_fail_provisions_nothing(customer_client, start_checkout):
-    order, session = start_checkout()
-
-    post(customer_client, sandbox_url(session), {"outcome": "async_fail"})
-
-    order.refresh_from_db()
-    assert order.status == Order.Status.FAILED
-    assert upstream_keys() == []
-
-
-def test_sandbox_expire_expires_the_order(customer_client, start_checkout):
-    order, session = start_checkout()
-
-    post(customer_client, sandbox_url(session), {"outcome": "expire"})
-
-    order.refresh_from_db()
-    assert order.status == Order.Status.EXPIRED
-
-
-def test_sandbox_session_cannot_be_paid_twice(customer_client, start_checkout):
-    order, session = start_checkout()
-    post(customer_client, sandbox_url(session), {"outcome": "pay"})
-
-    response = post(customer_client, sandbox_url(session), {"outcome": "pay"})
-
-    assert response.status_code == 200
-    assert b"already finished" in response.content
-    assert len(upstream_keys()) == 1
-
-
-def test_sandbox_rejects_an_unknown_outcome(customer_client, start_checkout):
-    order, session = start_checkout()
-
-    response = post(customer_client, sandbox_url(session), {"outcome": "steal"})
-
-    assert response.status_code == 400
-    order.refresh_from_db()
-    assert order.status == Order.Status.PENDING
-
-
-def test_sandbox_page_of_someone_elses_session_is_404(client, start_checkout):
-    order, session = start_checkout()
-    client.force_login(UserFactory())
-
-    assert client.get(sandbox_url(session)).status_code == 404
-    assert post(client, sandbox_url(session), {"outcome": "pay"}).status_code == 404
-    order.refresh_from_db()
-    assert order.status == Order.Status.PENDING
-
-
-def test_sandbox_page_is_404_without_sandbox_payments(customer_client, start_checkout, settings):
-    _order, session = start_checkout()
-    settings.STRIPE_SANDBOX = False
-
-    assert customer_client.get(sandbox_url(session)).status_code == 404

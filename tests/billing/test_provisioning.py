@@ -15,8 +15,8 @@ from apps.billing.models import Order
 from apps.billing.services import order_provision, order_retry_provisioning
 from apps.billing.tasks import reconcile_orders
 from apps.proxies.models import PoolKey
-from apps.proxies.sandbox.faults import inject
-from apps.proxies.sandbox.models import SandboxIdempotencyRecord, SandboxKey
+from apps.sandbox.upstream.faults import inject
+from apps.sandbox.upstream.models import SandboxIdempotencyRecord, SandboxKey
 
 from .stripe_events import completed_paid, post_event
 from .support import upstream_keys, upstream_mints

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from apps.billing.models import KeyAdjustment, Order
-from apps.proxies.sandbox.models import SandboxAuditEvent
+from apps.sandbox.upstream.models import SandboxAuditEvent
 
 from .stripe_events import charge_refunded, dispute_created, post_event
 from .support import upstream_keys

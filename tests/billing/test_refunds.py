@@ -8,8 +8,8 @@ from django.test import TestCase
 
 from apps.billing.models import KeyAdjustment, Order
 from apps.billing.tasks import reconcile_orders
-from apps.proxies.sandbox.faults import inject
-from apps.proxies.sandbox.models import SandboxAuditEvent, SandboxKey
+from apps.sandbox.upstream.faults import inject
+from apps.sandbox.upstream.models import SandboxAuditEvent, SandboxKey
 
 from .stripe_events import charge_refunded, completed_paid, dispute_created, post_event
 from .support import upstream_keys

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from apps.billing.models import Order, SandboxCheckoutSession
+from apps.billing.models import Order
 from apps.proxies.models import PoolKey
+from apps.sandbox.payments.models import SandboxCheckoutSession
 
 from .stripe_events import completed_paid, post_event, session_event
 from .support import upstream_keys, upstream_mints

@@ -194,12 +194,16 @@ def test_webhook_is_exempt_from_csrf(paid_event):
     assert response.status_code == 200
 
 
-def test_signed_event_with_a_malformed_object_is_refused_and_kept_for_review(client, buy):
+def test_signed_event_with_a_malformed_object_is_refused_and_kept_for_review(client, buy, monkeypatch):
+    from apps.sandbox.payments import charges
+
     from .stripe_events import charge_refunded
 
     order = buy()
     event = charge_refunded(order, amount_refunded=order.price)
-    event["data"]["object"]["amount_refunded"] = "a lot"
+    # The object acted on is the re-read one: the payment side answers with a malformed charge.
+    real = charges.sandbox_charge_dict
+    monkeypatch.setattr(charges, "sandbox_charge_dict", lambda charge: {**real(charge), "amount_refunded": "a lot"})
 
     response = post_event(client, event)
 

@@ -100,7 +100,7 @@ def csp_violations(browser_context):
 @pytest.fixture(autouse=True)
 def _sandbox_upstream(transactional_db, settings):
     """One attempt per upstream call (no real back-off sleeps) and no faults left over."""
-    from apps.proxies.sandbox.faults import faults_clear
+    from apps.sandbox.upstream.faults import faults_clear
 
     settings.PROXIES_SX_MAX_ATTEMPTS = 1
     with DB_LOCK:

@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 from apps.billing.models import Order
 from apps.proxies.dashboard import feeds
 from apps.proxies.models import PoolKey
-from apps.proxies.sandbox.faults import faults_add_rule, faults_clear
-from apps.proxies.sandbox.models import SandboxSession
-from apps.proxies.sandbox.services import sandbox_key_accepts
 from apps.proxies.urlgrammar import ProxyOptions, build_proxy_url, parse_proxy_url
+from apps.sandbox.upstream.faults import faults_add_rule, faults_clear
+from apps.sandbox.upstream.models import SandboxSession
+from apps.sandbox.upstream.services import sandbox_key_accepts
 from tests.browser.conftest import DB_LOCK, ensure_plans
 from tests.proxies.test_dashboard_fixtures import open_session
 

@@ -15,9 +15,9 @@ from playwright.sync_api import expect
 from apps.billing.models import Order, Plan
 from apps.proxies.dashboard import feeds
 from apps.proxies.models import PoolKey
-from apps.proxies.sandbox.faults import faults_configure
-from apps.proxies.sandbox.models import SandboxKey
-from apps.proxies.sandbox.services import sandbox_incident_open
+from apps.sandbox.upstream.faults import faults_configure
+from apps.sandbox.upstream.models import SandboxKey
+from apps.sandbox.upstream.services import sandbox_incident_open
 from tests.browser.conftest import DB_LOCK, ensure_plans, login
 from tests.factories import UserFactory
 from tests.proxies.test_dashboard_fixtures import make_order, mint_key, open_session

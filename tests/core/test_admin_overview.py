@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from apps.billing.models import KeyAdjustment, Order
 from apps.proxies.models import PoolKey, PoolKeyUsageSample
-from apps.proxies.sandbox.faults import inject
 from apps.proxies.selectors_overview import operator_overview, overview_period, wholesale_price_get
 from apps.proxies.upstream.errors import UpstreamUnavailable
 from apps.proxies.upstream.health import (
@@ -20,6 +19,7 @@ from apps.proxies.upstream.health import (
     upstream_health_record_error,
     upstream_health_record_success,
 )
+from apps.sandbox.upstream.faults import inject
 from tests.billing.factories import OrderFactory, PlanFactory
 from tests.factories import StaffFactory, UserFactory
 from tests.proxies.fakes import sandbox_upstream

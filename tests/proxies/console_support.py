@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.urls import reverse
 
 from apps.proxies.models import PoolKey
-from apps.proxies.sandbox.models import SandboxKey
 from apps.proxies.services import pool_key_label_for, pool_key_mint
+from apps.sandbox.upstream.models import SandboxKey
 from tests.factories import UserFactory
 
 CHANGELIST = "/admin/proxies/poolkey/"

@@ -44,12 +44,12 @@ class CountingClient:
 def sandbox_client(*, max_attempts: int = 3):
     from django.conf import settings
 
-    from apps.proxies.sandbox.transport import SandboxTransport
-    from apps.proxies.upstream.client import SANDBOX_DEFAULT_API_KEY, PoolGatewayClient
+    from apps.proxies.upstream.client import PoolGatewayClient
+    from apps.sandbox.upstream.transport import SandboxTransport
 
     return PoolGatewayClient(
         base_url=settings.PROXIES_SX_API_URL,
-        api_key=getattr(settings, "PROXIES_SX_SANDBOX_API_KEY", SANDBOX_DEFAULT_API_KEY),
+        api_key=settings.PROXIES_SX_SANDBOX_API_KEY,
         transport=SandboxTransport(),
         max_attempts=max_attempts,
         sleep=lambda seconds: None,  # retries happen, without real waiting
@@ -69,7 +69,7 @@ def sandbox_upstream(monkeypatch, *, max_attempts: int = 3) -> CountingClient:
 
 def key_accepts(secret: str) -> bool:
     """The sandbox gateway's verdict on a proxy password."""
-    from apps.proxies.sandbox.services import sandbox_key_accepts
+    from apps.sandbox.upstream.services import sandbox_key_accepts
 
     return sandbox_key_accepts(secret)
 
@@ -79,7 +79,7 @@ def use_traffic(*, mb, seed: int = 7):
     and keys past their cap are auto-suspended by the sandbox."""
     import random
 
-    from apps.proxies.sandbox.traffic import sandbox_simulate_traffic
+    from apps.sandbox.upstream.traffic import sandbox_simulate_traffic
 
     return sandbox_simulate_traffic(mb=mb, rng=random.Random(seed))
 

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from apps.proxies.models import PoolKey, PoolKeyUsageSample
-from apps.proxies.sandbox.models import SandboxKey
+from apps.sandbox.upstream.models import SandboxKey
 from tests.billing.factories import OrderFactory
 from tests.browser.conftest import CHROMIUM, DB_LOCK, _serialized, login
 from tests.factories import StaffFactory, UserFactory

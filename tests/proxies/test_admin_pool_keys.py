@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey, PoolKeyAlert, PoolKeyAlertKind, PoolKeyUsageSample
-from apps.proxies.sandbox.faults import inject
-from apps.proxies.sandbox.models import SandboxKey
+from apps.sandbox.upstream.faults import inject
+from apps.sandbox.upstream.models import SandboxKey
 from tests.factories import StaffFactory, UserFactory
 from tests.proxies.factories import PoolKeyFactory
 from tests.proxies.fakes import key_accepts, sandbox_upstream

@@ -11,12 +11,13 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
-from apps.proxies.sandbox.faults import inject
-from apps.proxies.sandbox.services import sandbox_key_accepts
-from apps.proxies.sandbox.traffic import sandbox_simulate_traffic
-from apps.proxies.sandbox.transport import SandboxTransport
+from apps.proxies.services.client import get_upstream_client, reset_upstream_client
 from apps.proxies.upstream import errors
-from apps.proxies.upstream.client import PoolGatewayClient, get_upstream_client, reset_upstream_client
+from apps.proxies.upstream.client import PoolGatewayClient
+from apps.sandbox.upstream.faults import inject
+from apps.sandbox.upstream.services import sandbox_key_accepts
+from apps.sandbox.upstream.traffic import sandbox_simulate_traffic
+from apps.sandbox.upstream.transport import SandboxTransport
 from tests.proxies.test_client_support import Clock
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ import httpx
 import pytest
 from django.test import override_settings
 
-from apps.proxies.upstream.client import PoolGatewayClient, get_upstream_client, reset_upstream_client
+from apps.proxies.services.client import get_upstream_client, reset_upstream_client
+from apps.proxies.upstream.client import PoolGatewayClient
 
 LIVE = {
     "PROXIES_SX_SANDBOX": False,
@@ -62,3 +63,17 @@ def test_client_refuses_an_empty_api_key():
 def test_client_refuses_an_unreasonable_attempt_bound(attempts):
     with pytest.raises(ValueError, match="max_attempts"):
         PoolGatewayClient(base_url="https://api.example.test/v1", api_key="psx_x", max_attempts=attempts)
+
+
+class StubTransport(httpx.MockTransport):
+    def __init__(self) -> None:
+        super().__init__(lambda request: httpx.Response(200, json={"stub": True}))
+
+
+def test_in_sandbox_mode_the_transport_is_the_class_settings_name():
+    # Chosen by the services, by dotted path: the upstream client knows nothing of the sandbox.
+    with override_settings(PROXIES_SX_SANDBOX=True, PROXIES_SX_SANDBOX_TRANSPORT=f"{__name__}.StubTransport"):
+        client = get_upstream_client()
+
+        assert isinstance(client._caller._http._transport, StubTransport)
+        assert client._caller._http.headers["X-API-Key"] == "psx_sandbox_local_key"

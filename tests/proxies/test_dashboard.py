@@ -14,8 +14,8 @@ from apps.billing.models import Order
 from apps.proxies.dashboard import feeds
 from apps.proxies.dashboard.formats import MASK_PLACEHOLDER
 from apps.proxies.models import PoolKey
-from apps.proxies.sandbox.faults import inject
 from apps.proxies.urlgrammar import ProxyOptions, build_proxy_url, parse_proxy_url
+from apps.sandbox.upstream.faults import inject
 from tests.proxies.test_dashboard_fixtures import *  # noqa: F403 (the shared pytest fixtures)
 from tests.proxies.test_dashboard_fixtures import make_order, mint_key
 
@@ -285,7 +285,7 @@ def test_countries_come_from_live_stock_with_counts_and_empty_ones_marked(upstre
 
 
 def test_active_incidents_show_a_banner_and_mark_the_countries_they_affect(upstream, logged_in, key):
-    from apps.proxies.sandbox.services import sandbox_incident_open, sandbox_incident_resolve
+    from apps.sandbox.upstream.services import sandbox_incident_open, sandbox_incident_resolve
 
     sandbox_incident_open(severity="major", title="Brazil mobile outage", affects=["mbl:br"])
     resolved = sandbox_incident_open(severity="minor", title="Old hiccup", affects=["peer:us"])

@@ -21,7 +21,7 @@ from tests.proxies.fakes import sandbox_upstream
 @pytest.fixture
 def upstream(db, monkeypatch):
     """The sandbox behind the real client, counted (`upstream.calls["stock"]`)."""
-    from apps.proxies.sandbox.faults import faults_clear
+    from apps.sandbox.upstream.faults import faults_clear
 
     faults_clear()
     return sandbox_upstream(monkeypatch, max_attempts=1)
@@ -93,8 +93,8 @@ def make_order(customer, *, status=Order.Status.PROVISIONED, plan: Plan | None =
 
 def open_session(key, part: str, *, synthesized: bool = False, country: str = "us", sid: str | None = None):
     """A live session in the sandbox, as the gateway would open for a URL with this sid."""
-    from apps.proxies.sandbox import clock
-    from apps.proxies.sandbox.sessions import session_touch
+    from apps.sandbox.upstream import clock
+    from apps.sandbox.upstream.sessions import session_touch
 
     session_id = None if synthesized else (sid or f"{key.session_tag}_{part}")
     return session_touch(

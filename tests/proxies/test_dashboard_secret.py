@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from apps.core.models import AuditEntry
 from apps.proxies.dashboard.throttle import REVEAL_LIMIT
-from apps.proxies.sandbox.faults import inject
+from apps.sandbox.upstream.faults import inject
 from tests.proxies.fakes import key_accepts
 from tests.proxies.test_dashboard_fixtures import *  # noqa: F403 (the shared pytest fixtures)
 

@@ -4,8 +4,8 @@ own sessions are listed and closable; "close all" closes each of theirs, never e
 from django.urls import reverse
 
 from apps.core.models import AuditEntry
-from apps.proxies.sandbox.faults import inject
-from apps.proxies.sandbox.models import SandboxSession
+from apps.sandbox.upstream.faults import inject
+from apps.sandbox.upstream.models import SandboxSession
 from tests.proxies.test_dashboard_fixtures import *  # noqa: F403 (the shared pytest fixtures)
 from tests.proxies.test_dashboard_fixtures import mint_key, open_session
 

@@ -16,9 +16,6 @@ from django.utils import timezone
 from apps.core.models import AuditEntry
 from apps.proxies import tasks
 from apps.proxies.models import OperatorAlert, PoolKey, PoolKeyAlert, PoolKeyAlertKind
-from apps.proxies.sandbox.faults import inject
-from apps.proxies.sandbox.models import SandboxKey
-from apps.proxies.sandbox.traffic import sandbox_simulate_traffic
 from apps.proxies.services import (
     idempotency_key_for,
     pool_key_alerts_run,
@@ -28,6 +25,9 @@ from apps.proxies.services import (
     usage_sync_run,
 )
 from apps.proxies.upstream.health import upstream_health_clear
+from apps.sandbox.upstream.faults import inject
+from apps.sandbox.upstream.models import SandboxKey
+from apps.sandbox.upstream.traffic import sandbox_simulate_traffic
 from tests.factories import UserFactory
 from tests.proxies.factories import PoolKeyFactory
 from tests.proxies.fakes import sandbox_upstream

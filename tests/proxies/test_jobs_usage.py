@@ -14,9 +14,6 @@ from django.utils import timezone
 
 from apps.proxies import tasks
 from apps.proxies.models import PoolKey, PoolKeyUsageSample
-from apps.proxies.sandbox.faults import inject
-from apps.proxies.sandbox.models import SandboxKey
-from apps.proxies.sandbox.traffic import sandbox_simulate_traffic
 from apps.proxies.selectors_usage import (
     BOTTOM,
     HEIGHT,
@@ -28,6 +25,9 @@ from apps.proxies.selectors_usage import (
     usage_traffic_between,
 )
 from apps.proxies.services import usage_samples_prune, usage_samples_record, usage_sync_run
+from apps.sandbox.upstream.faults import inject
+from apps.sandbox.upstream.models import SandboxKey
+from apps.sandbox.upstream.traffic import sandbox_simulate_traffic
 from tests.factories import UserFactory
 from tests.proxies.factories import pool_keys_bulk_create
 from tests.proxies.fakes import FakePoolGatewayClient, sandbox_upstream, use_upstream

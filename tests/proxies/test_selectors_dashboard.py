@@ -9,9 +9,9 @@ import time_machine
 from django.utils import timezone
 
 from apps.proxies.models import PoolKey, PoolKeyStatus
-from apps.proxies.sandbox.faults import inject
 from apps.proxies.selectors import UsageLevel, pool_key_dashboard
 from apps.proxies.services import pool_key_label_for, pool_key_mint
+from apps.sandbox.upstream.faults import inject
 from tests.factories import UserFactory
 from tests.proxies.fakes import sandbox_upstream, use_traffic
 

@@ -15,7 +15,6 @@ from django.utils import timezone
 from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey, PoolKeyStatus
-from apps.proxies.sandbox.faults import inject
 from apps.proxies.selectors import pool_key_list_for_customer
 from apps.proxies.services import (
     idempotency_key_for,
@@ -38,6 +37,7 @@ from apps.proxies.upstream.errors import (
     UpstreamUnavailable,
     UpstreamValidationError,
 )
+from apps.sandbox.upstream.faults import inject
 from tests.factories import StaffFactory, UserFactory
 from tests.proxies.fakes import key_accepts, sandbox_upstream, use_traffic
 
@@ -607,7 +607,7 @@ def test_no_secret_reaches_the_audit_log_or_the_logs(upstream, customer, caplog)
 
 
 def test_services_use_the_shared_client_which_is_the_sandbox_in_tests(settings, customer):
-    from apps.proxies.upstream.client import get_upstream_client, reset_upstream_client
+    from apps.proxies.services.client import get_upstream_client, reset_upstream_client
 
     assert settings.PROXIES_SX_SANDBOX is True
     reset_upstream_client()

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey, PoolKeyStatus
-from apps.proxies.sandbox.faults import inject
 from apps.proxies.services import pool_key_delete, pool_key_label_for, pool_key_mint, pool_key_sync, pool_key_sync_all
 from apps.proxies.upstream.errors import UpstreamAuthError, UpstreamUnavailable
+from apps.sandbox.upstream.faults import inject
 from tests.factories import StaffFactory, UserFactory
 from tests.proxies.factories import PoolKeyFactory, pool_keys_bulk_create
 from tests.proxies.fakes import FakePoolGatewayClient, sandbox_upstream, use_traffic, use_upstream

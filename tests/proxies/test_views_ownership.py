@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from apps.billing.models import Order
 from apps.core.models import AuditEntry
-from apps.proxies.sandbox.models import SandboxSession
 from apps.proxies.urls import urlpatterns
+from apps.sandbox.upstream.models import SandboxSession
 from tests.proxies.fakes import key_accepts
 from tests.proxies.test_dashboard_fixtures import *  # noqa: F403 (the shared pytest fixtures)
 from tests.proxies.test_dashboard_fixtures import make_order, open_session

@@ -4,7 +4,13 @@ Split by concern; import from this package."""
 from .adjustments import key_adjustment_apply, order_record_dispute, order_record_refund
 from .checkout import CheckoutStart, billing_customer_id_ensure, billing_profile_get, checkout_start
 from .emails import operators_notify, order_email_send
-from .events import WebhookResult, stripe_event_process, stripe_event_record, stripe_webhook_receive
+from .events import (
+    WebhookResult,
+    stripe_event_ingest,
+    stripe_event_process,
+    stripe_event_record,
+    stripe_webhook_receive,
+)
 from .orders import (
     TRANSITIONS,
     IllegalTransition,
@@ -47,6 +53,7 @@ __all__ = [
     "order_retry_provisioning",
     "order_transition",
     "orders_reconcile",
+    "stripe_event_ingest",
     "stripe_event_process",
     "stripe_event_record",
     "stripe_webhook_receive",

@@ -1,6 +1,7 @@
 """PoolGatewayClient: the Proxies.sx Pool Gateway reseller API, typed.
 
-The only module the rest of the shop uses to talk to the upstream (`get_upstream_client()`).
+The only module that talks to the upstream; the shop gets its instance from
+`apps.proxies.services.client.upstream_client()`, which also picks the transport.
 Arguments are checked before any request (ValueError); replies come back as records
 (records.py); failures as the typed errors of errors.py, classed retryable or terminal.
 Every write carries an Idempotency-Key: the caller's, derived from the domain object that
@@ -8,10 +9,8 @@ caused it, where the interface asks for one; a fresh random one otherwise (reuse
 retries of that one call).
 """
 
-import os
 import random as _random
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -21,8 +20,6 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from django.conf import settings
-from django.core.signals import setting_changed
 
 from . import parsing
 from .core import UpstreamCaller
@@ -38,7 +35,6 @@ from .records import (
 from .retry import RetryPolicy
 
 IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_-]{8,128}")
-SANDBOX_DEFAULT_API_KEY = "psx_sandbox_local_key"
 KEYS = "/reseller/pool-keys"
 
 
@@ -296,55 +292,3 @@ def _audit_params(*, before: datetime | str | None, limit: int | None, max_limit
             raise ValueError(f"limit must be a whole number from 1 to {max_limit}, got {limit!r}.")
         params["limit"] = limit
     return params
-
-
-# The shared instance -------------------------------------------------------------------------
-
-_lock = threading.Lock()
-_shared: tuple[int, PoolGatewayClient] | None = None
-
-
-def build_upstream_client() -> PoolGatewayClient:
-    """A new client from settings; in sandbox mode, wired to the in-process simulator."""
-    transport = None
-    api_key = settings.PROXIES_SX_API_KEY
-    if settings.PROXIES_SX_SANDBOX:
-        from apps.proxies.sandbox.transport import SandboxTransport  # the sandbox is optional at import time
-
-        transport = SandboxTransport()
-        api_key = getattr(settings, "PROXIES_SX_SANDBOX_API_KEY", SANDBOX_DEFAULT_API_KEY)
-    return PoolGatewayClient(
-        base_url=settings.PROXIES_SX_API_URL,
-        api_key=api_key,
-        transport=transport,
-        connect_timeout=settings.PROXIES_SX_CONNECT_TIMEOUT,
-        read_timeout=settings.PROXIES_SX_READ_TIMEOUT,
-        max_attempts=settings.PROXIES_SX_MAX_ATTEMPTS,
-    )
-
-
-def get_upstream_client() -> PoolGatewayClient:
-    """The process-wide client (one connection pool). Rebuilt after a fork (Celery workers)."""
-    global _shared
-    with _lock:
-        pid = os.getpid()
-        if _shared is None or _shared[0] != pid:
-            _shared = (pid, build_upstream_client())
-        return _shared[1]
-
-
-def reset_upstream_client() -> None:
-    global _shared
-    with _lock:
-        if _shared is not None and _shared[0] == os.getpid():
-            _shared[1].close()
-        _shared = None
-
-
-def _on_setting_changed(*, setting: str, **kwargs: object) -> None:
-    # Tests that override PROXIES_SX_* get a client built from the new values.
-    if setting.startswith("PROXIES_SX_"):
-        reset_upstream_client()
-
-
-setting_changed.connect(_on_setting_changed, dispatch_uid="proxies-upstream-client-reset")

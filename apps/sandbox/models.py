@@ -1,0 +1,12 @@
+"""Django loads an app's models from here; they live with their simulator."""
+
+from .payments.models import SandboxCharge, SandboxCheckoutSession, SandboxDispute  # noqa: F401
+from .upstream.models import (  # noqa: F401
+    SandboxAuditEvent,
+    SandboxFaultConfig,
+    SandboxFaultRule,
+    SandboxIdempotencyRecord,
+    SandboxIncident,
+    SandboxKey,
+    SandboxSession,
+)
