@@ -76,8 +76,11 @@ def completed_paid(session: SandboxCheckoutSession) -> dict:
     return session_event(session, payment_status="paid", status="complete")
 
 
-def charge_refunded(order: Order, *, amount_refunded, refunded: bool | None = None, charge_id: str = "") -> dict:
-    """A charge.refunded event; `amount_refunded` is the charge's cumulative total (major units)."""
+def charge_refunded(
+    order: Order, *, amount_refunded, refunded: bool | None = None, charge_id: str = "", payment_intent: str = ""
+) -> dict:
+    """A charge.refunded event; `amount_refunded` is the charge's cumulative total (major units).
+    `payment_intent` defaults to the one recorded on the order (pass the session's before then)."""
     charge = copy.deepcopy(fixture("charge_refunded.json")["data"]["object"])
     amount = to_minor_units(order.amount_paid or order.price, order.currency)
     refunded_minor = to_minor_units(amount_refunded, order.currency)
@@ -88,7 +91,7 @@ def charge_refunded(order: Order, *, amount_refunded, refunded: bool | None = No
             "amount_captured": amount,
             "amount_refunded": refunded_minor,
             "currency": order.currency,
-            "payment_intent": order.stripe_payment_intent_id,
+            "payment_intent": payment_intent or order.stripe_payment_intent_id,
             "metadata": {ORDER_METADATA_KEY: str(order.public_id)},
             "refunded": refunded if refunded is not None else refunded_minor >= amount,
         }
@@ -96,18 +99,25 @@ def charge_refunded(order: Order, *, amount_refunded, refunded: bool | None = No
     return _envelope("charge.refunded", charge)
 
 
-def dispute_created(order: Order, *, amount=None, dispute_id: str = "") -> dict:
+def dispute_created(order: Order, *, amount=None, dispute_id: str = "", payment_intent: str = "") -> dict:
     dispute = copy.deepcopy(fixture("charge_dispute_created.json")["data"]["object"])
     dispute.update(
         {
             "id": dispute_id or f"dp_test_{secrets.token_hex(8)}",
             "amount": to_minor_units(amount if amount is not None else order.price, order.currency),
             "currency": order.currency,
-            "payment_intent": order.stripe_payment_intent_id,
+            "payment_intent": payment_intent or order.stripe_payment_intent_id,
             "charge": f"ch_test_{order.public_id.hex[:20]}",
         }
     )
     return _envelope("charge.dispute.created", dispute)
+
+
+def dispute_closed(opened: dict, *, status: str) -> dict:
+    """The charge.dispute.closed Stripe sends for the dispute of a dispute_created event."""
+    dispute = copy.deepcopy(opened["data"]["object"])
+    dispute["status"] = status
+    return _envelope("charge.dispute.closed", dispute)
 
 
 def _envelope(event_type: str, obj: dict) -> dict:

@@ -32,6 +32,8 @@ from .jobs import job_enqueue_on_commit
 from .orders import S, _transition, order_lock
 
 K = KeyAdjustment.Kind
+A = KeyAdjustment.Action
+ST = KeyAdjustment.Status
 TAKING = (K.REFUND, K.DISPUTE)  # the kinds that take GB back
 CLOSURES = (K.DISPUTE_WON, K.DISPUTE_LOST)
 # The smallest cap the upstream accepts (it refuses 0). A key reduced this far carries ~1 MB and
@@ -175,24 +177,21 @@ def order_awaiting_delivery_q(*, via_adjustment: bool = False) -> Q:
 
 def order_fold_adjustments(order: Order) -> Decimal:
     """The GB this order's delivery carries (order row locked, provisioning about to start): its
-    GB less the cap reductions already recorded, which are thereby applied (the mint or top-up
-    carries them; no cap change follows). Called once per order, before the first upstream call;
-    the caller stores the result so every retry sends the same. Effects recorded later wait for
-    the key and are applied after the delivery."""
-    folded = list(
-        order.adjustments.filter(
-            kind__in=TAKING,
-            action=KeyAdjustment.Action.REDUCE_CAP,
-            status=KeyAdjustment.Status.PENDING,
-            attempts=0,
-            target_cap_gb__isnull=True,
-        )
+    GB less the cap reductions recorded so far (net of what won disputes gave back). Those still
+    pending are thereby applied: the mint or top-up carries them, no cap change follows. Called
+    once per order, before the first upstream call; the caller stores the result so every retry
+    sends the same. Effects recorded later wait for the key and are applied after the delivery."""
+    rows = order.adjustments.values_list("kind", "action", "gb")
+    taken = sum((gb for kind, action, gb in rows if kind in TAKING and action == A.REDUCE_CAP), Decimal("0"))
+    given = sum((gb for kind, action, gb in rows if kind == K.DISPUTE_WON and action == A.RAISE_CAP), Decimal("0"))
+    gb = max(order.gb - max(taken - given, Decimal("0")), MIN_CAP_GB)
+    folded = order.adjustments.filter(
+        kind__in=TAKING, action=A.REDUCE_CAP, status=ST.PENDING, attempts=0, target_cap_gb__isnull=True
     )
-    gb = max(order.gb - sum((a.gb for a in folded), Decimal("0")), MIN_CAP_GB)
     now = timezone.now()
     for adjustment in folded:
-        KeyAdjustment.objects.filter(pk=adjustment.pk, status=KeyAdjustment.Status.PENDING).update(
-            status=KeyAdjustment.Status.APPLIED,
+        KeyAdjustment.objects.filter(pk=adjustment.pk, status=ST.PENDING).update(
+            status=ST.APPLIED,
             error=f"taken off the delivery: the order delivers {gb.normalize():f} GB",
             next_attempt_at=None,
             applied_at=now,

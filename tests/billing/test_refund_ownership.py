@@ -1,0 +1,87 @@
+"""Issue 19 #9: a refund or dispute counts only against the payment it is about. A signed event
+whose metadata names one order but whose (re-read) charge or dispute is another order's payment
+is refused with 400, and neither order changes."""
+
+from decimal import Decimal
+
+import pytest
+
+from apps.billing.models import KeyAdjustment, Order
+from tests.factories import UserFactory
+
+from .stripe_events import charge_refunded, dispute_closed, dispute_created, post_event
+from .support import cap_changes, upstream_keys
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+
+def snapshot(*orders: Order) -> list[tuple]:
+    rows = Order.objects.filter(pk__in=[o.pk for o in orders]).order_by("pk")
+    return [(o.status, o.amount_refunded, o.refunded_at, o.disputed_at, o.updated_at) for o in rows]
+
+
+@pytest.fixture
+def two_orders(buy):
+    """Order X (the event names it) and order Y (whose payment the charge really is)."""
+    x = buy()
+    y = buy(user=UserFactory())
+    return x, y
+
+
+def caps() -> list[Decimal]:
+    return [key.traffic_cap_gb for key in upstream_keys()]
+
+
+@pytest.mark.parametrize(
+    "make_event",
+    [
+        pytest.param(
+            lambda x, y: charge_refunded(x, amount_refunded=x.price, payment_intent=y.stripe_payment_intent_id),
+            id="refund",
+        ),
+        pytest.param(lambda x, y: dispute_created(x, payment_intent=y.stripe_payment_intent_id), id="dispute"),
+        pytest.param(
+            lambda x, y: dispute_closed(dispute_created(x, payment_intent=y.stripe_payment_intent_id), status="won"),
+            id="dispute_closed",
+        ),
+    ],
+)
+def test_event_naming_one_order_with_another_orders_payment_is_refused(client, two_orders, make_event):
+    x, y = two_orders
+    event = make_event(x, y)
+    event["data"]["object"]["metadata"] = {"storefront_order": str(x.public_id)}
+    before, caps_before = snapshot(x, y), caps()
+
+    response = post_event(client, event)
+
+    assert response.status_code == 400
+    assert response.json()["outcome"] == "rejected"
+    assert snapshot(x, y) == before
+    assert caps() == caps_before
+    assert cap_changes() == 0
+    assert not KeyAdjustment.objects.exists()
+
+
+def test_refund_naming_an_unpaid_order_with_another_orders_payment_is_refused(client, buy, start_checkout):
+    y = buy(user=UserFactory())
+    x, _ = start_checkout()  # not paid: no payment of its own to compare with
+    event = charge_refunded(x, amount_refunded=Decimal("10.00"), payment_intent=y.stripe_payment_intent_id)
+
+    response = post_event(client, event)
+
+    assert response.status_code == 400
+    x.refresh_from_db()
+    assert (x.status, x.amount_refunded) == (Order.Status.PENDING, Decimal("0.00"))
+    assert not KeyAdjustment.objects.exists()
+
+
+def test_refund_without_a_payment_intent_is_refused(client, buy):
+    order = buy()
+    event = charge_refunded(order, amount_refunded=Decimal("10.00"))
+    event["data"]["object"]["payment_intent"] = None
+
+    response = post_event(client, event)
+
+    assert response.status_code == 400
+    order.refresh_from_db()
+    assert order.amount_refunded == Decimal("0.00")
