@@ -5,11 +5,15 @@ is refused with 400, and neither order changes."""
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from apps.billing import stripe_client
 from apps.billing.models import KeyAdjustment, Order
 from tests.factories import UserFactory
 
+from .factories import OrderFactory
 from .stripe_events import charge_refunded, dispute_closed, dispute_created, post_event
+from .stripe_fakes import FakeStripeServer
 from .support import cap_changes, upstream_keys
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -85,3 +89,65 @@ def test_refund_without_a_payment_intent_is_refused(client, buy):
     assert response.status_code == 400
     order.refresh_from_db()
     assert order.amount_refunded == Decimal("0.00")
+
+
+# Real Stripe (a local fake API behind STRIPE_API_BASE): the re-read charge decides ---------------
+
+
+@pytest.fixture
+def stripe_api(settings):
+    with FakeStripeServer() as fake:
+        settings.STRIPE_SECRET_KEY = "sk_test_" + "5" * 24
+        settings.STRIPE_SANDBOX = False
+        settings.STRIPE_WEBHOOK_SECRET = "whsec_test_ownership_0123456789abcdef"
+        settings.STRIPE_API_BASE = fake.url
+        settings.STRIPE_MAX_NETWORK_RETRIES = 0
+        stripe_client.reset_client()
+        yield fake
+    stripe_client.reset_client()
+
+
+def paid_order(payment_intent: str) -> Order:
+    order = OrderFactory(stripe_payment_intent_id=payment_intent, amount_paid=Decimal("35.00"))
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID, paid_at=timezone.now())
+    order.refresh_from_db()
+    return order
+
+
+def refund_event(*, charge_id: str, claimed_order: Order, claimed_payment_intent: str) -> dict:
+    event = charge_refunded(claimed_order, amount_refunded=Decimal("35.00"), charge_id=charge_id)
+    event["data"]["object"]["payment_intent"] = claimed_payment_intent
+    return event
+
+
+def test_refund_is_checked_against_the_reread_charge_not_the_event(client, stripe_api):
+    x, y = paid_order("pi_fake_x"), paid_order("pi_fake_y")
+    for charge_id, payment_intent in (("ch_fake_x", "pi_fake_x"), ("ch_fake_y", "pi_fake_y")):
+        stripe_api.charges[charge_id] = {
+            "id": charge_id,
+            "object": "charge",
+            "amount": 3500,
+            "amount_refunded": 3500,
+            "refunded": True,
+            "currency": "usd",
+            "payment_intent": payment_intent,
+            "metadata": {},
+        }
+    before = snapshot(x, y)
+
+    # The event claims X's payment, but the charge Stripe holds is Y's.
+    forged = post_event(
+        client, refund_event(charge_id="ch_fake_y", claimed_order=x, claimed_payment_intent="pi_fake_x")
+    )
+
+    assert forged.status_code == 400
+    assert snapshot(x, y) == before
+    assert not KeyAdjustment.objects.exists()
+
+    genuine = post_event(
+        client, refund_event(charge_id="ch_fake_x", claimed_order=x, claimed_payment_intent="pi_fake_x")
+    )
+
+    assert genuine.json()["outcome"] == "refund_recorded"
+    x.refresh_from_db()
+    assert (x.status, x.amount_refunded) == (Order.Status.REFUNDED, Decimal("35.00"))

@@ -122,7 +122,7 @@ def _leave_disputed(order: Order, *, dispute_id: str, source: str) -> None:
     from apps.billing.tasks import send_order_email
 
     data = {"dispute": dispute_id}
-    if order.amount_refunded >= _paid_amount(order):
+    if order.refunded_at is not None or order.amount_refunded >= _paid_amount(order):  # never delivers
         _transition(order, S.REFUNDED, reason=f"dispute won ({source})", data=data)
     elif order.provisioned_at is not None and order.pool_key_id is not None:
         _transition(order, S.PROVISIONED, reason=f"dispute won ({source})", data=data)
