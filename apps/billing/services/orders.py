@@ -136,12 +136,8 @@ def order_mark_paid(
 
     with transaction.atomic():
         order = order_lock(order_id=order_id)
-        if order.status in {S.REFUNDED, S.DISPUTED} and order.paid_at is None:
-            # The refund or dispute outran the payment: nothing to provision, but the payment is
-            # a fact (the refund budget and a won dispute count on it).
-            _note_payment(order, amount_paid, payment_intent_id, stripe_customer_id, payment_status, source)
-            return False
-        if order.status in {S.PAID, S.PROVISIONED, S.REFUNDED, S.DISPUTED}:
+        money_back = order.status in {S.REFUNDED, S.DISPUTED}
+        if order.status in {S.PAID, S.PROVISIONED} or (money_back and order.paid_at is not None):
             return False  # already paid, or the money has gone back: nothing to provision
         if order.status == S.FAILED and order.paid_at is not None:
             return False  # paid before; an operator decides about the failed provisioning
@@ -149,6 +145,19 @@ def order_mark_paid(
         order.amount_paid = amount_paid
         order.stripe_payment_intent_id = payment_intent_id or order.stripe_payment_intent_id
         order.stripe_customer_id = stripe_customer_id or order.stripe_customer_id
+        if money_back:
+            # The refund or dispute outran the payment: nothing to provision, but the payment is
+            # a fact (the refund budget, a won dispute and the revenue count on it).
+            order.paid_at = timezone.now()
+            order.save()
+            audit_log(
+                action="order.payment_noted",
+                customer=order.customer,
+                target=order,
+                reason=failure_text(source),
+                data={"order": order.reference, "status": order.status, "amount_paid": str(amount_paid)},
+            )
+            return False
         order.failure_reason = ""
         order.provisioning_deadline = timezone.now() + provisioning_window()
         _transition(order, S.PAID, reason=source, data={"amount_paid": str(amount_paid)})
@@ -157,22 +166,6 @@ def order_mark_paid(
         job_enqueue_on_commit(provision_order, order.pk)
         job_enqueue_on_commit(send_order_email, order.pk, "receipt")
     return True
-
-
-def _note_payment(order: Order, amount_paid, payment_intent_id, stripe_customer_id, payment_status, source) -> None:
-    order.payment_status = payment_status[:32]
-    order.amount_paid = amount_paid
-    order.stripe_payment_intent_id = payment_intent_id or order.stripe_payment_intent_id
-    order.stripe_customer_id = stripe_customer_id or order.stripe_customer_id
-    order.paid_at = timezone.now()
-    order.save()
-    audit_log(
-        action="order.payment_noted",
-        customer=order.customer,
-        target=order,
-        reason=failure_text(source),
-        data={"order": order.reference, "status": order.status, "amount_paid": str(amount_paid)},
-    )
 
 
 UNDERPAID_REASON = "paid amount differs from the order"

@@ -8,6 +8,10 @@ Exactly one key, whatever fails where:
   upstream's 24 h window replays instead of repeating;
 - past that window a retried mint first looks for the key by its label (derived from the order)
   and adopts it; a top-up is never blindly repeated after 23 h: the order goes to an operator.
+
+The GB a delivery carries are fixed when it is claimed: the order's GB less what refunds recorded
+before then took back (adjustments.py). Refund effects recorded later wait for the key and are
+released to their jobs once the delivery completes.
 """
 
 import logging
