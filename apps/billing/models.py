@@ -130,6 +130,14 @@ class Order(BaseModel):
     provisioning_attempts = models.PositiveIntegerField(default=0)
     provisioning_next_attempt_at = models.DateTimeField(null=True, blank=True)
     provisioning_error = models.TextField(blank=True)
+    provisioning_gb = models.DecimalField(
+        "GB to deliver",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Fixed when provisioning starts: the order's GB less any refunded before delivery.",
+    )
     pool_key = models.ForeignKey(
         "proxies.PoolKey",
         null=True,
@@ -183,16 +191,23 @@ class Order(BaseModel):
 
 
 class KeyAdjustment(BaseModel):
-    """What one refund or dispute does to the customer's key. Recorded once per Stripe refund
-    total or dispute (a unique constraint), then applied upstream once by a job."""
+    """What one refund or dispute (or a dispute's closure) does to the customer's key. Recorded
+    once per Stripe refund total or dispute (a unique constraint), then applied upstream once by
+    a job, when the order's goods have been delivered."""
 
     class Kind(models.TextChoices):
         REFUND = "refund", "Refund"
         DISPUTE = "dispute", "Dispute"
+        # A dispute's closure, recorded under the dispute's id: won gives back what it took.
+        DISPUTE_WON = "dispute_won", "Dispute won"
+        DISPUTE_LOST = "dispute_lost", "Dispute lost"
 
     class Action(models.TextChoices):
         REDUCE_CAP = "reduce_cap", "Reduce the cap"
         DISABLE = "disable", "Disable the key"
+        RAISE_CAP = "raise_cap", "Raise the cap back"
+        ENABLE = "enable", "Enable the key again"
+        NONE = "none", "No change"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -210,6 +225,8 @@ class KeyAdjustment(BaseModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     # Computed once, before the first upstream call, so a retry sends exactly the same change.
     target_cap_gb = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    # The cap the upstream held then: what a cap change really moved (the floor may clip it).
+    cap_before_gb = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

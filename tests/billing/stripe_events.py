@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.test import Client, TestCase
 
-from apps.billing.models import Order
+from apps.billing.models import ORDER_METADATA_KEY, Order
 from apps.billing.money import to_minor_units
 from apps.billing.stripe_client import webhook_signature_header
 from apps.sandbox.payments.charges import sandbox_charge_dict, sandbox_charge_for_session, sandbox_dispute_dict
@@ -79,13 +79,23 @@ def completed_paid(session: SandboxCheckoutSession) -> dict:
     return session_event(session, payment_status="paid", status="complete")
 
 
-def _sandbox_charge(order: Order, charge_id: str = "") -> SandboxCharge:
-    """The order's charge as the payment sandbox holds it (made on first use, as a paid session
-    makes one): what the webhook's re-read will see."""
+def _sandbox_session(order: Order, payment_intent: str = "") -> SandboxCheckoutSession | None:
+    sessions = SandboxCheckoutSession.objects.order_by("-created_at")
+    if payment_intent:
+        return sessions.filter(payment_intent_id=payment_intent).first()
+    return sessions.filter(order=order).first()
+
+
+def _sandbox_charge(order: Order, *, charge_id: str = "", payment_intent: str = "") -> SandboxCharge | None:
+    """The charge as the payment sandbox holds it (made on first use, as a paid session makes one):
+    what the webhook's re-read will see. `payment_intent` picks another payment's charge (events that
+    name one order with another order's payment). None when no sandbox session backs the order (tests
+    against the fake Stripe API, whose own records decide)."""
     if charge_id and (found := SandboxCharge.objects.filter(pk=charge_id).first()):
         return found
-    session = SandboxCheckoutSession.objects.filter(order=order).order_by("-created_at").first()
-    assert session is not None, "the order has no sandbox checkout session"
+    session = _sandbox_session(order, payment_intent)
+    if session is None:
+        return None
     if charge_id:
         return SandboxCharge.objects.create(
             id=charge_id,
@@ -98,25 +108,41 @@ def _sandbox_charge(order: Order, charge_id: str = "") -> SandboxCharge:
     return sandbox_charge_for_session(session=session)
 
 
-def charge_refunded(order: Order, *, amount_refunded, charge_id: str = "") -> dict:
+def charge_refunded(order: Order, *, amount_refunded, charge_id: str = "", payment_intent: str = "") -> dict:
     """A charge.refunded event; `amount_refunded` is the charge's cumulative total (major units).
     The sandbox's charge records the refund first (refunds only ever add up, so an older event
     sent late carries a total below the charge's), as Stripe's would before it sends the event."""
-    charge = _sandbox_charge(order, charge_id)
     refunded_minor = to_minor_units(amount_refunded, order.currency)
-    SandboxCharge.objects.filter(pk=charge.pk, amount_refunded__lt=refunded_minor).update(
-        amount_refunded=refunded_minor
-    )
-    charge.refresh_from_db()
     obj = copy.deepcopy(fixture("charge_refunded.json")["data"]["object"])
-    obj.update(sandbox_charge_dict(charge))
-    obj.update({"amount_refunded": refunded_minor, "refunded": refunded_minor >= charge.amount})
+    charge = _sandbox_charge(order, charge_id=charge_id, payment_intent=payment_intent)
+    if charge is None:
+        amount = to_minor_units(order.amount_paid or order.price, order.currency)
+        obj.update(
+            {
+                "id": charge_id or f"ch_test_{order.public_id.hex[:20]}",
+                "amount": amount,
+                "amount_captured": amount,
+                "currency": order.currency,
+                "payment_intent": payment_intent or order.stripe_payment_intent_id,
+                "metadata": {ORDER_METADATA_KEY: str(order.public_id)},
+            }
+        )
+    else:
+        SandboxCharge.objects.filter(pk=charge.pk, amount_refunded__lt=refunded_minor).update(
+            amount_refunded=refunded_minor
+        )
+        charge.refresh_from_db()
+        obj.update(sandbox_charge_dict(charge))
+        obj["metadata"] = {ORDER_METADATA_KEY: str(order.public_id)}  # the order the event names
+    obj.update({"amount_refunded": refunded_minor, "refunded": refunded_minor >= obj["amount"]})
     return _envelope("charge.refunded", obj)
 
 
-def dispute_created(order: Order, *, amount=None, dispute_id: str = "") -> dict:
-    """A charge.dispute.created event, the sandbox's dispute on the order's charge recorded first."""
-    charge = _sandbox_charge(order)
+def dispute_created(order: Order, *, amount=None, dispute_id: str = "", payment_intent: str = "") -> dict:
+    """A charge.dispute.created event, the sandbox's dispute on the order's charge (or on the charge of
+    `payment_intent`) recorded first."""
+    charge = _sandbox_charge(order, payment_intent=payment_intent)
+    assert charge is not None, "the order has no sandbox checkout session"
     minor = to_minor_units(amount if amount is not None else order.price, order.currency)
     dispute = SandboxDispute.objects.filter(charge=charge).first()
     if dispute is None:
@@ -129,13 +155,13 @@ def dispute_created(order: Order, *, amount=None, dispute_id: str = "") -> dict:
     return _envelope("charge.dispute.created", obj)
 
 
-def dispute_closed(order: Order, *, won: bool) -> dict:
-    """A charge.dispute.closed event for the order's dispute (opened with dispute_created), its
-    outcome recorded in the payment sandbox first."""
-    dispute = SandboxDispute.objects.get(charge=_sandbox_charge(order))
-    dispute.status = SandboxDispute.Status.WON if won else SandboxDispute.Status.LOST
+def dispute_closed(opened: dict, *, status: str) -> dict:
+    """The charge.dispute.closed Stripe sends for the dispute of a dispute_created event, its outcome
+    (`won`, `lost`, `warning_closed`, or still `under_review`) recorded in the payment sandbox first."""
+    dispute = SandboxDispute.objects.get(pk=opened["data"]["object"]["id"])
+    dispute.status = status
     dispute.save(update_fields=["status", "updated_at"])
-    obj = copy.deepcopy(fixture("charge_dispute_created.json")["data"]["object"])
+    obj = copy.deepcopy(opened["data"]["object"])
     obj.update(sandbox_dispute_dict(dispute))
     return _envelope("charge.dispute.closed", obj)
 

@@ -57,10 +57,12 @@ class KeyAdjustmentInline(admin.TabularInline):
     fields = (
         "created_at",
         "kind",
+        "reference",
         "amount",
         "gb",
         "action",
         "status",
+        "cap_before_gb",
         "target_cap_gb",
         "attempts",
         "error",
@@ -146,6 +148,7 @@ class OrderAdmin(admin.ModelAdmin):
                 "fields": (
                     "key_link",
                     "provisioning_action",
+                    "provisioning_gb",
                     "provisioning_started_at",
                     "provisioning_deadline",
                     "provisioning_attempts",

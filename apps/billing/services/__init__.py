@@ -1,8 +1,10 @@
 """Billing services: every write to plans, orders and Stripe events goes through here.
 Split by concern; import from this package."""
 
-from .adjustments import key_adjustment_apply, order_record_dispute, order_record_refund
+from .adjustments import order_record_dispute, order_record_refund
+from .adjustments_apply import key_adjustment_apply
 from .checkout import CheckoutStart, billing_customer_id_ensure, billing_profile_get, checkout_start
+from .disputes import order_record_dispute_closed
 from .emails import operators_notify, order_email_send
 from .events import (
     WebhookResult,
@@ -49,6 +51,7 @@ __all__ = [
     "order_provision",
     "order_provisioning_nudge",
     "order_record_dispute",
+    "order_record_dispute_closed",
     "order_record_refund",
     "order_retry_provisioning",
     "order_transition",

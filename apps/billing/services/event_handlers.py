@@ -10,7 +10,8 @@ from apps.billing.models import Order, StripeEvent
 from apps.billing.money import from_minor_units
 
 from .adjustments import order_record_dispute, order_record_refund
-from .event_orders import SESSION_EVENTS, _metadata_ref, _str
+from .disputes import WON, order_record_dispute_closed
+from .event_orders import DISPUTE_EVENTS, SESSION_EVENTS, _metadata_ref, _str
 from .orders import (
     order_expire,
     order_mark_paid,
@@ -65,7 +66,28 @@ def _handle_session(event: StripeEvent, order: Order, session: dict[str, Any]) -
     return "awaiting_payment"
 
 
+def _order_payment_intent(order: Order) -> str:
+    """The PaymentIntent that paid this order: recorded with the payment or, when a refund or
+    dispute outruns the payment event, read from the order's own checkout session."""
+    if order.stripe_payment_intent_id:
+        return order.stripe_payment_intent_id
+    if not order.stripe_checkout_session_id:
+        return ""
+    return _str(gateway.checkout_session_retrieve(order.stripe_checkout_session_id).get("payment_intent"))
+
+
+def _check_payment(order: Order, obj: dict[str, Any], what: str) -> None:
+    """A refund or dispute counts only against the payment it is about: the re-read object must
+    name this order's PaymentIntent (metadata alone could name another order)."""
+    payment_intent = _str(obj.get("payment_intent"))
+    if not payment_intent and _str(obj.get("charge")):  # a dispute names its charge
+        payment_intent = _str((gateway.charge_retrieve(_str(obj.get("charge"))) or {}).get("payment_intent"))
+    if not payment_intent or payment_intent != _order_payment_intent(order):
+        raise EventRejected(f"the {what} is not for this order's payment")
+
+
 def _handle_refund(event: StripeEvent, order: Order, charge: dict[str, Any]) -> str:
+    _check_payment(order, charge, "refunded charge")
     currency = (charge.get("currency") or order.currency).lower()
     return order_record_refund(
         order_id=order.pk,
@@ -77,13 +99,19 @@ def _handle_refund(event: StripeEvent, order: Order, charge: dict[str, Any]) -> 
 
 
 def _handle_dispute(event: StripeEvent, order: Order, dispute: dict[str, Any]) -> str:
+    _check_payment(order, dispute, "dispute")
     currency = (dispute.get("currency") or order.currency).lower()
-    return order_record_dispute(
-        order_id=order.pk,
-        dispute_id=_str(dispute.get("id")),
-        amount=from_minor_units(int(dispute.get("amount") or 0), currency),
-        source=f"stripe {event.type} {event.event_id}",
-    )
+    fields = {
+        "order_id": order.pk,
+        "dispute_id": _str(dispute.get("id")),
+        "amount": from_minor_units(int(dispute.get("amount") or 0), currency),
+        "source": f"stripe {event.type} {event.event_id}",
+    }
+    status = dispute.get("status") if isinstance(dispute.get("status"), str) else ""
+    if event.type == "charge.dispute.closed" or status in WON:
+        # A closed dispute (or an opening re-read after it was won: nothing to take back then).
+        return order_record_dispute_closed(status=status, **fields)
+    return order_record_dispute(**fields)
 
 
 def _reread(event_type: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +121,7 @@ def _reread(event_type: str, obj: dict[str, Any]) -> dict[str, Any]:
         return gateway.checkout_session_retrieve(object_id)
     if event_type == "charge.refunded":
         return gateway.charge_retrieve(object_id) or obj
-    if event_type == "charge.dispute.created":
+    if event_type in DISPUTE_EVENTS:
         return gateway.dispute_retrieve(object_id) or obj
     return obj
 
@@ -101,5 +129,5 @@ def _reread(event_type: str, obj: dict[str, Any]) -> dict[str, Any]:
 _HANDLERS: dict[str, Callable[[StripeEvent, Order, dict[str, Any]], str]] = {
     **dict.fromkeys(SESSION_EVENTS, _handle_session),
     "charge.refunded": _handle_refund,
-    "charge.dispute.created": _handle_dispute,
+    **dict.fromkeys(DISPUTE_EVENTS, _handle_dispute),
 }

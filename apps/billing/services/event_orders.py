@@ -15,7 +15,8 @@ SESSION_EVENTS = frozenset(
         "checkout.session.expired",
     }
 )
-CHARGE_EVENTS = frozenset({"charge.refunded", "charge.dispute.created"})
+DISPUTE_EVENTS = frozenset({"charge.dispute.created", "charge.dispute.closed"})
+CHARGE_EVENTS = frozenset({"charge.refunded"}) | DISPUTE_EVENTS
 HANDLED_EVENTS = SESSION_EVENTS | CHARGE_EVENTS
 
 
@@ -73,7 +74,7 @@ def event_order_resolve(event: dict[str, Any]) -> Order | None:
         return _order_for_payment(
             obj=obj, payment_intent_id=_str(obj.get("payment_intent")), charge_id=_str(obj.get("id"))
         )
-    if event["type"] == "charge.dispute.created":
+    if event["type"] in DISPUTE_EVENTS:
         return _order_for_payment(
             obj=obj, payment_intent_id=_str(obj.get("payment_intent")), charge_id=_str(obj.get("charge"))
         )

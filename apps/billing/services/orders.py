@@ -27,7 +27,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.FAILED: frozenset({S.PAID, S.REFUNDED, S.DISPUTED}),
     S.PROVISIONED: frozenset({S.REFUNDED, S.DISPUTED}),
     S.REFUNDED: frozenset({S.DISPUTED}),
-    S.DISPUTED: frozenset({S.REFUNDED}),
+    # A won dispute: back to delivered, or (paid, never delivered) to an operator.
+    S.DISPUTED: frozenset({S.REFUNDED, S.PROVISIONED, S.FAILED}),
 }
 _TIMESTAMPS = {
     S.PAID: "paid_at",
@@ -64,7 +65,8 @@ def _transition(order: Order, to: str, *, reason: str = "", actor=None, data: di
         )
     before = order.status
     order.status = to
-    if not (to == S.PAID and order.paid_at is not None):  # paid_at is when the money first arrived
+    # paid_at is when the money first arrived, provisioned_at when the goods were first delivered.
+    if not (to in (S.PAID, S.PROVISIONED) and getattr(order, _TIMESTAMPS[to]) is not None):
         setattr(order, _TIMESTAMPS[to], timezone.now())
     order.full_clean(exclude=["customer", "plan"])
     order.save()
@@ -134,7 +136,8 @@ def order_mark_paid(
 
     with transaction.atomic():
         order = order_lock(order_id=order_id)
-        if order.status in {S.PAID, S.PROVISIONED, S.REFUNDED, S.DISPUTED}:
+        money_back = order.status in {S.REFUNDED, S.DISPUTED}
+        if order.status in {S.PAID, S.PROVISIONED} or (money_back and order.paid_at is not None):
             return False  # already paid, or the money has gone back: nothing to provision
         if order.status == S.FAILED and order.paid_at is not None:
             return False  # paid before; an operator decides about the failed provisioning
@@ -142,6 +145,19 @@ def order_mark_paid(
         order.amount_paid = amount_paid
         order.stripe_payment_intent_id = payment_intent_id or order.stripe_payment_intent_id
         order.stripe_customer_id = stripe_customer_id or order.stripe_customer_id
+        if money_back:
+            # The refund or dispute outran the payment: nothing to provision, but the payment is
+            # a fact (the refund budget, a won dispute and the revenue count on it).
+            order.paid_at = timezone.now()
+            order.save()
+            audit_log(
+                action="order.payment_noted",
+                customer=order.customer,
+                target=order,
+                reason=failure_text(source),
+                data={"order": order.reference, "status": order.status, "amount_paid": str(amount_paid)},
+            )
+            return False
         order.failure_reason = ""
         order.provisioning_deadline = timezone.now() + provisioning_window()
         _transition(order, S.PAID, reason=source, data={"amount_paid": str(amount_paid)})

@@ -8,6 +8,10 @@ Exactly one key, whatever fails where:
   upstream's 24 h window replays instead of repeating;
 - past that window a retried mint first looks for the key by its label (derived from the order)
   and adopts it; a top-up is never blindly repeated after 23 h: the order goes to an operator.
+
+The GB a delivery carries are fixed when it is claimed: the order's GB less what refunds recorded
+before then took back (adjustments.py). Refund effects recorded later wait for the key and are
+released to their jobs once the delivery completes.
 """
 
 import logging
@@ -24,6 +28,7 @@ from apps.core.errors import ApplicationError
 from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import RetryableUpstreamError, UpstreamError, UpstreamNotFound
 
+from .adjustments import order_adjustments_release, order_fold_adjustments
 from .jobs import failure_text, job_enqueue_on_commit
 from .leases import customer_key_lease, customer_key_lease_held
 from .orders import S, _transition, order_lock, order_mark_failed
@@ -90,6 +95,9 @@ def _claim(order_id: int) -> Claim | JobResult:
             order.provisioning_action = Order.Action.TOP_UP if key else Order.Action.MINT
             order.pool_key = key
             order.provisioning_started_at = now
+            # Fixed here, once, before the first upstream call: refunds already recorded ride on
+            # the delivery, and every retry sends the same GB.
+            order.provisioning_gb = order_fold_adjustments(order)
         elif (
             order.provisioning_action == Order.Action.TOP_UP
             and order.provisioning_attempts
@@ -108,12 +116,18 @@ def _claim(order_id: int) -> Claim | JobResult:
                 "provisioning_action",
                 "pool_key",
                 "provisioning_started_at",
+                "provisioning_gb",
                 "provisioning_attempts",
                 "provisioning_next_attempt_at",
                 "updated_at",
             ]
         )
     return Claim(order=order, action=order.provisioning_action, key=order.pool_key)
+
+
+def _delivery_gb(order: Order):
+    # Orders claimed before provisioning_gb existed deliver their full GB.
+    return order.provisioning_gb if order.provisioning_gb is not None else order.gb
 
 
 def _mint_expiry(order: Order):
@@ -154,7 +168,7 @@ def _mint(order: Order) -> PoolKey:
     return pool_key_mint(
         customer=order.customer,
         label=label,
-        cap_gb=order.gb,
+        cap_gb=_delivery_gb(order),
         expires_at=_mint_expiry(order),
         idempotency_key=idempotency_key,
         reason=reason,
@@ -176,7 +190,7 @@ def _deliver(claim: Claim) -> PoolKey:
             try:
                 return pool_key_top_up(
                     key=key,
-                    add_gb=order.gb,
+                    add_gb=_delivery_gb(order),
                     extend_days=order.validity_days,
                     idempotency_key=order.idempotency_prefix,
                     reenable=True,
@@ -205,18 +219,28 @@ def _complete(order_id: int, key: PoolKey) -> None:
             if not key.enabled and key.disabled_by_operator:
                 # The GB landed, but the shop keeps this key disabled (an operator or a refund policy
                 # did it): the customer paid for traffic they can't use until someone decides.
+                gb = f"{_delivery_gb(order).normalize():f}"
                 job_enqueue_on_commit(
                     send_operator_alert,
                     f"Order {order.reference} topped up a disabled key",
                     f"{order.customer.email} paid order {order.reference} ({order.plan_name}); its "
-                    f"{order.gb} GB were added to key {key.upstream_id}, which the shop keeps disabled.\n"
+                    f"{gb} GB were added to key {key.upstream_id}, which the shop keeps disabled.\n"
                     "Enable the key, or refund the order:\n"
                     f"{settings.SITE_URL}{reverse('admin:billing_order_change', args=[order.pk])}\n",
                 )
         else:
-            # Refunded or disputed while the key was being made: keep the link, so the refund
-            # policy acts on this key.
-            order.save(update_fields=["pool_key", "provisioning_error", "provisioning_next_attempt_at", "updated_at"])
+            # Refunded or disputed while the key was being made: keep the link and mark the
+            # delivery, so the refund policy acts on this key.
+            order.provisioned_at = order.provisioned_at or timezone.now()
+            order.save(
+                update_fields=[
+                    "pool_key",
+                    "provisioned_at",
+                    "provisioning_error",
+                    "provisioning_next_attempt_at",
+                    "updated_at",
+                ]
+            )
 
 
 def order_provision(*, order_id: int) -> JobResult:
@@ -251,6 +275,8 @@ def order_provision(*, order_id: int) -> JobResult:
             order_mark_failed(order_id=order_id, reason=f"provisioning failed: {exc}")
             return JobResult("failed")
         _complete(order_id, key)
+    # Outside the lease, so the jobs can take it: refund effects that waited for this key.
+    order_adjustments_release(order_id=order_id)
     logger.info("order %s provisioned (%s, key %s)", claim.order.reference, claim.action, key.upstream_id)
     return JobResult("provisioned")
 

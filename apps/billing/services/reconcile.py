@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.billing.models import Order, StripeEvent
 
-from .adjustments import key_adjustments_due
+from .adjustments_apply import key_adjustments_due
 from .events import AWAITING_SETTLEMENT
 from .leases import customer_key_lease_held
 from .orders import S, order_mark_failed, provisioning_window

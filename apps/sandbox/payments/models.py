@@ -73,7 +73,12 @@ class SandboxDispute(BaseModel):
     """A dispute on a charge (at most one per charge, as on Stripe)."""
 
     class Status(models.TextChoices):
+        # Stripe's dispute statuses (https://docs.stripe.com/api/disputes/object#dispute_object-status).
+        WARNING_NEEDS_RESPONSE = "warning_needs_response", "Inquiry: needs response"
+        WARNING_UNDER_REVIEW = "warning_under_review", "Inquiry: under review"
+        WARNING_CLOSED = "warning_closed", "Inquiry closed"
         NEEDS_RESPONSE = "needs_response", "Needs response"
+        UNDER_REVIEW = "under_review", "Under review"
         WON = "won", "Won"
         LOST = "lost", "Lost"
 
@@ -82,7 +87,7 @@ class SandboxDispute(BaseModel):
     amount = models.PositiveBigIntegerField()
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=40, default="general")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEEDS_RESPONSE)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.NEEDS_RESPONSE)
 
     class Meta:
         ordering = ["-created_at"]

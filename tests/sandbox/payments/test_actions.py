@@ -77,7 +77,7 @@ def test_a_dispute_takes_the_gb_back_and_closing_it_sends_the_close(paid_charge)
     assert opened.deliveries == [("charge.dispute.created", 200)]
     assert closed.deliveries == [("charge.dispute.closed", 200)]
     order.refresh_from_db()
-    assert order.status == Order.Status.DISPUTED
+    assert order.status == Order.Status.PROVISIONED  # a won dispute gives back what it took
     dispute.refresh_from_db()
     assert dispute.status == SandboxDispute.Status.WON
     assert StripeEvent.objects.filter(type="charge.dispute.closed").exists()

@@ -104,8 +104,9 @@ def test_the_test_helpers_record_what_they_send(paid_charge):
 
     order, charge = paid_charge
     refund = charge_refunded(order, amount_refunded=order.price)["data"]["object"]
-    opened = dispute_created(order)["data"]["object"]
-    closed = dispute_closed(order, won=True)["data"]["object"]
+    opened_event = dispute_created(order)
+    opened = opened_event["data"]["object"]
+    closed = dispute_closed(opened_event, status="won")["data"]["object"]
 
     assert gateway.charge_retrieve(refund["id"])["amount_refunded"] == refund["amount_refunded"] == 3500
     assert gateway.dispute_retrieve(opened["id"])["status"] == closed["status"] == "won"
