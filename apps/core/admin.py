@@ -1,14 +1,12 @@
 """The local audit log in the console: read-only, who did what, when, from where. (The console's
 own pages, such as the overview, live in apps/console.)"""
 
-import json
-
 from django.contrib import admin
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from .admin_helpers import ReadOnlyAdminMixin, customer_link, short_text
+from .admin_helpers import ReadOnlyAdminMixin, customer_link, pretty_json, short_text
 from .models import AuditEntry
 
 
@@ -113,4 +111,4 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="data")
     def data_pretty(self, obj: AuditEntry) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.data, indent=2, sort_keys=True, default=str))
+        return pretty_json(obj.data)

@@ -1,8 +1,10 @@
 """Small helpers every admin module shares: links to another object's admin page, the read-only
-permission set for records written by services and jobs, and short text for long fields.
+permission set for records written by services and jobs, short text for long fields and pretty JSON.
 
 Generic on purpose: this module names no other app (core sits at the bottom of the layers); a link
 finds its URL from the linked object's own model."""
+
+import json
 
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
@@ -32,6 +34,11 @@ def customer_link(customer) -> str:
 def short_text(text: str, limit: int = SHORT_TEXT) -> str:
     """`text` cut to `limit` characters with an ellipsis, for a list column."""
     return text if len(text) <= limit else text[: limit - 3] + "…"
+
+
+def pretty_json(value) -> str:
+    """A JSON value indented in a <pre>, for a read-only field."""
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, sort_keys=True, default=str))
 
 
 class ReadOnlyAdminMixin:
