@@ -10,7 +10,6 @@ retries of that one call).
 
 import os
 import random as _random
-import re
 import threading
 import time
 import uuid
@@ -27,6 +26,7 @@ from django.core.signals import setting_changed
 from . import parsing
 from .core import UpstreamCaller
 from .records import (
+    IDEMPOTENCY_KEY_PATTERN,
     AuditEventRecord,
     IncidentRecord,
     PoolKeyRecord,
@@ -37,7 +37,6 @@ from .records import (
 )
 from .retry import RetryPolicy
 
-IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_-]{8,128}")
 SANDBOX_DEFAULT_API_KEY = "psx_sandbox_local_key"
 KEYS = "/reseller/pool-keys"
 
@@ -51,7 +50,7 @@ UNSET: Any = _Unset()
 
 
 def validate_idempotency_key(value: Any) -> str:
-    if not isinstance(value, str) or not IDEMPOTENCY_KEY_RE.fullmatch(value):
+    if not isinstance(value, str) or not IDEMPOTENCY_KEY_PATTERN.fullmatch(value):
         shown = f"{len(value)} characters" if isinstance(value, str) else type(value).__name__
         raise ValueError(f"idempotency_key must be 8-128 characters of A-Z a-z 0-9 _ - (got {shown}).")
     return value
