@@ -51,3 +51,33 @@ def test_the_deploy_check_flags_production_without_two_factor(settings):
     settings.STAFF_REQUIRE_MFA = True
     ids = {message.id for message in run_checks(include_deployment_checks=True)}
     assert "storefront.W004" not in ids
+
+
+# The site ---------------------------------------------------------------------------------------
+
+
+def test_the_console_site_is_the_admin_site_with_its_overview():
+    from django.contrib import admin
+
+    from apps.console.site import ConsoleSite
+
+    assert isinstance(admin.site, ConsoleSite)
+    assert reverse("admin:overview") == "/admin/overview/"
+    assert admin.site.site_header == "Storefront console"
+
+
+def test_records_written_by_services_are_read_only_even_for_a_superuser(rf):
+    from django.contrib import admin
+
+    from apps.billing.models import Order, StripeEvent
+    from apps.core.models import AuditEntry
+    from apps.proxies.models import OperatorAlert, PoolKey, PoolKeyAlert
+
+    request = rf.get("/admin/")
+    request.user = StaffFactory(is_superuser=True)
+    for model in (AuditEntry, Order, StripeEvent, PoolKey, PoolKeyAlert, OperatorAlert):
+        model_admin = admin.site.get_model_admin(model)
+        assert not model_admin.has_add_permission(request), model
+        assert not model_admin.has_change_permission(request), model
+        assert not model_admin.has_delete_permission(request), model
+        assert model_admin.has_view_permission(request), model
