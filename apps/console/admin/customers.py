@@ -19,14 +19,13 @@ from django.views.decorators.cache import never_cache
 
 from apps.accounts.models import User
 from apps.billing.models import Order
+from apps.console.selectors import customer_console_view
 from apps.core.admin_helpers import ReadOnlyInline
 from apps.core.http import client_ip
 from apps.core.models import AuditEntry
 from apps.core.services import audit_log
 from apps.proxies.admin.pool_keys import status_badge, usage_text
 from apps.proxies.models import PoolKey
-
-from ..selectors import customer_console_view
 
 AUDIT_INLINE_ROWS = 50
 
