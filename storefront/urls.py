@@ -1,14 +1,10 @@
-from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from apps.core import views as core_views
 
-# The admin login goes through allauth: rate limits and two-factor auth apply to it too.
-admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "Storefront console"
-
+# admin.site is the console's site (apps/console/site.py): allauth login, two-factor, overview.
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("healthz", core_views.healthz, name="healthz"),

@@ -1,18 +1,12 @@
-"""The console's shared pages: the local audit log (read-only: who did what, when, from where)
-and the staff overview, added to the admin site's own URLs so it sits behind the same staff-only,
-rate-limited, two-factor login."""
-
-import json
+"""The local audit log in the console: read-only, who did what, when, from where. (The console's
+own pages, such as the overview, live in apps/console.)"""
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from apps.proxies.selectors_overview import PERIOD_CHOICES, operator_overview, overview_period
-
+from .admin_helpers import ReadOnlyAdminMixin, customer_link, pretty_json, short_text
 from .models import AuditEntry
 
 
@@ -61,7 +55,9 @@ def target_url(entry: AuditEntry) -> str | None:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """An audit log nobody can edit is the point."""
+
     list_display = ("created_at", "action", "who", "customer_link", "target", "reason_short", "ip", "request_id")
     list_filter = (ActionGroupFilter, ActorFilter, "target_type", "created_at")
     search_fields = ("action", "actor__email", "customer__email", "target_id", "request_id", "reason")
@@ -85,15 +81,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ("css/console.css",)}
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # an audit log nobody can edit is the point
-
     def lookup_allowed(self, lookup, value, request=None) -> bool:
         # Links from a key or customer page filter on these.
         if lookup in ("target_id", "target_type", "customer__id__exact", "actor__id__exact"):
@@ -108,11 +95,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description="customer", ordering="customer__email")
     def customer_link(self, obj: AuditEntry) -> str:
-        if obj.customer_id is None:
-            return "—"
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:accounts_user_change", args=[obj.customer_id]), obj.customer.email
-        )
+        return customer_link(obj.customer)
 
     @admin.display(description="target")
     def target(self, obj: AuditEntry) -> str:
@@ -124,37 +107,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description="reason")
     def reason_short(self, obj: AuditEntry) -> str:
-        return obj.reason if len(obj.reason) <= 60 else obj.reason[:57] + "…"
+        return short_text(obj.reason)
 
     @admin.display(description="data")
     def data_pretty(self, obj: AuditEntry) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.data, indent=2, sort_keys=True, default=str))
-
-
-# The overview --------------------------------------------------------------------------------
-
-OVERVIEW_PERMISSION = "billing.view_order"
-
-
-def overview_view(request):
-    """Staff only (admin_view), and only those who may see orders: the page shows revenue."""
-    if not request.user.has_perm(OVERVIEW_PERMISSION):
-        raise PermissionDenied
-    period = overview_period(name=request.GET.get("period"))
-    context = {
-        **admin.site.each_context(request),
-        "title": "Overview",
-        "overview": operator_overview(period=period),
-        "periods": PERIOD_CHOICES,
-    }
-    return TemplateResponse(request, "admin/overview.html", context)
-
-
-def _with_console_urls(get_urls):
-    def urls():
-        return [path("overview/", admin.site.admin_view(overview_view), name="overview"), *get_urls()]
-
-    return urls
-
-
-admin.site.get_urls = _with_console_urls(admin.site.get_urls)
+        return pretty_json(obj.data)

@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from apps.proxies.dashboard.builder import POOLS, PROTOCOLS, ROTATIONS, TTLS
 from apps.proxies.dashboard.bulk import BULK_MAX, SEED_PATTERN
 from apps.proxies.dashboard.countries import country_name
+from apps.proxies.upstream.records import DEFAULT_POOL, STOCK_POOLS
 
 COUNTRY_RE = re.compile(r"^[a-z]{2}$")
 NAME_FILTER = RegexValidator(r"^[A-Za-z0-9_]+$", "Use letters, digits and _ only, like att or new_york.")
@@ -27,7 +28,7 @@ def country_choices(counts: dict[str, dict[str, int]], pool: str, *, keep: str =
         codes.add(keep)
     choices = [("", "Any country")]
     for code in sorted(codes, key=lambda c: country_name(c)):
-        n = counts.get(code, {}).get(pool if pool in ("mbl", "peer") else "mbl")
+        n = counts.get(code, {}).get(pool if pool in STOCK_POOLS else DEFAULT_POOL)
         if n is None:
             label = f"{country_name(code)} ({code.upper()})"
         elif n == 0:
@@ -50,7 +51,7 @@ class _CountryField(forms.ChoiceField):
 
 
 class _BuilderBase(forms.Form):
-    pool = forms.ChoiceField(choices=[(c, label) for c, label, _ in POOLS], initial="mbl")
+    pool = forms.ChoiceField(choices=[(c, label) for c, label, _ in POOLS], initial=DEFAULT_POOL)
     country = _CountryField(required=False, choices=[("", "Any country")])
     rotation = forms.ChoiceField(choices=[(c, label) for c, label, _ in ROTATIONS], initial="sticky")
     ttl = forms.TypedChoiceField(label="Session lifetime", choices=TTLS, required=False, coerce=int, empty_value=None)
@@ -62,7 +63,7 @@ class _BuilderBase(forms.Form):
         pool = self.data.get(self.add_prefix("pool")) if self.is_bound else self.initial.get("pool")
         keep = self.data.get(self.add_prefix("country"), "") if self.is_bound else self.initial.get("country", "")
         keep = keep.strip().lower() if isinstance(keep, str) and COUNTRY_RE.match(keep.strip().lower()) else ""
-        self.fields["country"].choices = country_choices(self.stock_counts, pool or "mbl", keep=keep)
+        self.fields["country"].choices = country_choices(self.stock_counts, pool or DEFAULT_POOL, keep=keep)
 
 
 class ProxyUrlForm(_BuilderBase):

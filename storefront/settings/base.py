@@ -173,7 +173,7 @@ for _origin in CSRF_TRUSTED_ORIGINS:
 
 # Apps -------------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.console.apps.ConsoleAdminConfig",  # django.contrib.admin with the console's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -188,6 +188,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.proxies",
     "apps.billing",
+    "apps.console",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
+                "apps.accounts.context_processors.brand",
             ],
         },
     },

@@ -6,7 +6,6 @@ event is never processed again, so neither can provision twice.
 
 The admin classes live in plans.py, orders.py and events.py; importing them here registers them."""
 
-from .common import BOTH
 from .events import EventAttentionFilter, StripeEventAdmin
 from .orders import (
     KeyAdjustmentAdmin,
@@ -19,7 +18,6 @@ from .orders import (
 from .plans import BillingProfileAdmin, PlanAdmin
 
 __all__ = [
-    "BOTH",
     "BillingProfileAdmin",
     "EventAttentionFilter",
     "KeyAdjustmentAdmin",

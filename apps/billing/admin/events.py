@@ -1,18 +1,14 @@
 """Stored Stripe events: records to read, with one operator action that goes through the services:
 reprocess an event that did not go through (a processed event is never processed again)."""
 
-import json
-
 from django.contrib import admin, messages
-from django.urls import reverse
 from django.utils.html import format_html
 
 from apps.billing.models import StripeEvent
 from apps.billing.services import stripe_event_process
+from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, admin_link, pretty_json, short_text
 from apps.core.http import client_ip as _client_ip
 from apps.core.services import audit_log
-
-from .common import BOTH
 
 
 class EventAttentionFilter(admin.SimpleListFilter):
@@ -33,7 +29,9 @@ class EventAttentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A delivery is a record of what Stripe sent; the one operator action goes through the services."""
+
     list_display = (
         "event_id",
         "type",
@@ -69,15 +67,6 @@ class StripeEventAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ("css/console.css",)}
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # a delivery is a record of what Stripe sent
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_operate_permission(self, request) -> bool:
         return request.user.has_perm("billing.change_stripeevent")
 
@@ -94,15 +83,11 @@ class StripeEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="order")
     def order_link(self, obj: StripeEvent) -> str:
-        if obj.order_id is None:
-            return "—"
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:billing_order_change", args=[obj.order_id]), obj.order.reference
-        )
+        return admin_link(obj.order, obj.order.reference) if obj.order_id else "—"
 
     @admin.display(description="error")
     def error_short(self, obj: StripeEvent) -> str:
-        return obj.error if len(obj.error) <= 60 else obj.error[:57] + "…"
+        return short_text(obj.error)
 
     @admin.display(description="traceback")
     def traceback_pre(self, obj: StripeEvent) -> str:
@@ -110,7 +95,7 @@ class StripeEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="payload")
     def payload_pre(self, obj: StripeEvent) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True))
+        return pretty_json(obj.payload)
 
     @admin.action(
         description="Reprocess the selected events that were not processed", permissions=["operate"], location=BOTH

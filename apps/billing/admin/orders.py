@@ -7,14 +7,11 @@ import uuid
 
 from django.contrib import admin, messages
 from django.db.models import Q
-from django.urls import reverse
-from django.utils.html import format_html
 
 from apps.billing.models import KeyAdjustment, Order, StripeEvent
 from apps.billing.services import order_retry_provisioning
+from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, admin_link, customer_link
 from apps.core.errors import ApplicationError
-
-from .common import BOTH
 
 _REFERENCE = re.compile(r"^[0-9a-fA-F]{16}$")
 
@@ -49,10 +46,8 @@ class MoneyBackFilter(admin.SimpleListFilter):
         return queryset
 
 
-class KeyAdjustmentInline(admin.TabularInline):
+class KeyAdjustmentInline(ReadOnlyInline):
     model = KeyAdjustment
-    extra = 0
-    can_delete = False
     verbose_name_plural = "refunds and disputes (and what they did to the key)"
     fields = (
         "created_at",
@@ -70,32 +65,20 @@ class KeyAdjustmentInline(admin.TabularInline):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class StripeEventInline(admin.TabularInline):
+class StripeEventInline(ReadOnlyInline):
     model = StripeEvent
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = "Stripe events about this order"
     fields = ("received_at", "type", "event_id", "deliveries", "outcome", "processed_at", "error")
     readonly_fields = fields
     ordering = ("received_at",)
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """An order changes through its services only (webhooks, jobs, the action below)."""
+
     list_display = (
         "reference",
         "customer_link",
@@ -162,15 +145,6 @@ class OrderAdmin(admin.ModelAdmin):
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # an order changes through its services only (webhooks, jobs, the action below)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_operate_permission(self, request) -> bool:
         return request.user.has_perm("billing.change_order")
 
@@ -203,17 +177,11 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="customer", ordering="customer__email")
     def customer_link(self, obj: Order) -> str:
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:accounts_user_change", args=[obj.customer_id]), obj.customer.email
-        )
+        return customer_link(obj.customer)
 
     @admin.display(description="key")
     def key_link(self, obj: Order) -> str:
-        if obj.pool_key_id is None:
-            return "—"
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:proxies_poolkey_change", args=[obj.pool_key_id]), obj.pool_key.label
-        )
+        return admin_link(obj.pool_key, obj.pool_key.label) if obj.pool_key_id else "—"
 
     @admin.display(description="amount", ordering="amount_paid")
     def amount(self, obj: Order) -> str:

@@ -2,9 +2,8 @@
 read-only lists of the alerts the jobs sent."""
 
 from django.contrib import admin
-from django.urls import reverse
-from django.utils.html import format_html
 
+from apps.core.admin_helpers import ReadOnlyAdminMixin, admin_link
 from apps.proxies.models import OperatorAlert, PoolKeyAlert
 
 from .pool_keys import PoolKeyAdmin
@@ -12,22 +11,12 @@ from .pool_keys import PoolKeyAdmin
 __all__ = ["OperatorAlertAdmin", "PoolKeyAdmin", "PoolKeyAlertAdmin"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the jobs: looked at, never edited or deleted by hand (deleting a claim
-    would send the alert again)."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+# Alerts are records written by the jobs: looked at, never edited or deleted by hand (deleting a
+# claim would send the alert again).
 
 
 @admin.register(PoolKeyAlert)
-class PoolKeyAlertAdmin(ReadOnlyAdmin):
+class PoolKeyAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("claimed_at", "kind", "key_link", "customer", "sent_at", "skipped")
     list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
     search_fields = ("pool_key__customer__email", "pool_key__label", "pool_key__upstream_id")
@@ -36,9 +25,7 @@ class PoolKeyAlertAdmin(ReadOnlyAdmin):
 
     @admin.display(description="key", ordering="pool_key__label")
     def key_link(self, obj: PoolKeyAlert) -> str:
-        return format_html(
-            '<a href="{}">{}</a>', reverse("admin:proxies_poolkey_change", args=[obj.pool_key_id]), obj.pool_key.label
-        )
+        return admin_link(obj.pool_key, obj.pool_key.label)
 
     @admin.display(description="customer", ordering="pool_key__customer__email")
     def customer(self, obj: PoolKeyAlert) -> str:
@@ -46,7 +33,7 @@ class PoolKeyAlertAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OperatorAlert)
-class OperatorAlertAdmin(ReadOnlyAdmin):
+class OperatorAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "subject", "sent_at")
     list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
     search_fields = ("subject", "dedup_key")

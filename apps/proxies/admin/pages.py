@@ -21,6 +21,7 @@ from apps.proxies.models import PoolKey
 from apps.proxies.selectors_usage import CHART_DAYS, usage_csv_rows, usage_csv_rows_for_key
 from apps.proxies.services import client as services_client
 from apps.proxies.upstream.errors import UpstreamError, UpstreamNotFound
+from apps.proxies.upstream.records import UPSTREAM_AUDIT_ACTIONS
 
 from .operations import describe_upstream_error
 
@@ -35,18 +36,6 @@ AUDIT_TONES = {
     "reveal": "info",
     "regenerate": "info",
 }
-UPSTREAM_AUDIT_ACTIONS = (
-    "create",
-    "update",
-    "topup",
-    "regenerate",
-    "reveal",
-    "delete",
-    "gateway_auth_success",
-    "gateway_auth_failure",
-    "auto_suspended_cap_exceeded",
-    "auto_suspended_expired",
-)
 
 
 class _Echo:

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, customer_link
 from apps.core.http import client_ip
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey, PoolKeyStatus
@@ -75,15 +76,11 @@ def _operation_action(operation: Operation):
         return modeladmin.run_operation(request, queryset, operation)
 
     run.__name__ = operation.name
-    return admin.action(
-        description=operation.title,
-        permissions=[operation.permission],
-        location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
-    )(run)
+    return admin.action(description=operation.title, permissions=[operation.permission], location=BOTH)(run)
 
 
 @admin.register(PoolKey)
-class PoolKeyAdmin(PoolKeyPagesMixin, admin.ModelAdmin):
+class PoolKeyAdmin(PoolKeyPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "label",
         "customer_link",
@@ -132,16 +129,8 @@ class PoolKeyAdmin(PoolKeyPagesMixin, admin.ModelAdmin):
         css = {"all": ("css/console.css", "css/usage-chart.css")}
 
     # Permissions: view the mirror; "operate" (change permission) runs the actions; "remove"
-    # (delete permission) deletes upstream. The model's own change/delete forms stay off.
-
-    def has_add_permission(self, request) -> bool:
-        return False  # keys are minted by paid orders, through the services
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    # (delete permission) deletes upstream. The model's own add/change/delete forms stay off
+    # (ReadOnlyAdminMixin): keys are minted by paid orders, through the services.
 
     def has_operate_permission(self, request) -> bool:
         return request.user.has_perm("proxies.change_poolkey")
@@ -153,8 +142,7 @@ class PoolKeyAdmin(PoolKeyPagesMixin, admin.ModelAdmin):
 
     @admin.display(description="customer", ordering="customer__email")
     def customer_link(self, obj: PoolKey) -> str:
-        url = reverse("admin:accounts_user_change", args=[obj.customer_id])
-        return format_html('<a href="{}">{}</a>', url, obj.customer.email)
+        return customer_link(obj.customer)
 
     @admin.display(description="used / cap", ordering="used_mb")
     def usage(self, obj: PoolKey) -> str:

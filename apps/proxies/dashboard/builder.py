@@ -6,9 +6,11 @@ import secrets
 import string
 from dataclasses import dataclass
 
+from apps.proxies.upstream.records import POOL_MOBILE, POOL_RESIDENTIAL
+
 POOLS: list[tuple[str, str, str]] = [
-    ("mbl", "Mobile", "Real 4G/5G phones on carrier networks: the most trusted IPs."),
-    ("peer", "Residential", "Home broadband connections: wide coverage, lower cost per IP."),
+    (POOL_MOBILE, "Mobile", "Real 4G/5G phones on carrier networks: the most trusted IPs."),
+    (POOL_RESIDENTIAL, "Residential", "Home broadband connections: wide coverage, lower cost per IP."),
 ]
 
 # All nine modes the gateway knows, in the order a customer would consider them.

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from apps.proxies.upstream.errors import UpstreamError
-from apps.proxies.upstream.records import IncidentRecord, StockRecord
+from apps.proxies.upstream.records import STOCK_POOLS, IncidentRecord, StockRecord
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def stock_counts(stock: StockRecord | None) -> dict[str, dict[str, int]]:
     if stock is None:
         return {}
     counts: dict[str, dict[str, int]] = {}
-    for pool in ("mbl", "peer"):
+    for pool in STOCK_POOLS:
         for country, n in (stock.pools.get(pool) or {}).items():
-            counts.setdefault(country.lower(), {"mbl": 0, "peer": 0})[pool] = int(n)
+            counts.setdefault(country.lower(), dict.fromkeys(STOCK_POOLS, 0))[pool] = int(n)
     return counts

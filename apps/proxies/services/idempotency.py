@@ -2,13 +2,15 @@
 
 A key names the domain event that caused a write (an order, an operator action), never the
 moment of the call, so a retry of the same event replays instead of doubling the effect.
-The upstream accepts 8-128 characters of [A-Za-z0-9_-].
+The upstream accepts 8-128 characters of [A-Za-z0-9_-] (IDEMPOTENCY_KEY_PATTERN, in the contract's
+records module).
 """
 
 import hashlib
 import re
 
-IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+from apps.proxies.upstream.records import IDEMPOTENCY_KEY_PATTERN
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _SUFFIX_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 # Base keys stay short enough that "<key>-<suffix>" derivations still fit in 128 characters.

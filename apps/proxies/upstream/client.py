@@ -10,7 +10,6 @@ retries of that one call).
 """
 
 import random as _random
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -24,6 +23,7 @@ import httpx
 from . import parsing
 from .core import UpstreamCaller
 from .records import (
+    IDEMPOTENCY_KEY_PATTERN,
     AuditEventRecord,
     IncidentRecord,
     PoolKeyRecord,
@@ -34,7 +34,6 @@ from .records import (
 )
 from .retry import RetryPolicy
 
-IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_-]{8,128}")
 KEYS = "/reseller/pool-keys"
 
 
@@ -47,7 +46,7 @@ UNSET: Any = _Unset()
 
 
 def validate_idempotency_key(value: Any) -> str:
-    if not isinstance(value, str) or not IDEMPOTENCY_KEY_RE.fullmatch(value):
+    if not isinstance(value, str) or not IDEMPOTENCY_KEY_PATTERN.fullmatch(value):
         shown = f"{len(value)} characters" if isinstance(value, str) else type(value).__name__
         raise ValueError(f"idempotency_key must be 8-128 characters of A-Z a-z 0-9 _ - (got {shown}).")
     return value

@@ -1,13 +1,44 @@
-"""Typed records for upstream replies. Parsing lives in `parsing.py`; these are plain data.
+"""Typed records for upstream replies, and the contract's constants. Parsing lives in
+`parsing.py`; these are plain data.
 
 Amounts follow the contract: caps in GB (Decimal, None = unbounded), usage in MB (Decimal).
 Times are aware UTC datetimes.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+# The contract's constants: the one place the shop states them (the client, the services, the
+# console and the URL grammar import them from here).
+
+# Idempotency-Key on every write: 8-128 characters of A-Z a-z 0-9 _ -.
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+
+# Actions in a key's audit trail (GET /reseller/pool-keys/{id}/audit), in the contract's order.
+UPSTREAM_AUDIT_ACTIONS = (
+    "create",
+    "update",
+    "topup",
+    "regenerate",
+    "reveal",
+    "delete",
+    "gateway_auth_success",
+    "gateway_auth_failure",
+    "auto_suspended_cap_exceeded",
+    "auto_suspended_expired",
+)
+
+# Pools: the stock feed reports the first two; a proxy username may also ask for "any" (mobile,
+# residential fallback).
+POOL_MOBILE = "mbl"
+POOL_RESIDENTIAL = "peer"
+POOL_ANY = "any"
+STOCK_POOLS = (POOL_MOBILE, POOL_RESIDENTIAL)
+GATEWAY_POOLS = (*STOCK_POOLS, POOL_ANY)
+DEFAULT_POOL = POOL_MOBILE
 
 
 @dataclass(frozen=True)

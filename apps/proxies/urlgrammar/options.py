@@ -21,7 +21,9 @@ Empty strings mean "not set" (form input), so ProxyOptions(country="") == ProxyO
 import re
 from dataclasses import dataclass
 
-POOLS = ("mbl", "peer", "any")
+from apps.proxies.upstream.records import DEFAULT_POOL, GATEWAY_POOLS
+
+POOLS = GATEWAY_POOLS
 ROTATIONS = ("none", "auto5", "auto10", "auto20", "auto30", "auto60", "ondemand", "sticky", "hard")
 PROTOCOLS = ("http", "socks5")
 DEFAULT_PORTS = {"http": 7000, "socks5": 7001}
@@ -42,7 +44,7 @@ class ProxyUrlError(ValueError):
 
 @dataclass(frozen=True)
 class ProxyOptions:
-    pool: str = "mbl"
+    pool: str = DEFAULT_POOL
     country: str | None = None
     carrier: str | None = None
     city: str | None = None

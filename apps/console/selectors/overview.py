@@ -153,12 +153,12 @@ def _margins(revenue: list[RevenueLine], wholesale: Wholesale) -> list[Margin]:
     return margins
 
 
-def operator_overview(*, period: Period, now: datetime | None = None, fetch_pricing: bool = True) -> Overview:
+def operator_overview(*, period: Period, now: datetime | None = None) -> Overview:
     now = now or timezone.now()
     users = get_user_model().objects.filter(is_staff=False)
     live = PoolKey.objects.live()
     revenue = _revenue(period)
-    wholesale = wholesale_price_get(fetch=fetch_pricing)
+    wholesale = wholesale_price_get()
     gb_used = usage_traffic_between(start=period.start, end=period.end) / MB_PER_GB
     near_cap = pool_key_list_with_status(status=PoolKeyStatus.NEAR_CAP, now=now)
     # Near cap means a cap above zero (a zero cap is at cap), so the ratio never divides by zero.

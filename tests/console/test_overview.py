@@ -11,8 +11,9 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from apps.billing.models import KeyAdjustment, Order
+from apps.console.selectors import operator_overview, overview_period
 from apps.proxies.models import PoolKey, PoolKeyUsageSample
-from apps.proxies.selectors_overview import operator_overview, overview_period, wholesale_price_get
+from apps.proxies.services.pricing import wholesale_pricing_refresh
 from apps.proxies.upstream.errors import UpstreamUnavailable
 from apps.proxies.upstream.health import (
     upstream_health_clear,
@@ -116,7 +117,7 @@ def fixture(monkeypatch):
             )  # fmt: skip
             KeyAdjustment.objects.filter(pk=adjustment.pk).update(created_at=when)
 
-        wholesale_price_get()  # read the feed now, so the health records below stay the latest
+        wholesale_pricing_refresh()  # read the feed now, so the health records below stay the latest
         upstream_health_record_success(at=NOW - timedelta(minutes=5), method="GET", path="/x", request_id="req_ok_1")
         upstream_health_record_error(
             at=NOW - timedelta(minutes=1),

@@ -1,3 +1,7 @@
+"""Customers in the console: the User admin with the customer's keys, orders and latest audit
+entries on their page (read-only inlines), and the audited, read-only "view as customer". It
+lives here, not in accounts, because it shows what billing and proxies hold about a customer."""
+
 from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin
@@ -7,65 +11,47 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
+from apps.accounts.models import User
 from apps.billing.models import Order
+from apps.console.selectors import customer_console_view
+from apps.core.admin_helpers import ReadOnlyInline
 from apps.core.http import client_ip
 from apps.core.models import AuditEntry
 from apps.core.services import audit_log
+from apps.proxies.admin.pool_keys import status_badge, usage_text
 from apps.proxies.models import PoolKey
 
-from .models import BrandSettings, User
-from .services import brand_update
-
 AUDIT_INLINE_ROWS = 50
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """Shown on the customer page for context; changes go through each object's own page."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class PoolKeyInline(ReadOnlyInline):
     model = PoolKey
     fk_name = "customer"
     verbose_name_plural = "proxy keys"
+    show_change_link = True
     fields = ("label", "upstream_id", "usage", "status_label", "expires_at", "last_used_at", "last_synced_at")
     readonly_fields = fields
     ordering = ("-created_at",)
 
     @admin.display(description="used / cap")
     def usage(self, obj: PoolKey) -> str:
-        from apps.proxies.admin.pool_keys import usage_text
-
         return usage_text(obj)
 
     @admin.display(description="status")
     def status_label(self, obj: PoolKey) -> str:
-        from apps.proxies.admin.pool_keys import status_badge
-
         return status_badge(obj)
 
 
 class OrderInline(ReadOnlyInline):
     model = Order
     fk_name = "customer"
+    show_change_link = True
     fields = ("reference", "plan_name", "gb", "amount", "refunded", "status", "created_at", "paid_at")
     readonly_fields = fields
     ordering = ("-created_at",)
@@ -195,8 +181,6 @@ class UserAdmin(DjangoUserAdmin):
     def view_as_customer(self, request, object_id):
         """The customer's dashboard as they see it, read-only, for support. Audited on every
         look; never shows the proxy secret (staff have no way to reveal it)."""
-        from apps.proxies.selectors_overview import customer_console_view
-
         if not self.has_view_permission(request):
             raise PermissionDenied
         customer = self.get_object(request, unquote(object_id))
@@ -217,37 +201,4 @@ class UserAdmin(DjangoUserAdmin):
             "view": customer_console_view(customer=customer),
             "media": self.media,
         }
-        return TemplateResponse(request, "admin/accounts/user/view_as_customer.html", context)
-
-
-@admin.register(BrandSettings)
-class BrandSettingsAdmin(admin.ModelAdmin):
-    """A singleton: the changelist goes straight to the one row; it can be edited, never
-    deleted, and added only while it does not exist yet (the env defaults apply until then)."""
-
-    fieldsets = (
-        (None, {"fields": ("name", "tagline", "logo_url")}),
-        ("Colours", {"fields": ("primary_color", "accent_color")}),
-        ("Contact and legal", {"fields": ("support_email", "terms_url", "privacy_url")}),
-    )
-
-    def has_add_permission(self, request) -> bool:
-        return super().has_add_permission(request) and not BrandSettings.objects.exists()
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        if BrandSettings.objects.filter(pk=1).exists():
-            return HttpResponseRedirect(reverse("admin:accounts_brandsettings_change", args=[1]))
-        return HttpResponseRedirect(reverse("admin:accounts_brandsettings_add"))
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "show_save_and_add_another": False}
-        return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_changeform_initial_data(self, request) -> dict:
-        return BrandSettings.defaults()
-
-    def save_model(self, request, obj, form, change) -> None:
-        brand_update(brand=obj, actor=request.user)
+        return TemplateResponse(request, "console/view_as_customer.html", context)

@@ -1,5 +1,6 @@
-"""The operator overview: the business at a glance for a period, computed from the database and
-the upstream's public pricing feed (cached). The admin view only renders what this returns.
+"""The console's reads. The operator overview: the business at a glance for a period, computed
+from the database and the upstream's public pricing feed (as cached by the proxies' pricing
+service; these selectors never call the upstream). The admin view only renders what this returns.
 
 Definitions (also in docs/operator-guide.md):
 - orders paid in the period: paid_at inside it, whatever happened to them since;
@@ -23,15 +24,7 @@ from .overview import (
     operator_overview,
 )
 from .periods import DEFAULT_PERIOD, PERIOD_CHOICES, Period, overview_period
-from .pricing import (
-    CURRENCY_ALIASES,
-    PRICING_CACHE_KEY,
-    PRICING_FRESH_SECONDS,
-    PRICING_KEEP_SECONDS,
-    PRICING_RETRY_SECONDS,
-    Wholesale,
-    wholesale_price_get,
-)
+from .pricing import CURRENCY_ALIASES, Wholesale, wholesale_price_get
 
 __all__ = [
     "CENT",
@@ -39,10 +32,6 @@ __all__ = [
     "DEFAULT_PERIOD",
     "NEAR_CAP_SHOWN",
     "PERIOD_CHOICES",
-    "PRICING_CACHE_KEY",
-    "PRICING_FRESH_SECONDS",
-    "PRICING_KEEP_SECONDS",
-    "PRICING_RETRY_SECONDS",
     "ZERO",
     "CustomerKeyView",
     "CustomerView",

@@ -4,7 +4,11 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from apps.proxies.dashboard.orders import order_views_for_customer, provisioning_status_for_customer
+from apps.proxies.dashboard.page import KEY_STATES, sessions_view, usage_view
 from apps.proxies.models import PoolKey
+from apps.proxies.selectors import pool_key_list_for_customer, pool_key_usage
+from apps.proxies.selectors_usage import usage_chart_for_key
 
 
 @dataclass(frozen=True)
@@ -30,11 +34,6 @@ def customer_console_view(*, customer) -> CustomerView:
     """What the customer's dashboard shows, for staff, read-only: the same selectors the dashboard
     uses, but from the mirror and the caches only (no upstream call, no reveal, no nudge of
     their orders). Secrets never appear: a key carries only its masked hint."""
-    from apps.proxies.dashboard.orders import order_views_for_customer, provisioning_status_for_customer
-    from apps.proxies.dashboard.page import KEY_STATES, sessions_view, usage_view
-    from apps.proxies.selectors import pool_key_list_for_customer, pool_key_usage
-    from apps.proxies.selectors_usage import usage_chart_for_key
-
     now = timezone.now()
     keys = []
     for key in pool_key_list_for_customer(customer=customer):

@@ -1,20 +1,18 @@
 """Customers in the console: search by e-mail, their keys, orders and audit entries on their page,
-and the audited, read-only "view as customer" that never shows a secret. Plus the login rules:
-staff only, and two-factor auth for superusers in production."""
+the audited, read-only "view as customer" that never shows a secret, and the e-mail-login user
+(created and found by e-mail, never twice with a different case)."""
 
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Permission
-from django.test import override_settings
 from django.urls import reverse
 
+from apps.accounts.models import User
 from apps.core.models import AuditEntry
 from apps.core.services import audit_log
 from apps.proxies.models import PoolKeyUsageSample
 from tests.billing.factories import OrderFactory
-from tests.core.fresh_settings import import_settings
 from tests.factories import StaffFactory, UserFactory
 from tests.proxies.console_support import mint, upstream_key
 from tests.proxies.fakes import sandbox_upstream
@@ -157,45 +155,49 @@ def test_brand_settings_stay_a_singleton(ops):
     assert response["Location"].endswith("/admin/accounts/brandsettings/add/")
 
 
-# Login rules -----------------------------------------------------------------------------------
+# The e-mail-login user in the admin ---------------------------------------------------------
 
 
-@override_settings(STAFF_REQUIRE_MFA=True)
-@pytest.mark.parametrize("path", ["/admin/", "/admin/overview/", "/admin/proxies/poolkey/", "/admin/core/auditentry/"])
-def test_a_superuser_without_two_factor_is_sent_to_enrol_everywhere_in_the_console(client, path):
-    superuser = StaffFactory(is_superuser=True)
-    client.force_login(superuser)
+def test_user_admin_searches_by_email(ops):
+    UserFactory(email="findme@example.com")
+    UserFactory(email="other@example.com")
 
-    response = client.get(path)
+    html = ops.get(CHANGELIST, {"q": "findme"}).content.decode()
+
+    assert "findme@example.com" in html
+    assert "other@example.com" not in html
+
+
+def test_user_admin_filters_staff(ops):
+    UserFactory(email="alice@example.com")
+
+    html = ops.get(CHANGELIST, {"is_staff__exact": "1"}).content.decode()
+
+    assert "ops@example.com" in html
+    assert "alice@example.com" not in html
+
+
+def test_user_admin_creates_an_email_login_user(ops):
+    password = "a-long-Admin-chosen-pass-1"
+
+    response = ops.post(
+        CHANGELIST + "add/",
+        {"email": "made@example.com", "usable_password": "true", "password1": password, "password2": password},
+    )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_activate_totp")
+    assert User.objects.get(email="made@example.com").check_password(password)
 
 
-@override_settings(STAFF_REQUIRE_MFA=True)
-def test_a_superuser_with_two_factor_reaches_the_console(client):
-    superuser = StaffFactory(is_superuser=True)
-    TOTP.activate(superuser, generate_totp_secret())
-    client.force_login(superuser)
+def test_user_admin_refuses_an_email_that_differs_only_in_case(ops):
+    UserFactory(email="alice@example.com")
+    password = "a-long-Admin-chosen-pass-1"
 
-    assert client.get("/admin/overview/").status_code == 200
+    response = ops.post(
+        CHANGELIST + "add/",
+        {"email": "ALICE@example.com", "usable_password": "true", "password1": password, "password2": password},
+    )
 
-
-def test_two_factor_is_required_in_production_by_default(monkeypatch):
-    from tests.core.test_settings_env import PRODUCTION, production_env
-
-    production = import_settings(PRODUCTION, production_env(), monkeypatch)
-
-    assert production.STAFF_REQUIRE_MFA is True
-
-
-def test_the_deploy_check_flags_production_without_two_factor(settings):
-    from django.core.checks import run_checks
-
-    settings.STAFF_REQUIRE_MFA = False
-    ids = {message.id for message in run_checks(include_deployment_checks=True)}
-    assert "storefront.W004" in ids
-
-    settings.STAFF_REQUIRE_MFA = True
-    ids = {message.id for message in run_checks(include_deployment_checks=True)}
-    assert "storefront.W004" not in ids
+    assert response.status_code == 200
+    assert b"already exists" in response.content
+    assert User.objects.count() == 2

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class ConsoleConfig(AppConfig):
+    default = True  # "apps.console" in INSTALLED_APPS; the admin config below is listed by path
+    name = "apps.console"
+    label = "console"
+    verbose_name = "Console"
+
+
+class ConsoleAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the console's site (site.py) as the default `admin.site`."""
+
+    default = False
+    default_site = "apps.console.site.ConsoleSite"

@@ -1,0 +1,62 @@
+"""Small helpers every admin module shares: links to another object's admin page, the read-only
+permission set for records written by services and jobs, short text for long fields and pretty JSON.
+
+Generic on purpose: this module names no other app (core sits at the bottom of the layers); a link
+finds its URL from the linked object's own model."""
+
+import json
+
+from django.contrib import admin
+from django.contrib.admin.templatetags.admin_urls import admin_urlname
+from django.urls import reverse
+from django.utils.html import format_html
+
+# An action offered both on the list (for the selected rows) and as a button on the object page.
+BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
+SHORT_TEXT = 60
+
+
+def admin_link(obj, text=None) -> str:
+    """A link to `obj`'s change page in the admin, labelled `text` (default: str(obj)); "—" for None."""
+    if obj is None:
+        return "—"
+    url = reverse(admin_urlname(obj._meta, "change"), args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, str(obj) if text is None else text)
+
+
+def customer_link(customer) -> str:
+    """The customer's admin page, labelled with their e-mail address; "—" when there is none."""
+    if customer is None:
+        return "—"
+    return admin_link(customer, customer.email)
+
+
+def short_text(text: str, limit: int = SHORT_TEXT) -> str:
+    """`text` cut to `limit` characters with an ellipsis, for a list column."""
+    return text if len(text) <= limit else text[: limit - 3] + "…"
+
+
+def pretty_json(value) -> str:
+    """A JSON value indented in a <pre>, for a read-only field."""
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+class ReadOnlyAdminMixin:
+    """Records written by services, webhooks and jobs: looked at, never added, edited or deleted by
+    hand. Works for a ModelAdmin and for an inline (whose permission checks also take `obj`)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Rows shown on another object's page for context; changes go through each row's own page."""
+
+    extra = 0
+    can_delete = False
