@@ -7,8 +7,8 @@ in the admin alike: a value nobody's browser would send gets a 4xx or is ignored
   - The list page lets a query string filter by any field lookup (`?created_at__year=99999`,
     `?name__regex=(`, `?id__range=1`). Django catches what fails while the filter is built, not
     what fails when the query runs; the guard extends Django's own "invalid lookup" answer (the
-    list without the filters) to those, with a message. Without a query string nothing is
-    caught: a failing plain list is a bug and stays a 500.
+    list without the filters) to those, with a message. Without filters in the query string
+    (paging, sorting and search only) nothing is caught: a failing list is a bug, a 500.
   - An action posted with a selection that names no row (`_selected_action=abc`) is refused
     with a message instead of failing in the row lookup.
 """
@@ -19,9 +19,16 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import BadRequest, ImproperlyConfigured, SuspiciousOperation, ValidationError
+from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR
+from django.core.exceptions import (
+    BadRequest,
+    ImproperlyConfigured,
+    PermissionDenied,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.db import InterfaceError, OperationalError, transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +43,24 @@ class NulByteGuardMiddleware:
         return self.get_response(request)
 
 
-# Not the query string's fault: configuration errors, a database that is down, a refused request.
-_NOT_THE_QUERY = (SuspiciousOperation, ImproperlyConfigured, OperationalError, InterfaceError)
+# Not the query string's fault, or already an answer: configuration errors, a database that is
+# down, a refused or suspicious request.
+_NOT_THE_QUERY = (
+    SuspiciousOperation,
+    ImproperlyConfigured,
+    PermissionDenied,
+    Http404,
+    OperationalError,
+    InterfaceError,
+)
+
+
+def _filters_in(request) -> bool:
+    """Whether the query string filters the list (paging, sorting and search are Django's own)."""
+    return any(name not in _LIST_CONTROLS for name in request.GET)
+
+
+_LIST_CONTROLS = {*IGNORED_PARAMS, PAGE_VAR, ERROR_FLAG}
 
 
 def _guard_changelist(get_changelist_instance):
@@ -50,10 +73,10 @@ def _guard_changelist(get_changelist_instance):
         except _NOT_THE_QUERY:
             raise
         except Exception as exc:
-            if not request.GET:
+            if not _filters_in(request):
                 raise
             # Like Django's own filter step: a lookup cannot be validated but by running it.
-            logger.warning("admin list %s: ignored filters it cannot run: %r", request.path, exc)
+            logger.warning("admin list %s: ignored filters it cannot run: %r", request.path, exc, exc_info=True)
             messages.warning(request, "A filter in the address could not be applied, so it was ignored.")
             raise IncorrectLookupParameters(str(exc)) from exc
 
