@@ -6,6 +6,8 @@ import re
 
 from django.urls import reverse
 
+from apps.proxies.dashboard import feeds
+from apps.proxies.sandbox.faults import inject
 from apps.proxies.sandbox.models import SandboxSession
 from tests.proxies.test_dashboard_bulk import bulk
 from tests.proxies.test_dashboard_fixtures import *  # noqa: F403 (the shared pytest fixtures)
@@ -151,3 +153,17 @@ def test_htmx_is_told_to_show_a_429_panel(logged_in, key):
     html = logged_in.get("/dashboard/").content.decode()
 
     assert '{"code": "429", "swap": true}' in html
+
+
+def test_while_the_feed_is_failing_a_close_says_so_without_another_read(upstream, logged_in, key):
+    mine = open_session(key, "bot1")
+    load_panel(logged_in)
+    with inject(error_rate=1.0, error_statuses=[502]):
+        feeds.sessions_feed_invalidate()
+        load_panel(logged_in)  # the refresh fails: the feed backs off
+        reads = upstream.calls["sessions"]
+        response = logged_in.post(close_url(mine.session_key), headers=HTMX)
+
+    assert "can't be read right now" in response.content.decode()
+    assert upstream.calls["sessions"] == reads
+    assert alive(mine)

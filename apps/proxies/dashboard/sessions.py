@@ -91,10 +91,10 @@ def _own_live_sessions(*, customer, wanted: Callable[[SessionRecord], bool]) -> 
     nothing about who owns it."""
     tags = customer_session_tags(customer=customer)
     cached = feeds.sessions_feed(fetch=True)
+    if cached.failed:  # the upstream is failing right now: no forced read to add to it
+        raise ApplicationError(UNREADABLE)
     if cached.value is not None and not any(wanted(s) for s in _own(cached, tags)):
         return []
-    if cached.value is None and cached.failed:
-        raise ApplicationError(UNREADABLE)
     live = feeds.sessions_feed(fetch=True, force=True)
     if live.failed:
         raise ApplicationError(UNREADABLE)
