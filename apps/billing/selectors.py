@@ -1,9 +1,11 @@
 """Billing reads: plans for sale, a customer's orders."""
 
 import uuid
+from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from .models import Order, Plan
 
@@ -33,3 +35,26 @@ def order_get_for_customer(*, customer, public_id) -> Order:
     if order is None:
         raise Http404("No such order.")
     return order
+
+
+# No Checkout Session lives longer (Stripe's maximum, and the sandbox's lifetime).
+CHECKOUT_SESSION_MAX_AGE = timedelta(hours=24)
+
+
+def order_pending_checkout_for(*, customer, plan: Plan) -> Order | None:
+    """The customer's newest pending order for `plan` that has a checkout to pay through and no
+    payment under way (a bank debit in flight keeps its order pending). Whether the session is
+    still open is for Stripe to say."""
+    return (
+        Order.objects.filter(
+            customer=customer,
+            plan=plan,
+            status=Order.Status.PENDING,
+            stripe_payment_intent_id="",
+            created_at__gte=timezone.now() - CHECKOUT_SESSION_MAX_AGE,
+        )
+        .exclude(stripe_checkout_session_id="")
+        .exclude(checkout_url="")
+        .order_by("-created_at", "-id")
+        .first()
+    )

@@ -125,8 +125,8 @@ def webhook_event_construct(*, payload: bytes, signature: str | None, secret: st
         event = stripe.Webhook.construct_event(payload, signature, secret)
     except stripe.SignatureVerificationError as exc:
         raise WebhookSignatureInvalid(str(exc)) from exc
-    except (ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-        # The signature matched but the body is not a JSON object.
+    except (ValueError, TypeError, AttributeError, UnicodeDecodeError, RecursionError) as exc:
+        # The signature matched but the body is not a JSON object (or nests too deep to parse).
         raise WebhookPayloadInvalid("The body is not a Stripe event.") from exc
     return event.to_dict()
 

@@ -22,9 +22,11 @@ from .services.results import JobResult
 def _retry_if_due(task, result: JobResult) -> str:
     if result.retry_in is None or task.request.is_eager:
         return result.outcome
-    if task.request.retries >= settings.BILLING_PROVISION_MAX_RETRIES:
+    limit = settings.BILLING_PROVISION_MAX_RETRIES
+    if task.request.retries >= limit:
         return result.outcome  # the reconciler takes it from here
-    raise task.retry(countdown=result.retry_in, max_retries=None)
+    # Explicit: max_retries=None means "the task's default" (3) to Celery, not "no limit".
+    raise task.retry(countdown=result.retry_in, max_retries=limit)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True)

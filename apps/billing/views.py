@@ -7,12 +7,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.core.errors import ApplicationError
+from apps.core.ratelimit import rate_limit_allows, rate_limited_response
 
 from .models import Order
 from .selectors import order_get_for_customer, plan_get_active
 from .services import checkout_start, order_provisioning_nudge
 
 PRICING_URL = "/#pricing"
+CHECKOUT_TOO_MANY = "You started many checkouts in a short time. Please wait a few minutes, then try again."
 
 
 class HttpResponseSeeOther(HttpResponseRedirect):
@@ -25,6 +27,8 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 def checkout(request, slug: str):
     if request.method == "GET":  # e.g. back from the login page: show the plans again
         return redirect(PRICING_URL)
+    if not rate_limit_allows(request, action="checkout"):
+        return rate_limited_response(request, message=CHECKOUT_TOO_MANY)
     plan = plan_get_active(slug=slug)
     try:
         start = checkout_start(customer=request.user, plan=plan)

@@ -6,4 +6,10 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from django.contrib import admin
+
         from . import checks  # noqa: F401  (registers the deploy checks)
+        from .query_guard import admin_changelists_guard
+
+        # After the admin's autodiscover (django.contrib.admin is listed first): every list is known.
+        admin_changelists_guard(admin.site)

@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 from django.utils.csp import CSP
 
 from apps.core.logging import logging_config
+from apps.core.rates import rates_parse
 from apps.core.validators import CONTROL_CHARACTERS
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -92,6 +93,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw == "":
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_rate_limit(name: str, default: str) -> str:
+    """Rates in allauth's syntax ("10/10m/user,30/10m/ip"), or "off"."""
+    value = env_str(name, default)
+    try:
+        rates_parse(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be rates like 10/10m/user,30/10m/ip or off: {exc}.") from None
+    return value
 
 
 def env_url(name: str, default: str, *, schemes: tuple[str, ...] = ("https", "http")) -> str:
@@ -196,6 +207,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "apps.core.query_guard.NulByteGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -349,6 +361,14 @@ ACCOUNT_RATE_LIMITS_ENABLED = True
 # run (or the header your CDN sets) so rate limits and the audit log see the client's address.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER") or None
+# The shop's own limits (apps/core/ratelimit.py), on requests that cost a Stripe or upstream call.
+RATE_LIMITS = {
+    "checkout": env_rate_limit("CHECKOUT_RATE_LIMIT", "10/10m/user,30/10m/ip"),
+    "key_reveal": env_rate_limit("KEY_REVEAL_RATE_LIMIT", "30/10m/user"),
+    "key_regenerate": env_rate_limit("KEY_REGENERATE_RATE_LIMIT", "5/10m/user"),
+    "session_close": env_rate_limit("SESSION_CLOSE_RATE_LIMIT", "30/10m/user"),
+    "sessions_close_all": env_rate_limit("SESSIONS_CLOSE_ALL_RATE_LIMIT", "5/10m/user"),
+}
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"

@@ -5,6 +5,7 @@ library's own. It answers the few calls the shop makes and records every request
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -52,6 +53,7 @@ class FakeStripe:
                 "mode": form.get("mode"),
                 "url": f"https://checkout.stripe.com/c/pay/{session_id}",
                 "status": "open",
+                "expires_at": int(time.time()) + 24 * 3600,  # Stripe's default lifetime
                 "payment_status": "unpaid",
                 "payment_intent": None,
                 "customer": form.get("customer"),

@@ -101,9 +101,9 @@ def test_editing_a_plan_does_not_change_orders_already_placed(customer_client, p
     assert (order.price, order.gb) == (Decimal("35.00"), Decimal("5"))
 
 
-def test_customer_id_is_created_once_and_reused(customer_client, customer, plan):
+def test_customer_id_is_created_once_and_reused(customer_client, customer, plan, pro_plan):
     customer_client.post("/billing/checkout/starter/")
-    customer_client.post("/billing/checkout/starter/")
+    customer_client.post("/billing/checkout/pro/")
 
     profile = BillingProfile.objects.get(user=customer)
     assert profile.stripe_customer_id.startswith("cus_sandbox_")
@@ -156,11 +156,12 @@ def test_real_checkout_sends_a_payment_session_to_stripe(customer_client, custom
     assert headers["authorization"] == "Bearer sk_test_" + "4" * 24
 
 
-def test_real_checkout_reuses_the_stripe_customer(customer_client, customer, plan, stripe_api):
+def test_real_checkout_reuses_the_stripe_customer(customer_client, customer, plan, pro_plan, stripe_api):
     customer_client.post("/billing/checkout/starter/")
-    customer_client.post("/billing/checkout/starter/")
+    customer_client.post("/billing/checkout/pro/")
 
     assert len(stripe_api.calls("POST", "/v1/customers")) == 1
+    assert len(stripe_api.calls("POST", "/v1/checkout/sessions")) == 2
     customers = {call.form["customer"] for call in stripe_api.calls("POST", "/v1/checkout/sessions")}
     assert customers == {BillingProfile.objects.get(user=customer).stripe_customer_id}
 

@@ -18,6 +18,7 @@ from apps.proxies.models import PoolKey
 from apps.sandbox.upstream.faults import inject
 from apps.sandbox.upstream.models import SandboxIdempotencyRecord, SandboxKey
 
+from .factories import PlanFactory
 from .stripe_events import completed_paid, post_event
 from .support import upstream_keys, upstream_mints
 
@@ -289,7 +290,8 @@ def test_key_gone_upstream_gets_a_fresh_key(client, buy):
 
 def test_second_order_waits_for_the_first_mint_then_tops_up(client, start_checkout):
     first, first_session = start_checkout()
-    second, second_session = start_checkout()
+    # Another plan of the same size: a second checkout of the same plan would reuse the first.
+    second, second_session = start_checkout(for_plan=PlanFactory(slug="starter-b", gb=Decimal("5")))
     with inject(status=500, **MINT):
         post_event(client, completed_paid(first_session))
         post_event(client, completed_paid(second_session))

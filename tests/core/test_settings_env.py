@@ -124,6 +124,9 @@ def test_production_refuses_debug(monkeypatch):
         ("REFUND_POLICY", "refund_twice", "REFUND_POLICY must be one of reduce_cap, disable; got 'refund_twice'."),
         ("LOG_LEVEL", "loud", "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL; got 'LOUD'."),
         ("LOG_FORMAT", "xml", "LOG_FORMAT must be one of text, json; got 'xml'."),
+        ("CHECKOUT_RATE_LIMIT", "lots", "CHECKOUT_RATE_LIMIT must be rates like 10/10m/user,30/10m/ip or off"),
+        ("KEY_REGENERATE_RATE_LIMIT", "5/10m/everyone", "'5/10m/everyone' is not like 10/10m/user"),
+        ("SESSION_CLOSE_RATE_LIMIT", "5/0m/user", "'5/0m/user' has a period of 0"),
     ],
 )
 def test_bad_environment_value_is_named_in_a_clear_error(name, value, message, monkeypatch):
@@ -154,6 +157,15 @@ def test_bad_value_reaches_the_operator_as_one_clear_line_not_a_library_error():
         "django.core.exceptions.ImproperlyConfigured: CONN_MAX_AGE must be a whole number, got 'a minute'."
     )
     assert "ValueError" not in result.stderr
+
+
+def test_rate_limits_are_read_from_the_environment(monkeypatch):
+    env = {"CHECKOUT_RATE_LIMIT": "3/1h/user, 20/1d/ip", "SESSION_CLOSE_RATE_LIMIT": "off"}
+    local = import_settings(LOCAL, env, monkeypatch)
+
+    assert local.RATE_LIMITS["checkout"] == "3/1h/user, 20/1d/ip"
+    assert local.RATE_LIMITS["session_close"] == "off"
+    assert local.RATE_LIMITS["key_regenerate"] == "5/10m/user"  # the default
 
 
 def test_empty_values_count_as_unset(monkeypatch):

@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 
 from apps.core.models import AuditEntry
-from apps.proxies.dashboard.throttle import REVEAL_LIMIT
 from apps.sandbox.upstream.faults import inject
 from tests.proxies.fakes import key_accepts
 from tests.proxies.test_dashboard_fixtures import *  # noqa: F403 (the shared pytest fixtures)
+
+REVEAL_LIMIT = 4
 
 
 def reveal_url(key):
@@ -62,7 +63,8 @@ def test_reveal_is_post_only(upstream, logged_in, key):
     assert upstream.calls["reveal_key"] == 0
 
 
-def test_reveal_is_rate_limited(upstream, logged_in, key):
+def test_reveal_is_rate_limited(upstream, logged_in, key, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "key_reveal": f"{REVEAL_LIMIT}/10m/user"}
     for _ in range(REVEAL_LIMIT):
         assert logged_in.post(reveal_url(key), headers={"Accept": "application/json"}).status_code == 200
     response = logged_in.post(reveal_url(key), headers={"Accept": "application/json"})

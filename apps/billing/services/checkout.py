@@ -2,13 +2,16 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.billing import gateway
 from apps.billing.models import ORDER_METADATA_KEY, BillingProfile, Order, Plan
 from apps.billing.money import to_minor_units
+from apps.billing.selectors import order_pending_checkout_for
 from apps.billing.stripe_client import StripeCallError
 from apps.core.errors import ApplicationError
 
@@ -17,10 +20,15 @@ from .orders import order_attach_checkout_session, order_create, order_mark_chec
 logger = logging.getLogger(__name__)
 
 
+# A checkout handed out again must leave the customer time to pay.
+CHECKOUT_REUSE_MIN_REMAINING = timedelta(minutes=10)
+
+
 @dataclass(frozen=True)
 class CheckoutStart:
     order: Order
     url: str
+    reused: bool = False
 
 
 def billing_profile_get(*, user) -> BillingProfile:
@@ -75,10 +83,41 @@ def checkout_session_params(*, order: Order, stripe_customer_id: str) -> dict:
     return params
 
 
+def _same_terms(order: Order, plan: Plan) -> bool:
+    """The order's snapshot still is the plan on sale (an edited plan gets a new checkout)."""
+    snapshot = (order.plan_name, order.gb, order.price, order.currency, order.validity_days)
+    return snapshot == (plan.name, plan.gb, plan.price, plan.currency, plan.validity_days)
+
+
+def checkout_open_find(*, customer, plan: Plan) -> CheckoutStart | None:
+    """The customer's checkout for this plan that is still open for a while, re-read from Stripe
+    (or the sandbox): clicking "Buy" again, or coming back from the payment page, goes back to it
+    instead of opening one more order and session. None when there is none, or Stripe can't say."""
+    order = order_pending_checkout_for(customer=customer, plan=plan)
+    if order is None or not _same_terms(order, plan):
+        return None
+    try:
+        session = gateway.checkout_session_retrieve(order.stripe_checkout_session_id)
+    except StripeCallError as exc:
+        logger.info("checkout %s of order %s not re-read: %s", order.stripe_checkout_session_id, order.reference, exc)
+        return None
+    expires_at = session.get("expires_at")
+    if session.get("status") != "open" or not session.get("url") or not isinstance(expires_at, int):
+        return None
+    if datetime.fromtimestamp(expires_at, UTC) < timezone.now() + CHECKOUT_REUSE_MIN_REMAINING:
+        return None
+    return CheckoutStart(order=order, url=session["url"], reused=True)
+
+
 def checkout_start(*, customer, plan: Plan) -> CheckoutStart:
-    """Creates the pending order (committed first, so the payment always has an order to land
-    on) and its checkout session. Raises ApplicationError with a message for the customer when
-    the payment provider cannot be reached; the order is then marked failed."""
+    """The customer's open checkout for this plan when there is one; otherwise creates the pending
+    order (committed first, so the payment always has an order to land on) and its checkout
+    session. Raises ApplicationError with a message for the customer when the payment provider
+    cannot be reached; the order is then marked failed."""
+    reused = checkout_open_find(customer=customer, plan=plan)
+    if reused is not None:
+        logger.info("checkout of order %s reused", reused.order.reference)
+        return reused
     order = order_create(customer=customer, plan=plan)
     try:
         customer_id = billing_customer_id_ensure(user=customer)

@@ -1,7 +1,8 @@
 """Stripe webhook deliveries: verify, find the order, store, then process exactly once.
 
 Order of work, and why:
-1. Verify the signature (official library). Anything unverified gets 400 and touches nothing.
+1. Verify the signature (official library). Anything unverified gets 400 and touches nothing,
+   and so does a signed body PostgreSQL could not store (NaN, NUL bytes, lone surrogates).
 2. Find the order the event is about. An event that names an order we do not have gets 400 with
    nothing written (a forged or misrouted delivery must not leave rows behind). Events that carry
    no storefront order at all (another integration on the same Stripe account) are stored and
@@ -16,12 +17,13 @@ keeps the pipeline and the public entry points.
 """
 
 import logging
+import math
 import traceback
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, DataError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -136,6 +138,57 @@ def _well_formed(event: dict[str, Any]) -> bool:
     )
 
 
+# Stripe's objects nest a few levels (expanded lists included); anything far deeper is not Stripe.
+MAX_PAYLOAD_DEPTH = 64
+
+
+def _storable(event: dict[str, Any]) -> bool:
+    """False for values PostgreSQL cannot store and Stripe never sends: NaN or Infinity (JSONB
+    has no such numbers), NUL bytes (text cannot hold them), lone surrogates (not UTF-8), or a
+    structure nested far deeper than any Stripe object. Iterative, so depth costs no recursion."""
+    stack: list[tuple[Any, int]] = [(event, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return False
+        elif isinstance(value, str):
+            if not _storable_text(value):
+                return False
+        elif isinstance(value, dict | list):
+            if depth > MAX_PAYLOAD_DEPTH:
+                return False
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str) and not _storable_text(key):
+                    return False
+                stack.append((item, depth + 1))
+    return True
+
+
+def _storable_text(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate such as "\ud800"
+        return False
+    return True
+
+
+def _record_or_result(*, event: dict[str, Any], order: Order | None) -> StripeEvent | WebhookResult:
+    """Stores the delivery; a value the database still refuses is the sender's fault (400), a
+    database outage is worth a redelivery (503). Never an error page: Stripe reads only the status."""
+    try:
+        return stripe_event_record(event=event, order=order)
+    except (DataError, ValueError, UnicodeError) as exc:
+        logger.warning("stripe event could not be stored: %s", exc.__class__.__name__)
+        return WebhookResult(400, "malformed", "event values cannot be stored")
+    except DatabaseError:
+        logger.exception("stripe event could not be stored")
+        return WebhookResult(503, "retry_later", "could not store the event; Stripe will retry")
+
+
 def stripe_webhook_receive(*, payload: bytes, signature: str | None) -> WebhookResult:
     """The whole webhook: 400 for anything unverified, malformed or naming an unknown order
     (nothing is written then), otherwise store and process. Without a configured secret (sandbox
@@ -157,6 +210,8 @@ def stripe_event_ingest(*, event: dict[str, Any]) -> WebhookResult:
     the payment side before anything changes."""
     if not _well_formed(event):
         return WebhookResult(400, "malformed", "body is not a Stripe event")
+    if not _storable(event):
+        return WebhookResult(400, "malformed", "values Stripe never sends (NaN, NUL, bad unicode, deep nesting)")
     try:
         order = event_order_resolve(event) if event["type"] in HANDLED_EVENTS else None
     except UnknownOrder as exc:
@@ -167,5 +222,7 @@ def stripe_event_ingest(*, event: dict[str, Any]) -> WebhookResult:
         return WebhookResult(503, "retry_later", "payment provider unreachable")
     except (KeyError, TypeError, ValueError) as exc:
         return WebhookResult(400, "malformed", f"unexpected event shape: {exc.__class__.__name__}")
-    record = stripe_event_record(event=event, order=order)
+    record = _record_or_result(event=event, order=order)
+    if isinstance(record, WebhookResult):
+        return record
     return stripe_event_process(record=record)

@@ -3,9 +3,9 @@ selection) and the upstream's own audit trail for one key, read live. A mixin of
 
 import csv
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
@@ -36,6 +36,24 @@ AUDIT_TONES = {
     "reveal": "info",
     "regenerate": "info",
 }
+
+
+def _query_before(request) -> datetime | None:
+    """`before` as an aware UTC datetime. A value that is no date and time, or one that exists
+    only in its own offset (year 1 at +14:00, year 9999 at -14:00), is ignored with a message."""
+    raw = request.GET.get("before", "")
+    if not raw:
+        return None
+    try:
+        before = parse_datetime(raw)
+        if before is None:
+            raise ValueError(raw)
+        if timezone.is_naive(before):
+            before = timezone.make_aware(before, UTC)
+        return before.astimezone(UTC)
+    except (ValueError, OverflowError):  # 2024-13-45, a +99:99 offset, a date beyond year 1-9999 in UTC
+        messages.warning(request, "Ignored 'before': it is not a date and time like 2026-01-31T12:00:00Z.")
+        return None
 
 
 class _Echo:
@@ -122,10 +140,11 @@ class PoolKeyPagesMixin:
         """The upstream's own audit trail for one key (auth failures, auto-suspends, reveals...),
         read live, a page of AUDIT_PAGE events at a time (`before` pages back)."""
         key = self._key_or_404(request, object_id)
-        before = parse_datetime(request.GET.get("before", "")) if request.GET.get("before") else None
-        if before is not None and timezone.is_naive(before):
-            before = timezone.make_aware(before, timezone.get_fixed_timezone(0))
+        before = _query_before(request)
         action = request.GET.get("action", "")
+        if action and action not in UPSTREAM_AUDIT_ACTIONS:
+            messages.warning(request, "Ignored the action filter: the upstream has no such action.")
+            action = ""
         events, error = [], ""
         try:
             events = services_client.upstream_client().key_audit(key.upstream_id, before=before, limit=AUDIT_PAGE)

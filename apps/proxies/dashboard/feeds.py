@@ -8,7 +8,7 @@ value is kept for a day so a failing upstream shows old numbers marked "as of", 
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -93,6 +93,17 @@ def sessions_feed(*, fetch: bool, force: bool = False) -> Feed:
 
 def sessions_feed_invalidate() -> None:
     cache.delete("proxies:feed:sessions")
+
+
+def sessions_feed_forget(*, session_keys: Iterable[str]) -> None:
+    """Drops closed sessions from the cached feed, which keeps its age: the panel stops listing
+    them without another upstream read."""
+    entry = cache.get("proxies:feed:sessions")
+    if not entry or entry["value"] is None:
+        return
+    gone = set(session_keys)
+    value = [s for s in entry["value"] if s.session_key not in gone]
+    cache.set("proxies:feed:sessions", {"value": value, "fetched_at": entry["fetched_at"]}, KEEP_SECONDS)
 
 
 def active_incidents(feed: Feed) -> list[IncidentRecord]:

@@ -11,6 +11,7 @@ customer's own sessions: the upstream's "close all" would close every customer's
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -73,29 +74,47 @@ def session_list_for_customer(*, customer, fetch: bool, include_synthesized: boo
     )
 
 
-def _own_live_sessions(*, customer) -> list[SessionRecord]:
-    """Ownership is checked against the live feed, never the cache: a session_key alone says
-    nothing about who owns it."""
-    feed = feeds.sessions_feed(fetch=True, force=True)
-    if feed.failed:
-        raise ApplicationError("Live sessions can't be read right now. Please try again in a minute.")
-    tags = customer_session_tags(customer=customer)
+UNREADABLE = "Live sessions can't be read right now. Please try again in a minute."
+
+
+def _own(feed: feeds.Feed, tags: list[str]) -> list[SessionRecord]:
     return [s for s in (feed.value or []) if session_belongs_to(s, tags)]
+
+
+def _own_live_sessions(*, customer, wanted: Callable[[SessionRecord], bool]) -> list[SessionRecord]:
+    """The customer's sessions that `wanted` picks, as the upstream lists them now.
+
+    The cached feed answers first (one upstream read every few seconds serves every customer):
+    when it holds none of the wanted sessions there is nothing to close, and no uncached read of
+    the reseller-wide feed is spent on a made-up session key. Otherwise ownership is confirmed
+    against the live feed, never the cache: the cache may be old, and a session_key alone says
+    nothing about who owns it."""
+    tags = customer_session_tags(customer=customer)
+    cached = feeds.sessions_feed(fetch=True)
+    if cached.failed:  # the upstream is failing right now: no forced read to add to it
+        raise ApplicationError(UNREADABLE)
+    if cached.value is not None and not any(wanted(s) for s in _own(cached, tags)):
+        return []
+    live = feeds.sessions_feed(fetch=True, force=True)
+    if live.failed:
+        raise ApplicationError(UNREADABLE)
+    return [s for s in _own(live, tags) if wanted(s)]
 
 
 def session_close_for_customer(*, customer, session_key: str, ip: str | None = None) -> SessionRecord:
     """Closes one of the customer's sessions. Raises SessionNotFound for anyone else's."""
-    session = next((s for s in _own_live_sessions(customer=customer) if s.session_key == session_key), None)
-    if session is None:
+    own = _own_live_sessions(customer=customer, wanted=lambda s: s.session_key == session_key)
+    if not own:
         raise SessionNotFound("No such session.")
+    session = own[0]
     try:
         feeds._client().close_session(session.session_key)
     except UpstreamNotFound:
         pass  # already gone: closing is idempotent
     except UpstreamError as exc:
+        feeds.sessions_feed_invalidate()  # closed or not: the next read tells
         raise ApplicationError("The session could not be closed right now. Please try again.") from exc
-    finally:
-        feeds.sessions_feed_invalidate()
+    feeds.sessions_feed_forget(session_keys=[session.session_key])
     audit_log(
         action="session_close",
         actor=customer,
@@ -115,20 +134,21 @@ class CloseAllResult:
 def session_close_all_for_customer(*, customer, ip: str | None = None) -> CloseAllResult:
     """Closes each of the customer's own sessions, one call per session."""
     closed, failed, keys = 0, 0, []
-    try:
-        for session in _own_live_sessions(customer=customer):
-            try:
-                feeds._client().close_session(session.session_key)
-            except UpstreamNotFound:
-                pass
-            except UpstreamError as exc:
-                logger.warning("closing session failed: %s", exc)
-                failed += 1
-                continue
-            closed += 1
-            keys.append(session.session_key)
-    finally:
+    for session in _own_live_sessions(customer=customer, wanted=lambda s: True):
+        try:
+            feeds._client().close_session(session.session_key)
+        except UpstreamNotFound:
+            pass
+        except UpstreamError as exc:
+            logger.warning("closing session failed: %s", exc)
+            failed += 1
+            continue
+        closed += 1
+        keys.append(session.session_key)
+    if failed:
         feeds.sessions_feed_invalidate()
+    else:
+        feeds.sessions_feed_forget(session_keys=keys)
     audit_log(
         action="session_close_all",
         actor=customer,

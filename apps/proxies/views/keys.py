@@ -10,10 +10,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ApplicationError
 from apps.core.http import client_ip
+from apps.core.ratelimit import rate_limit_allows, rate_limited_response
 from apps.proxies.dashboard.bulk import bulk_csv, bulk_display_lines, bulk_proxies, bulk_seed, bulk_txt
 from apps.proxies.dashboard.feeds import stock_counts, stock_feed
 from apps.proxies.dashboard.page import builder_options, dashboard_context
-from apps.proxies.dashboard.throttle import reveal_allowed
 from apps.proxies.forms import BulkForm, ProxyUrlForm, RegenerateForm
 from apps.proxies.services import idempotency_key_for, pool_key_regenerate, pool_key_reveal
 from apps.proxies.upstream.errors import UpstreamError
@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 UNAVAILABLE = "We can't reach the proxy network right now. Please try again in a minute."
 TOO_MANY = "Too many reveals in a short time. Please wait a few minutes."
+TOO_MANY_REGENERATIONS = "You regenerated this secret many times in a short time. Please wait a few minutes."
 
 
 def _counts() -> dict:
@@ -51,7 +52,7 @@ def key_reveal(request: HttpRequest, key_id: int) -> HttpResponse:
     page (no-store) without JavaScript."""
     key = own_key(request, key_id)
     error, status = "", 200
-    if not reveal_allowed(customer=request.user):
+    if not rate_limit_allows(request, action="key_reveal"):
         error, status = TOO_MANY, 429
     else:
         try:
@@ -80,6 +81,8 @@ def key_regenerate(request: HttpRequest, key_id: int) -> HttpResponse:
     form = RegenerateForm(request.POST)
     if not form.is_valid():
         return render(request, "proxies/regenerate_confirm.html", {"key": key, "form": form}, status=400)
+    if not rate_limit_allows(request, action="key_regenerate"):  # each one is an upstream write
+        return rate_limited_response(request, message=TOO_MANY_REGENERATIONS)
     try:
         key, secret = pool_key_regenerate(
             key=key,
@@ -126,7 +129,7 @@ def key_bulk(request: HttpRequest, key_id: int) -> HttpResponse:
             key=key, proxies=bulk_proxies(key=key, options=options, seed=seed, count=count, secret=None), secret=None
         )
         return _page(request, bulk_form=form, bulk_lines=lines)
-    if not reveal_allowed(customer=request.user):
+    if not rate_limit_allows(request, action="key_reveal"):
         return _page(request, status=429, bulk_form=form, notice={"tone": "danger", "text": TOO_MANY})
     try:
         secret = pool_key_reveal(key=key, actor=request.user, ip=client_ip(request))

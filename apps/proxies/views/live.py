@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import ApplicationError
 from apps.core.http import client_ip
+from apps.core.ratelimit import rate_limit_allows, rate_limited_response
 from apps.proxies.dashboard import feeds
 from apps.proxies.dashboard.page import incident_views, sessions_view, stock_view
 from apps.proxies.dashboard.sessions import (
@@ -27,6 +28,16 @@ def _sessions_response(request: HttpRequest, message: dict | None = None, status
         "sessions_message": message,
     }
     return render(request, "proxies/partials/sessions.html", context, status=status)
+
+
+TOO_MANY_CLOSES = "You closed sessions many times in a short time. Please wait a few minutes, then try again."
+
+
+def _rate_limited(request: HttpRequest) -> HttpResponse:
+    """429: the panel with the message for htmx (base.html lets htmx show a 429), else the page."""
+    if request.htmx:
+        return _sessions_response(request, {"tone": "danger", "text": TOO_MANY_CLOSES}, status=429)
+    return rate_limited_response(request, message=TOO_MANY_CLOSES)
 
 
 def _back_to_sessions(request: HttpRequest, message: dict) -> HttpResponse:
@@ -48,6 +59,8 @@ def sessions_partial(request: HttpRequest) -> HttpResponse:
 @require_POST
 def session_close(request: HttpRequest, session_key: str) -> HttpResponse:
     """Closes one of the caller's sessions; anyone else's session is a 404."""
+    if not rate_limit_allows(request, action="session_close"):
+        return _rate_limited(request)
     try:
         closed = session_close_for_customer(customer=request.user, session_key=session_key, ip=client_ip(request))
     except SessionNotFound:
@@ -66,6 +79,8 @@ def session_close(request: HttpRequest, session_key: str) -> HttpResponse:
 @require_POST
 def sessions_close_all(request: HttpRequest) -> HttpResponse:
     """Closes each of the caller's own sessions (never the upstream's close-all)."""
+    if not rate_limit_allows(request, action="sessions_close_all"):
+        return _rate_limited(request)
     try:
         result = session_close_all_for_customer(customer=request.user, ip=client_ip(request))
     except ApplicationError as exc:

@@ -134,11 +134,13 @@ def faults_add_rule(
     phase: str = "before",
 ) -> SandboxFaultRule:
     """Forces `status` (with Retry-After) or drops the connection for the next `times` requests
-    (None: until removed) whose path after /v1 matches the glob `path`."""
+    (0 or None: every request, until removed) whose path after /v1 matches the glob `path`."""
     if bool(status) == bool(drop):
         raise ValueError("give exactly one of status or drop")
-    if times is not None and times < 1:
-        raise ValueError("times must be at least 1 (or None for every request)")
+    if times == 0:  # as documented for the CLI and the HTTP control: 0 means every call
+        times = None
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise ValueError(f"times must be a whole number of calls (0 or None for every call), got {times!r}")
     _check(status=status, drop_mode=drop, phase=phase)
     if isinstance(retry_after, float) and retry_after.is_integer():
         retry_after = int(retry_after)

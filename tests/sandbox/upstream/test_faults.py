@@ -159,7 +159,8 @@ def test_inject_restores_the_previous_settings(db):
         {"status": 429, "drop": "reset"},
         {},
         {"drop": "explode"},
-        {"status": 500, "times": 0},
+        {"status": 500, "times": -1},
+        {"status": 500, "times": "3"},
         {"status": 500, "phase": "during"},
     ],
 )
@@ -185,6 +186,15 @@ def test_faults_of_a_running_server_can_be_changed_over_http(api, sleeps):
     assert sleeps == [0.04]
     assert api.delete(CONTROL).json()["rules"] == []
     assert api.get("/x402/pricing").status_code == 200
+
+
+def test_times_zero_forces_the_fault_on_every_call_as_documented(api):
+    put = api.put(CONTROL, json={"rules": [{"status": 503, "times": 0, "path": "/x402/*"}]})
+    assert put.status_code == 200, put.text
+    assert put.json()["rules"][0]["remaining"] is None
+
+    assert [api.get("/x402/pricing").status_code for _ in range(5)] == [503] * 5
+    assert faults.faults_add_rule(drop="reset", times=0).remaining is None
 
 
 def test_the_fault_control_needs_the_api_key_and_a_valid_body(api, anon):
