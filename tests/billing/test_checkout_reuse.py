@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from apps.billing.models import Order, SandboxCheckoutSession
+from apps.billing.models import Order
 from apps.billing.services import checkout_start
+from apps.sandbox.payments.models import SandboxCheckoutSession
 from tests.factories import UserFactory
 
 from .stripe_events import completed_paid, post_event

@@ -4,11 +4,11 @@ upstream read at all: a made-up session key is answered from the cache."""
 
 import re
 
-from apps.proxies.sandbox.faults import inject
-from apps.proxies.sandbox.models import SandboxSession
 from django.urls import reverse
 
 from apps.proxies.dashboard import feeds
+from apps.sandbox.upstream.faults import inject
+from apps.sandbox.upstream.models import SandboxSession
 from tests.proxies.test_dashboard_bulk import bulk
 from tests.proxies.test_dashboard_fixtures import *  # noqa: F403 (the shared pytest fixtures)
 from tests.proxies.test_dashboard_fixtures import mint_key, open_session

@@ -8,6 +8,7 @@ from apps.billing.models import ORDER_METADATA_KEY
 from apps.billing.stripe_client import StripeNotFound
 from apps.sandbox.payments.actions import sandbox_charge_dispute
 from apps.sandbox.payments.models import SandboxCharge
+from tests.billing.factories import PlanFactory
 
 from .support import checkout_url, post
 
@@ -35,7 +36,7 @@ def test_declining_or_letting_the_session_expire_makes_no_charge(customer_client
 
 def test_a_delayed_payment_makes_its_charge_only_when_it_succeeds(customer_client, start_checkout):
     _order, failed = start_checkout()
-    _order, succeeded = start_checkout()
+    _order, succeeded = start_checkout(for_plan=PlanFactory())  # another plan: not the reused checkout
 
     post(customer_client, checkout_url(failed), {"outcome": "async_fail"})
     post(customer_client, checkout_url(succeeded), {"outcome": "async_success"})
