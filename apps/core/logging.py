@@ -11,11 +11,11 @@ from pythonjsonlogger.json import JsonFormatter
 
 from .request_context import request_id_var
 
-# psx_ / pak_ / sk_ (live, test, restricted) / whsec_ values. Keep the prefix and four
-# characters so an operator can still tell keys apart. A value already masked (ending in …)
+# psx_ / pak_ / sk_ (live, test, restricted) / whsec_ / sfk_ (the shop's API keys) values. Keep the
+# prefix and four characters so an operator can still tell keys apart. A value already masked (ending in …)
 # is left alone, so a record that passes several handlers is not masked twice.
 SECRET_PATTERN = re.compile(
-    r"\b((?:psx|pak|whsec|sk_live|sk_test|rk_live|rk_test|sk)_)([A-Za-z0-9]{4})[A-Za-z0-9_]*+(?!…)"
+    r"\b((?:psx|pak|whsec|sk_live|sk_test|rk_live|rk_test|sk|sfk_live|sfk_test|sfk)_)([A-Za-z0-9]{4})[A-Za-z0-9_]*+(?!…)"
 )
 
 # LogRecord attributes that are not "extra" fields and need no masking of their own.
