@@ -17,6 +17,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from .errors import InvalidRequest
 
+PAGE_QUERY = ("limit", "cursor")
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 

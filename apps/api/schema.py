@@ -9,8 +9,8 @@ from drf_spectacular.utils import OpenApiResponse
 from .errors import ERROR_TYPES, error_type_for
 from .permissions import scopes_for
 
-# Every authenticated operation can answer these.
-COMMON_ERRORS = (401, 403, 429, 500)
+# Every operation can answer these (400: an unknown query parameter, at least).
+COMMON_ERRORS = (400, 401, 403, 429, 500)
 ERRORS = {
     400: ("Bad request: a parameter or the body is invalid.", "invalid", "The limit must be 1 to 100.", "limit"),
     401: ("No API key, or not a valid one (revoked, expired).", "invalid_api_key", "Invalid API key.", None),

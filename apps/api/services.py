@@ -15,6 +15,12 @@ from .errors import Conflict, InvalidRequest, Unprocessable
 from .models import IdempotencyRecord
 
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+IDEMPOTENCY_KEY_SCHEMA = {
+    "type": "string",
+    "pattern": IDEMPOTENCY_KEY_PATTERN.pattern,
+    "minLength": 1,
+    "maxLength": 255,
+}
 # A claim this old without an answer belongs to a request that died: it may be taken over.
 STALE_CLAIM = timedelta(minutes=2)
 

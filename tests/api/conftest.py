@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from apps.accounts.models import ApiKeyScope
-from apps.accounts.services import api_key_create
+from apps.accounts.models import ApiKey, ApiKeyScope
+from apps.accounts.services import API_KEY_LOOKUP_LENGTH, api_key_create, api_key_hash
 from tests.proxies.test_dashboard_fixtures import *  # noqa: F403 (upstream, customer, other_customer, key)
 
 ALL_SCOPES = tuple(ApiKeyScope.values)
@@ -16,6 +16,21 @@ def make_api_key(customer, *, scopes=ALL_SCOPES, **kwargs) -> str:
     """A new API key for `customer`; returns the raw key."""
     kwargs.setdefault("name", "test key")
     return api_key_create(customer=customer, scopes=scopes, **kwargs)[1]
+
+
+def api_key_with_value(customer, raw_key: str, *, scopes=ALL_SCOPES) -> ApiKey:
+    """A key whose raw value the test chose (the service draws a random one): for a schema whose
+    auth is configured before the database exists."""
+    mode, random_part = raw_key.split("_")[1], raw_key.split("_")[2]
+    return ApiKey.objects.create(
+        customer=customer,
+        name="fixed",
+        mode=mode,
+        lookup=random_part[:API_KEY_LOOKUP_LENGTH],
+        secret_hash=api_key_hash(raw_key),
+        last4=random_part[-4:],
+        scopes=list(scopes),
+    )
 
 
 class Api:

@@ -36,7 +36,13 @@ class KeySerializer(serializers.Serializer):
 
 
 class KeyUpdateSerializer(serializers.Serializer):
-    label = serializers.CharField(max_length=200, trim_whitespace=True)
+    # Printable text with at least one visible character (no control characters).
+    label = serializers.RegexField(
+        r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+        max_length=200,
+        required=False,
+        help_text="The key's name, shown on the dashboard. Omitted: nothing changes.",
+    )
 
 
 class SecretSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from rest_framework.generics import GenericAPIView
 from apps.core.errors import ApplicationError
 from apps.proxies.upstream.errors import UpstreamError
 
-from ..errors import ServiceUnavailable
+from ..errors import InvalidRequest, ServiceUnavailable
 from ..throttling import ClientIpRateThrottle, rate_limit_headers
 
 logger = logging.getLogger("apps.api")
@@ -22,6 +22,9 @@ class ApiConventions:
 
     # HTTP method -> scopes the key needs; "*" for any other method. Default: read.
     required_scopes: dict[str, tuple[str, ...]] = {}
+    # HTTP method -> the query parameters the view reads (HEAD as GET); any other is refused, so
+    # a typo such as ?limt=5 does not pass silently. None: not checked.
+    query_parameters: dict[str, tuple[str, ...]] | None = {}
     http_method_names = ["get", "post", "patch", "delete", "head"]
 
     @classmethod
@@ -33,6 +36,16 @@ class ApiConventions:
         if not throttle.allow_request(request, self):
             self.throttled(request, throttle.wait())
         super().perform_authentication(request)
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        handled = request.method.lower() in self.http_method_names and hasattr(self, request.method.lower())
+        if self.query_parameters is not None and handled:  # else DRF answers 405
+            method = "GET" if request.method == "HEAD" else request.method
+            unknown = sorted(set(request.query_params) - set(self.query_parameters.get(method, ())))
+            if unknown:
+                name = unknown[0][:50]
+                raise InvalidRequest(f"Unknown query parameter {name!r}.", code="unknown_parameter", param=name)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

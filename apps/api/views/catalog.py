@@ -11,13 +11,14 @@ from apps.proxies.dashboard.live import stock_view
 from apps.proxies.forms import FALLBACK_COUNTRIES
 
 from ..errors import ServiceUnavailable
-from ..pagination import ListPagination
+from ..pagination import PAGE_QUERY, ListPagination
 from ..schema import error_responses
 from ..serializers.catalog import CountrySerializer, IncidentSerializer, PlanSerializer, StockSerializer
 from .base import UNAVAILABLE, ApiView
 
 
 class PlanListView(ApiView):
+    query_parameters = {"GET": PAGE_QUERY}
     serializer_class = PlanSerializer
     pagination_class = ListPagination
 
@@ -53,6 +54,7 @@ class StockView(ApiView):
 
 
 class IncidentListView(ApiView):
+    query_parameters = {"GET": PAGE_QUERY}
     serializer_class = IncidentSerializer
     pagination_class = ListPagination
 
@@ -70,6 +72,7 @@ class IncidentListView(ApiView):
 
 
 class CountryListView(ApiView):
+    query_parameters = {"GET": PAGE_QUERY}
     serializer_class = CountrySerializer
     pagination_class = ListPagination
 

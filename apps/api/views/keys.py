@@ -22,6 +22,7 @@ from apps.proxies.selectors_usage import usage_csv_rows_for_key, usage_daily_for
 from apps.proxies.services import idempotency_key_for, pool_key_regenerate, pool_key_relabel, pool_key_reveal
 
 from ..errors import InvalidRequest, TooManyRequests
+from ..pagination import PAGE_QUERY
 from ..schema import error_responses
 from ..serializers.keys import (
     KeySerializer,
@@ -31,10 +32,11 @@ from ..serializers.keys import (
     UsageQuerySerializer,
     UsageSerializer,
 )
-from ..services import IDEMPOTENCY_KEY_PATTERN
+from ..services import IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_SCHEMA
 from .base import UPSTREAM_ERRORS, ApiView, unavailable
 
 MAX_USAGE_DAYS = 366
+DAY_SCHEMA = {"type": "string", "format": "date", "pattern": r"^2\d{3}-\d{2}-\d{2}$"}
 TOO_MANY_REVEALS = "Too many reveals in a short time (the dashboard's limit applies too)."
 KEYS_WRITE = (ApiKeyScope.KEYS_WRITE.value,)
 KEY_ID = OpenApiParameter("key_id", int, OpenApiParameter.PATH, description="A key's id (GET /keys).")
@@ -71,6 +73,7 @@ def reveal_or_429(view: ApiView, key: PoolKey) -> str:
 
 
 class KeyListView(ApiView):
+    query_parameters = {"GET": PAGE_QUERY}
     serializer_class = KeySerializer
 
     @extend_schema(
@@ -105,8 +108,10 @@ class KeyDetailView(ApiView):
     )
     def patch(self, request, key_id: int):
         key = own_key(self, key_id)
-        body = KeyUpdateSerializer(data=request.data)
+        body = KeyUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
+        if "label" not in body.validated_data:
+            return Response(KeySerializer(key_row(key)).data)
         try:
             key = pool_key_relabel(
                 key=key,
@@ -147,7 +152,7 @@ class KeyRegenerateView(ApiView):
         "a retry return the same new secret instead of rotating twice.",
         parameters=[
             KEY_ID,
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
+            OpenApiParameter("Idempotency-Key", IDEMPOTENCY_KEY_SCHEMA, OpenApiParameter.HEADER, required=False),
         ],
         request=None,
         responses={200: RegeneratedSerializer, **error_responses(400, 404, 503)},
@@ -177,6 +182,8 @@ class KeyRegenerateView(ApiView):
 
 
 class KeyUsageView(ApiView):
+    query_parameters = {"GET": ("from", "to", "format")}
+
     @extend_schema(
         operation_id="keys_usage",
         summary="Daily traffic of a key",
@@ -184,8 +191,8 @@ class KeyUsageView(ApiView):
         "answers the same series as CSV.",
         parameters=[
             KEY_ID,
-            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (UTC); default 29 days before `to`."),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (UTC); default today."),
+            OpenApiParameter("from", DAY_SCHEMA, description="First day (UTC); default 29 days before `to`."),
+            OpenApiParameter("to", DAY_SCHEMA, description="Last day (UTC); default today."),
             OpenApiParameter("format", str, enum=["json", "csv"], description="Default json."),
         ],
         responses={

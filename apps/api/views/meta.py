@@ -18,6 +18,7 @@ class OpenApiView(ApiConventions, SpectacularJSONAPIView):
     authentication_classes: list = []
     permission_classes = [Public]
     throttle_classes: list = []
+    query_parameters = None
     http_method_names = ["get", "head"]
 
 
@@ -28,6 +29,7 @@ class UnknownEndpointView(ApiConventions, APIView):
     permission_classes = [Public]
     throttle_classes: list = []
     schema = None
+    query_parameters = None
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options", "trace"]
 
     def _unknown(self, request, *args, **kwargs):

@@ -12,15 +12,22 @@ from apps.core.errors import ApplicationError
 from apps.proxies.selectors import pool_key_current_for_customer
 
 from ..errors import NotFoundError, ServiceUnavailable, Unprocessable
+from ..pagination import PAGE_QUERY
 from ..schema import error_responses
 from ..serializers.orders import OrderCreateSerializer, OrderSerializer
-from ..services import idempotency_claim, idempotency_complete, idempotency_release, idempotency_request_hash
+from ..services import (
+    IDEMPOTENCY_KEY_SCHEMA,
+    idempotency_claim,
+    idempotency_complete,
+    idempotency_release,
+    idempotency_request_hash,
+)
 from .base import ApiView
 from .keys import own_key
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    IDEMPOTENCY_KEY_SCHEMA,
     OpenApiParameter.HEADER,
     required=False,
     description="Any unique string (e.g. a UUID). A retry with the same key and body replays the first answer "
@@ -29,6 +36,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 
 class OrderListView(ApiView):
+    query_parameters = {"GET": PAGE_QUERY}
     serializer_class = OrderSerializer
     required_scopes = {"GET": ("read",), "POST": (ApiKeyScope.ORDERS_WRITE.value,)}
 

@@ -17,7 +17,7 @@ from apps.proxies.dashboard.sessions import (
 )
 
 from ..errors import NotFoundError, ServiceUnavailable
-from ..pagination import ListPagination
+from ..pagination import PAGE_QUERY, ListPagination
 from ..schema import error_responses
 from ..serializers.sessions import SessionClosedSerializer, SessionsClosedSerializer, SessionSerializer
 from .base import UNAVAILABLE, ApiView, unavailable
@@ -26,6 +26,7 @@ SESSIONS_WRITE = (ApiKeyScope.SESSIONS_WRITE.value,)
 
 
 class SessionListView(ApiView):
+    query_parameters = {"GET": PAGE_QUERY}
     serializer_class = SessionSerializer
     pagination_class = ListPagination
     required_scopes = {"GET": ("read",), "DELETE": SESSIONS_WRITE}
