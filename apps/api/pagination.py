@@ -59,7 +59,8 @@ def list_schema(item_schema: dict) -> dict:
 def _cursor_of(url: str | None, param: str) -> str | None:
     if not url:
         return None
-    return (parse_qs(urlsplit(url).query).get(param) or [None])[0]
+    values = parse_qs(urlsplit(url).query).get(param)
+    return values[0] if values else None
 
 
 PAGINATION_PARAMETERS = [

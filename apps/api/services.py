@@ -59,9 +59,10 @@ def idempotency_claim(*, customer, key: str, request_hash: str, now: datetime | 
             record = IdempotencyRecord.objects.create(customer=customer, key=key, request_hash=request_hash)
         return IdempotencyClaim(record=record, replay=False)
     except IntegrityError:
-        record = mine.first()
-    if record is None:  # the other claim was released meanwhile
+        existing = mine.first()
+    if existing is None:  # the other claim was released meanwhile
         raise Conflict("Retry this request.", code="idempotency_key_in_use", param="Idempotency-Key")
+    record = existing
     if record.request_hash != request_hash:
         raise Unprocessable(
             "This Idempotency-Key was already used for a different request.",

@@ -3,6 +3,7 @@ import logging
 from django.db import transaction
 from django.utils.cache import add_never_cache_headers
 from rest_framework.generics import GenericAPIView
+from rest_framework.views import APIView
 
 from apps.core.errors import ApplicationError
 from apps.proxies.upstream.errors import UpstreamError
@@ -15,7 +16,7 @@ logger = logging.getLogger("apps.api")
 UNAVAILABLE = "We can't reach the proxy network right now. Please try again in a minute."
 
 
-class ApiConventions:
+class ApiConventions(APIView):
     """Every endpoint: per-IP limit before authentication, per-key limit after it, the rate-limit
     headers and no-store on every answer. Not wrapped in ATOMIC_REQUESTS: the services keep their
     own short transactions (an upstream write cannot roll back, and its record must survive)."""

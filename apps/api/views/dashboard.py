@@ -1,6 +1,8 @@
 """The dashboard's API tab: create (the key is shown once), list and revoke API keys. Thin, like
 the other dashboard views: POST-redirect-GET, the services do the work."""
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.accounts.models import ApiKey
+from apps.accounts.models import ApiKey, User
 from apps.accounts.selectors import api_key_get_for_customer, api_key_list_for_customer
 from apps.accounts.services import api_key_create, api_key_revoke
 from apps.core.errors import ApplicationError
@@ -37,7 +39,7 @@ def api_keys_page(request: HttpRequest) -> HttpResponse:
         return _page(request, form=form, status=400)
     try:
         key, raw_key = api_key_create(
-            customer=request.user,
+            customer=cast(User, request.user),
             name=form.cleaned_data["name"],
             scopes=form.cleaned_data["scopes"],
             expires_at=form.expires_at(),
@@ -61,11 +63,11 @@ def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
         key = api_key_get_for_customer(customer=request.user, key_id=key_id)
     except ApiKey.DoesNotExist:
         raise Http404("No such API key.") from None
-    if api_key_revoke(key=key, actor=request.user, ip=client_ip(request), reason="revoked by the customer"):
+    if api_key_revoke(key=key, actor=cast(User, request.user), ip=client_ip(request), reason="revoked by the customer"):
         message = f"API key “{key.name}” revoked. Requests with it now get 401."
     else:
         message = f"API key “{key.name}” was already revoked."
-    if request.htmx:
+    if getattr(request, "htmx", False):
         context = {"api_keys": api_key_list_for_customer(customer=request.user), "keys_message": message}
         return render(request, "api/partials/key_list.html", context)
     messages.success(request, message)
