@@ -97,3 +97,25 @@ def test_the_reference_page_loads_self_hosted_assets_with_the_csp_nonce(client, 
     assert 'data-schema-url="/api/v1/openapi.json"' in html
     for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
         assert client.get(asset).status_code == 200, asset
+
+
+def test_every_example_in_the_document_matches_its_schema(document):
+    from jsonschema import Draft202012Validator
+
+    checked = 0
+    for _path, _method, operation in operations(document):
+        bodies = [operation.get("requestBody", {})] + list(operation["responses"].values())
+        for body in bodies:
+            for content in body.get("content", {}).values():
+                for example in content.get("examples", {}).values():
+                    schema = {**content["schema"], "components": document["components"]}
+                    Draft202012Validator(schema).validate(example["value"])
+                    checked += 1
+    for response in document["components"]["responses"].values():
+        content = response["content"]["application/json"]
+        for example in content["examples"].values():
+            Draft202012Validator({**content["schema"], "components": document["components"]}).validate(
+                example["value"]
+            )
+            checked += 1
+    assert checked >= 15

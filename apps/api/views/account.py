@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from apps.proxies.selectors import pool_key_list_for_customer, pool_key_usage
 
+from ..examples import ME
 from ..serializers.account import MeSerializer
 from .base import ApiView
 
@@ -17,6 +18,7 @@ class MeView(ApiView):
         summary="Your account at a glance",
         description="Keys, traffic left across keys that have not expired, the next expiry, and the API key in use.",
         responses={200: MeSerializer},
+        examples=[ME],
     )
     def get(self, request):
         now = timezone.now()

@@ -22,6 +22,7 @@ from apps.proxies.selectors_usage import usage_csv_rows_for_key, usage_daily_for
 from apps.proxies.services import idempotency_key_for, pool_key_regenerate, pool_key_relabel, pool_key_reveal
 
 from ..errors import InvalidRequest, TooManyRequests
+from ..examples import KEY_EXAMPLE, USAGE
 from ..pagination import PAGE_QUERY
 from ..schema import error_responses
 from ..serializers.keys import (
@@ -95,6 +96,7 @@ class KeyDetailView(ApiView):
         summary="Get a proxy key",
         parameters=[KEY_ID],
         responses={200: KeySerializer, **error_responses(404)},
+        examples=[KEY_EXAMPLE],
     )
     def get(self, request, key_id: int):
         return Response(KeySerializer(key_row(own_key(self, key_id))).data)
@@ -200,6 +202,7 @@ class KeyUsageView(ApiView):
             (200, "text/csv"): OpenApiTypes.STR,
             **error_responses(400, 404),
         },
+        examples=[USAGE],
     )
     def get(self, request, key_id: int):
         key = own_key(self, key_id)

@@ -12,6 +12,7 @@ from apps.core.errors import ApplicationError
 from apps.proxies.selectors import pool_key_current_for_customer
 
 from ..errors import NotFoundError, ServiceUnavailable, Unprocessable
+from ..examples import ORDER_CREATED
 from ..pagination import PAGE_QUERY
 from ..schema import error_responses
 from ..serializers.orders import OrderCreateSerializer, OrderSerializer
@@ -57,7 +58,7 @@ class OrderListView(ApiView):
         parameters=[IDEMPOTENCY_HEADER],
         request=OrderCreateSerializer,
         responses={201: OrderSerializer, **error_responses(400, 404, 409, 415, 422, 503)},
-        examples=[OpenApiExample("Buy the starter plan", request_only=True, value={"plan": "starter"})],
+        examples=[OpenApiExample("Buy the starter plan", request_only=True, value={"plan": "starter"}), ORDER_CREATED],
     )
     def post(self, request):
         body = OrderCreateSerializer(data=request.data)

@@ -12,6 +12,7 @@ from apps.proxies.selectors import pool_key_current_for_customer
 from apps.proxies.urlgrammar import ProxyUrlError
 
 from ..errors import InvalidRequest, NotFoundError
+from ..examples import PROXY_URLS
 from ..schema import error_responses
 from ..serializers.proxy_urls import ProxyUrlsBuildSerializer, ProxyUrlsSerializer
 from .base import ApiView
@@ -34,7 +35,8 @@ class ProxyUrlsView(ApiView):
                 "Ten sticky US mobile sessions",
                 request_only=True,
                 value={"pool": "mbl", "country": "us", "rotation": "sticky", "count": 10, "format": "url"},
-            )
+            ),
+            PROXY_URLS,
         ],
     )
     def post(self, request):
