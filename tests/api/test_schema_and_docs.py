@@ -114,8 +114,6 @@ def test_every_example_in_the_document_matches_its_schema(document):
     for response in document["components"]["responses"].values():
         content = response["content"]["application/json"]
         for example in content["examples"].values():
-            Draft202012Validator({**content["schema"], "components": document["components"]}).validate(
-                example["value"]
-            )
+            Draft202012Validator({**content["schema"], "components": document["components"]}).validate(example["value"])
             checked += 1
     assert checked >= 15
