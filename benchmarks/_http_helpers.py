@@ -4,6 +4,7 @@ _http_helpers.py upstream PORT   the sandbox upstream over real HTTP, counting e
                                  (GET /__bench/calls returns the counts as JSON)
 _http_helpers.py customer        a customer who bought a plan through the sandbox checkout
                                  (a real mint upstream), logged in: prints the session cookie
+                                 and an API key (read scope) for the API's endpoints
 """
 
 import json
@@ -60,6 +61,7 @@ def make_customer() -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
+    from apps.accounts.services import api_key_create
     from apps.billing.models import Order, Plan
     from apps.billing.services import checkout_start
     from apps.sandbox.payments.checkout import Outcome, sandbox_session_act
@@ -78,9 +80,9 @@ def make_customer() -> None:
         raise SystemExit(f"the bench order was not provisioned: {order.status} {order.failure_reason}")
     client = Client()
     client.force_login(user)
-    print(
-        json.dumps({"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value})
-    )
+    _key, api_key = api_key_create(customer=user, name="bench", scopes=["read"])
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    print(json.dumps({"name": settings.SESSION_COOKIE_NAME, "value": cookie, "api_key": api_key}))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = os.environ.get("PYTHON", str(ROOT / ".venv" / "bin" / "python"))
 SERVER = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = "storefront_bench_http"
+DB_NAME = os.environ.get("BENCH_HTTP_DATABASE", "storefront_bench_http")
 HOST = "bench.storefront.test"
 
 
@@ -69,6 +69,9 @@ def server_env(work: Path, *, bind: str, upstream_port: int, redis_url: str) -> 
         PROXIES_SX_API_KEY="psx_sandbox_local_key",
         PROXIES_SX_API_URL=f"http://127.0.0.1:{upstream_port}/v1",
         PROXIES_SX_USERNAME="psx_sandbox",
+        # The API's limits would turn most of a load run into 429s: measure the endpoint instead.
+        API_RATE_LIMIT_PER_KEY="10000000/min",
+        API_RATE_LIMIT_PER_IP="10000000/min",
     )
     return env
 
@@ -188,11 +191,16 @@ def main() -> None:
         https = {"Host": HOST, "X-Forwarded-Proto": "https"}
         wait_for(f"{base}/healthz", headers={"Host": HOST}, proc=web)
         logged_in = {**https, "Cookie": f"{cookie['name']}={cookie['value']}"}
+        api_key = {**https, "Authorization": f"Bearer {cookie['api_key']}"}
         status, body = get(f"{base}/dashboard/", logged_in)
         if status != 200 or re.search(rb"pak_[0-9a-f]{24}", body):
             raise SystemExit(f"GET /dashboard/ answered {status} (or leaked a secret); cannot measure it")
+        status, body = get(f"{base}/api/v1/keys", api_key)
+        if status != 200 or b'"data":[{' not in body:
+            raise SystemExit(f"GET /api/v1/keys answered {status}; cannot measure it")
         # Warm each worker once, then measure.
-        for path, headers in (("/healthz", {"Host": HOST}), ("/", https), ("/dashboard/", logged_in)):
+        targets = (("/healthz", {"Host": HOST}), ("/", https), ("/dashboard/", logged_in), ("/api/v1/keys", api_key))
+        for path, headers in targets:
             for _ in range(8):
                 get(base + path, headers)
 
@@ -201,6 +209,7 @@ def main() -> None:
             ("GET /healthz", "/healthz", {"Host": HOST}),
             ("GET / (landing)", "/", https),
             ("GET /dashboard/ (logged in, active key)", "/dashboard/", logged_in),
+            ("GET /api/v1/keys (API key, one proxy key)", "/api/v1/keys", api_key),
         ):
             before = upstream_calls(upstream_port)
             row = run_wrk(

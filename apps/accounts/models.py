@@ -3,6 +3,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from apps.core.models import BaseModel
 from apps.core.validators import validate_single_line
@@ -112,3 +113,82 @@ def readable_text_on(background: str) -> str:
     on_white = 1.05 / (lum + 0.05)
     on_dark = (lum + 0.05) / (dark + 0.05)
     return "#ffffff" if on_white >= on_dark else "#0f172a"
+
+
+# API keys (the customer REST API, apps/api) ------------------------------------------------------
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "read", "Read everything (keys, usage, sessions, orders, catalogue)"
+    KEYS_WRITE = "keys:write", "Change proxy keys and read their secrets (label, reveal, regenerate)"
+    SESSIONS_WRITE = "sessions:write", "Close live sessions"
+    ORDERS_WRITE = "orders:write", "Start purchases (checkout links)"
+    WEBHOOKS_WRITE = "webhooks:write", "Manage webhook endpoints"
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self, now=None) -> "ApiKeyQuerySet":
+        """Neither revoked nor expired."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiKey(BaseModel):
+    """A customer's key for the REST API: `sfk_live_<40 random>` (`sfk_test_` on a sandbox shop).
+
+    Only a SHA-256 of the whole key is stored: the random part carries ~238 bits, so a plain
+    hash cannot be brute-forced, and unlike a hash keyed with SECRET_KEY it survives a rotation
+    of that key. `lookup` (the first characters of the random part, unique) finds the row; the
+    hash is then compared in constant time. `last4` and `lookup` are for display only."""
+
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    mode = models.CharField(max_length=4, choices=[("live", "Live"), ("test", "Test")])
+    lookup = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    last4 = models.CharField(max_length=4, editable=False)
+    scopes = models.JSONField(default=list, help_text="Any of: " + ", ".join(ApiKeyScope.values))
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    ip_allowlist = models.JSONField(
+        default=list, blank=True, help_text="IPv4/IPv6 addresses or CIDR ranges; empty allows any address."
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API key"
+        indexes = [models.Index(fields=["customer", "revoked_at"], name="apikey_customer_live_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint})"
+
+    @property
+    def prefix(self) -> str:
+        return f"sfk_{self.mode}_"
+
+    @property
+    def hint(self) -> str:
+        """Safe to show anywhere: `sfk_live_Ab3dE9xQ…7f2a`."""
+        return f"{self.prefix}{self.lookup}…{self.last4}"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and not self.is_expired()
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.is_expired() else "active"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])

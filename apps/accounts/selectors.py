@@ -4,8 +4,9 @@ from allauth.account.models import EmailAddress
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
+from django.db.models import QuerySet
 
-from .models import BrandSettings, User
+from .models import ApiKey, BrandSettings, User
 
 BRAND_CACHE_KEY = "brand-settings:v1"
 # Short, so that even a per-process cache (no Redis) picks up an admin edit within a minute.
@@ -51,3 +52,17 @@ def account_security_get(*, user: User) -> AccountSecurity:
             not mfa_settings.ALLOW_UNVERIFIED_EMAIL and any(not a.verified for a in addresses)
         ),
     )
+
+
+def api_key_list_for_customer(*, customer) -> QuerySet[ApiKey]:
+    """The customer's API keys, newest first, revoked and expired ones included (the page shows them)."""
+    return ApiKey.objects.filter(customer_id=getattr(customer, "pk", None))
+
+
+def api_key_get_for_customer(*, customer, key_id) -> ApiKey:
+    """One of the customer's API keys; anyone else's (or a malformed id) raises ApiKey.DoesNotExist."""
+    try:
+        pk = int(key_id)
+    except (TypeError, ValueError):
+        raise ApiKey.DoesNotExist("No such API key.") from None
+    return api_key_list_for_customer(customer=customer).get(pk=pk)

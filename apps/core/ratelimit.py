@@ -50,17 +50,26 @@ def _count(key: str, seconds: int) -> int:
 
 def rate_limit_allows(request: HttpRequest, *, action: str) -> bool:
     """Counts this request against each of `action`'s rates; False when any is used up."""
+    user_id = request.user.pk if request.user.is_authenticated else None
+    return rate_limit_allows_for(action=action, user_id=user_id, ip=client_ip(request))
+
+
+def rate_limit_allows_for(*, action: str, user_id: int | None, ip: str | None) -> bool:
+    """The same count for callers that authenticate their own way (the API's bearer keys): one
+    budget per customer, whichever door they came through."""
     allowed = True
     for rate in _rates(settings.RATE_LIMITS.get(action, "")):
-        if rate.per == "user":
-            who = str(request.user.pk) if request.user.is_authenticated else None
-        else:
-            who = _address_scope(client_ip(request))
+        who = (str(user_id) if user_id is not None else None) if rate.per == "user" else _address_scope(ip)
         if who is None:
             continue
         if _count(f"ratelimit:{action}:{rate.per}:{rate.seconds}:{who}", rate.seconds) > rate.amount:
             allowed = False
     return allowed
+
+
+def rate_limit_window_seconds(*, action: str) -> int:
+    """The longest window of `action`'s rates (what a Retry-After can promise at most)."""
+    return max((rate.seconds for rate in _rates(settings.RATE_LIMITS.get(action, ""))), default=60)
 
 
 def rate_limited_response(request: HttpRequest, *, message: str) -> HttpResponse:

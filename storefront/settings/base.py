@@ -199,11 +199,17 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.proxies",
     "apps.billing",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "apps.api",
     "apps.console",
 ]
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
+    # Under /api/: every error answer becomes the API's JSON envelope, whoever produced it.
+    "apps.api.middleware.ApiErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -524,6 +530,50 @@ CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
     "schedule": float(env_int("BILLING_RECONCILE_EVERY_SECONDS", 120, minimum=30, maximum=3600)),
 }
 # --- end billing settings ---
+# --- api settings ---
+# The customer REST API (apps/api, docs/api.md): DRF with API-key auth only (no session, so no
+# CSRF surface), one error envelope, cursor pagination, limits per key and per client IP.
+API_RATE_LIMIT_PER_KEY = env_str("API_RATE_LIMIT_PER_KEY", "120/min")
+API_RATE_LIMIT_PER_IP = env_str("API_RATE_LIMIT_PER_IP", "300/min")
+for _name in ("API_RATE_LIMIT_PER_KEY", "API_RATE_LIMIT_PER_IP"):
+    if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must look like 120/min (requests per s, min, hour or day).")
+# An Idempotency-Key answer is replayed for this long.
+API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1, maximum=24 * 30)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.api.permissions.HasScopes"],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.api.negotiation.JsonOnlyNegotiation",
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.ApiCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "apps.api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "apps.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "URL_FORMAT_OVERRIDE": None,  # `format` is an ordinary query parameter (usage?format=csv)
+    "COERCE_DECIMAL_TO_STRING": True,
+    "STRICT_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Storefront customer API",
+    "DESCRIPTION": "Everything the dashboard does, from code. See docs/api.md for a quick start.",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.postprocess_conventions",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+CELERY_BEAT_SCHEDULE["api-idempotency-prune"] = {"task": "api.idempotency_prune", "schedule": 6 * 3600.0}
+# --- end api settings ---
 
 # Logging ----------------------------------------------------------------------------------
 # Every line carries the request id (or the Celery task's) and has secrets masked.

@@ -7,7 +7,7 @@ from .alerts import (
     pool_key_alerts_run,
     upstream_auth_alert_check,
 )
-from .changes import pool_key_extend, pool_key_set_cap, pool_key_set_enabled, pool_key_top_up
+from .changes import pool_key_extend, pool_key_relabel, pool_key_set_cap, pool_key_set_enabled, pool_key_top_up
 from .idempotency import idempotency_key_derive, idempotency_key_for, idempotency_key_validate
 from .keys import pool_key_adopt, pool_key_delete, pool_key_find_upstream_by_label, pool_key_label_for, pool_key_mint
 from .secret import pool_key_regenerate, pool_key_reveal
@@ -29,6 +29,7 @@ __all__ = [
     "pool_key_label_for",
     "pool_key_mint",
     "pool_key_regenerate",
+    "pool_key_relabel",
     "pool_key_reveal",
     "pool_key_set_cap",
     "pool_key_set_enabled",

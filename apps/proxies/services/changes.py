@@ -16,7 +16,7 @@ from . import client
 from .alerts import pool_key_alerts_rearm
 from .idempotency import idempotency_key_derive, idempotency_key_validate
 from .mirror import jsonable, marks_missing, pool_key_audit, pool_key_mark_missing, pool_key_mirror_apply
-from .validation import clean_add_gb, clean_cap, clean_days, ensure_live
+from .validation import clean_add_gb, clean_cap, clean_days, clean_label, ensure_live
 
 
 def pool_key_top_up(
@@ -171,4 +171,27 @@ def pool_key_extend(*, key: PoolKey, days: int, idempotency_key: str, actor=None
             },
         )
         pool_key_alerts_rearm(key=key)
+    return key
+
+
+def pool_key_relabel(*, key: PoolKey, label: str, idempotency_key: str, actor=None, reason: str = "") -> PoolKey:
+    """Renames the key upstream (the mirror copies the label from there, so a sync keeps it)."""
+    idempotency_key_validate(idempotency_key)
+    ensure_live(key)
+    label = clean_label(label)
+    before = key.label
+    if label == before:
+        return key
+    with marks_missing(key):
+        record = client.upstream_client().update_key(key.upstream_id, label=label, idempotency_key=idempotency_key)
+    with transaction.atomic():
+        pool_key_mirror_apply(key=key, record=record)
+        pool_key_audit(
+            action="pool_key.relabel",
+            key=key,
+            actor=actor,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            data={"label_before": before, "label_after": key.label},
+        )
     return key

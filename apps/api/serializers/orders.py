@@ -1,0 +1,40 @@
+from rest_framework import serializers
+
+from apps.billing.models import Order
+
+from .common import money_field
+
+
+class OrderSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    reference = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=Order.Status.values, read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    plan = serializers.SlugField(source="plan.slug", read_only=True)
+    plan_name = serializers.CharField(read_only=True)
+    gb = serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True)
+    validity_days = serializers.IntegerField(read_only=True, allow_null=True)
+    amount = money_field(source="price")
+    amount_paid = money_field(allow_null=True)
+    amount_refunded = money_field()
+    currency = serializers.CharField(read_only=True)
+    key_id = serializers.IntegerField(source="pool_key_id", read_only=True, allow_null=True)
+    checkout_url = serializers.SerializerMethodField(help_text="Open it in a browser to pay; null once paid.")
+    created_at = serializers.DateTimeField(read_only=True)
+    paid_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def get_checkout_url(self, order: Order) -> str | None:
+        if order.status != Order.Status.PENDING or not order.checkout_url:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(order.checkout_url) if request is not None else order.checkout_url
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    plan = serializers.SlugField(max_length=50, help_text="A plan's slug (GET /plans).")
+    key_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="For a top-up: the key to top up (today, your current key). Omit to let the shop decide.",
+    )
