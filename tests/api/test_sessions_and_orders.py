@@ -58,7 +58,7 @@ def test_an_order_starts_the_checkout_and_returns_its_url(api, db, customer):
     order = Order.objects.get(customer=customer)
     assert body["id"] == str(order.public_id) and body["status"] == "pending" and body["amount"] == "35.00"
     session = SandboxCheckoutSession.objects.get(order=order)
-    assert body["checkout_url"] == f"http://testserver/billing/sandbox/checkout/{session.id}/"
+    assert body["checkout_url"] == f"http://testserver/sandbox/checkout/{session.id}/"
     assert api.get(f"/api/v1/orders/{order.public_id}").json()["checkout_url"] == body["checkout_url"]
 
 
