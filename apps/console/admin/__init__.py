@@ -1,7 +1,9 @@
 """The console's cross-app admin: customers (with their keys, orders and audit entries, and
-"view as customer") and the brand settings. Importing the modules registers them."""
+"view as customer"), the brand settings, and the key page with its orders. Importing the modules
+registers them."""
 
 from .brand import BrandSettingsAdmin
 from .customers import UserAdmin
+from .pool_keys import PoolKeyAdmin
 
-__all__ = ["BrandSettingsAdmin", "UserAdmin"]
+__all__ = ["BrandSettingsAdmin", "PoolKeyAdmin", "UserAdmin"]
