@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from apps.billing.models import Order, Plan
-from apps.billing.products import product_get
+from apps.billing.products import UnknownProduct, product_get
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_log
 
@@ -94,7 +94,10 @@ def order_create(*, customer, plan: Plan) -> Order:
     """A pending order with a snapshot of the plan as it is now."""
     if not plan.active:
         raise Http404("No such plan.")
-    product_get(plan.product_kind)  # UnknownProduct: a plan whose product is no longer sold
+    try:
+        product_get(plan.product_kind)
+    except UnknownProduct:  # a plan whose product is no longer sold (settings.BILLING_PRODUCTS)
+        raise ApplicationError("This plan cannot be bought at the moment.") from None
     order = Order(
         customer=customer,
         plan=plan,
