@@ -2,7 +2,6 @@
 (`describe`): a first purchase is a new proxy, a later one adds to it; the operator's alert names
 what the product decided."""
 
-
 import pytest
 from django.core import mail
 

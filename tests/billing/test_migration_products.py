@@ -42,7 +42,12 @@ def test_products_migration_keeps_every_delivery_and_decision():
             pool_key=key,
         )
         topping = Order.objects.create(  # a top-up in flight: its key linked, nothing delivered yet
-            **fields, status="paid", paid_at=now, provisioning_action="top_up", provisioning_started_at=now, pool_key=key
+            **fields,
+            status="paid",
+            paid_at=now,
+            provisioning_action="top_up",
+            provisioning_started_at=now,
+            pool_key=key,
         )
         waiting = Order.objects.create(**fields, status="paid", paid_at=now)
         old.get_model("billing", "KeyAdjustment").objects.create(
