@@ -2,6 +2,8 @@
 object implementing apps.core.fulfilment.Product over the pool-key services. The quantity is GB;
 a delivery's reference is the PoolKey's id."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
@@ -12,6 +14,7 @@ from apps.core.fulfilment import (
     FulfilmentRequest,
     GiveBack,
     OperatorNote,
+    Product,
     TakeBack,
 )
 from apps.proxies.models import PoolKey, PoolKeyFulfilment
@@ -113,3 +116,7 @@ class PoolTraffic:
             summary="were added to your proxy" if topped_up else "are on your new proxy",
             decision=record.get_action_display() if record is not None else "",
         )
+
+
+if TYPE_CHECKING:  # mypy checks that the object keeps the contract
+    _contract: Product = PoolTraffic()

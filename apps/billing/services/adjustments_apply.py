@@ -127,7 +127,7 @@ def _plan_store(adjustment: KeyAdjustment):
     def store(plan: dict) -> dict:
         KeyAdjustment.objects.filter(pk=adjustment.pk, plan__isnull=True).update(plan=plan)
         adjustment.refresh_from_db(fields=["plan"])
-        return adjustment.plan
+        return adjustment.plan if adjustment.plan is not None else plan
 
     return store
 
@@ -153,6 +153,8 @@ def _act(adjustment: KeyAdjustment, dispute: KeyAdjustment | None) -> str:
     product = product_get(order.product_kind)
     if adjustment.action in (A.DISABLE, A.REDUCE_CAP):
         return product.take_back(_take_back(adjustment)).skipped
+    if dispute is None:  # only a won dispute gives back
+        return "nothing was taken to give back"
     dispute.order = order
     result = product.give_back(
         GiveBack(

@@ -48,7 +48,7 @@ class Claim:
 
 
 def _later(order_id: int, seconds: int, error: str = "") -> JobResult:
-    fields = {"provisioning_next_attempt_at": timezone.now() + timedelta(seconds=seconds)}
+    fields: dict[str, object] = {"provisioning_next_attempt_at": timezone.now() + timedelta(seconds=seconds)}
     if error:
         fields["provisioning_error"] = failure_text(error, 2000)
     Order.objects.filter(pk=order_id).update(**fields)
@@ -68,7 +68,7 @@ def _request(order: Order, *, attempt: int, in_flight: tuple[str, ...] = ()) -> 
         days=order.validity_days,
         idempotency_key=order.idempotency_prefix,
         attempt=attempt,
-        first_attempt_at=order.provisioning_started_at,
+        first_attempt_at=order.provisioning_started_at or timezone.now(),  # set by the claim
         reason=f"order {order.reference} ({order.plan_name})",
         in_flight_refs=in_flight,
     )
@@ -175,7 +175,7 @@ def order_provision(*, order_id: int) -> JobResult:
             claim = _claim(order_id)
         except ApplicationError as exc:  # e.g. the order's product is no longer registered
             logger.error("order %s: cannot provision: %s", order.reference, exc)
-            Order.objects.filter(pk=order_id).update(provisioning_error=failure_text(exc, 2000))
+            Order.objects.filter(pk=order_id).update(provisioning_error=failure_text(str(exc), 2000))
             order_mark_failed(order_id=order_id, reason=f"provisioning failed: {exc}")
             return JobResult("failed")
         if isinstance(claim, JobResult):
@@ -195,7 +195,7 @@ def order_provision(*, order_id: int) -> JobResult:
             return _later(order_id, delay, str(exc))
         except ApplicationError as exc:
             logger.error("order %s: provisioning failed for good: %s", claim.order.reference, exc)
-            Order.objects.filter(pk=order_id).update(provisioning_error=failure_text(exc, 2000))
+            Order.objects.filter(pk=order_id).update(provisioning_error=failure_text(str(exc), 2000))
             order_mark_failed(order_id=order_id, reason=f"provisioning failed: {exc}")
             return JobResult("failed")
         _complete(order_id, delivery)
