@@ -46,6 +46,7 @@ class PoolTraffic:
             attempt=request.attempt,
             first_attempt_at=request.first_attempt_at,
             in_flight_refs=request.in_flight_refs,
+            target_ref=request.target_ref,
         )
 
     def fulfil(self, request: FulfilmentRequest) -> Delivery:

@@ -99,3 +99,21 @@ def test_an_unconfirmed_top_up_is_refused_after_the_replay_window(upstream):
         product.prepare(request_for(customer, "second001", attempt=2, first_attempt_at=started))
 
     assert PoolKeyFulfilment.objects.get(order_ref="second001").action == "top_up"
+
+
+def test_a_chosen_key_is_topped_up_and_only_the_customers_own(upstream):
+    customer, stranger = UserFactory(), UserFactory()
+    product = PoolTraffic()
+    for who, ref in ((customer, "mine00001"), (stranger, "theirs001")):
+        request = request_for(who, ref)
+        product.prepare(request)
+        product.fulfil(request)
+    mine = PoolKeyFulfilment.objects.get(order_ref="mine00001").key
+    theirs = PoolKeyFulfilment.objects.get(order_ref="theirs001").key
+
+    product.prepare(request_for(customer, "chosen001", target_ref=str(mine.pk)))
+    with pytest.raises(TerminalError):
+        product.prepare(request_for(customer, "chosen002", target_ref=str(theirs.pk)))
+
+    assert PoolKeyFulfilment.objects.get(order_ref="chosen001").key == mine
+    assert not PoolKeyFulfilment.objects.filter(order_ref="chosen002").exists()

@@ -22,7 +22,7 @@ def delivery_link(order: Order) -> str:
     """What the order delivered, linked to its page, as its product describes it."""
     if not order.fulfilment_ref:
         return "—"
-    view = order_delivery_view(order)
+    view = order_delivery_view(order, with_order=False)
     label = view.label or order.fulfilment_ref
     return format_html('<a href="{}">{}</a>', view.admin_url, label) if view.admin_url else label
 

@@ -75,13 +75,33 @@ def _customer_key(*, customer_id: int, order_ref: str) -> PoolKey | None:
     return live.order_by("-created_at", "-pk").first()
 
 
+def _chosen_key(*, customer_id: int, target_ref: str) -> PoolKey:
+    key = PoolKey.objects.live().filter(customer_id=customer_id, missing_upstream=False)
+    found = key.filter(pk=int(target_ref)).first() if target_ref.isdigit() else None
+    if found is None:
+        raise TerminalError("The key to top up is not one of the customer's live keys.", extra={"key": target_ref})
+    return found
+
+
 def pool_key_fulfilment_prepare(
-    *, customer_id: int, order_ref: str, attempt: int, first_attempt_at: datetime, in_flight_refs=()
+    *,
+    customer_id: int,
+    order_ref: str,
+    attempt: int,
+    first_attempt_at: datetime,
+    in_flight_refs=(),
+    target_ref: str = "",
 ) -> PoolKeyFulfilment:
     """Mint or top up, decided once (the caller holds the order's row lock and the customer's
-    lease). Raises FulfilmentWait while the customer's first key is still being minted, and
-    TerminalError for a top-up left unconfirmed past the replay window."""
+    lease); `target_ref` (a key id) tops up the key the customer chose. Raises FulfilmentWait
+    while the customer's first key is still being minted, and TerminalError for a top-up left
+    unconfirmed past the replay window."""
     record = PoolKeyFulfilment.objects.filter(order_ref=order_ref).first()
+    if record is None and target_ref:
+        key = _chosen_key(customer_id=customer_id, target_ref=target_ref)
+        return PoolKeyFulfilment.objects.create(
+            order_ref=order_ref, customer_id=customer_id, action=A.TOP_UP, key=key, started_at=first_attempt_at
+        )
     if record is None:
         minting = PoolKeyFulfilment.objects.filter(
             customer_id=customer_id, order_ref__in=list(in_flight_refs), action=A.MINT, key__isnull=True
