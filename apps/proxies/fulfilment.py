@@ -18,13 +18,8 @@ from apps.core.fulfilment import (
     TakeBack,
 )
 from apps.proxies.models import PoolKey, PoolKeyFulfilment
-from apps.proxies.services.fulfilment import (
-    MIN_CAP_GB,
-    pool_key_fulfil,
-    pool_key_fulfilment_prepare,
-    pool_key_give_back,
-    pool_key_take_back,
-)
+from apps.proxies.services.fulfilment import pool_key_fulfil, pool_key_fulfilment_prepare
+from apps.proxies.services.take_back import MIN_CAP_GB, pool_key_give_back, pool_key_take_back
 
 A = PoolKeyFulfilment.Action
 
