@@ -5,10 +5,12 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from apps.billing.products import DEFAULT_PRODUCT_KIND, product_kinds
 from apps.core.models import BaseModel
 from apps.core.validators import validate_single_line
 
@@ -19,13 +21,27 @@ currency_code = RegexValidator(r"^[a-z]{3}$", "Use a lowercase ISO 4217 code suc
 
 
 class Plan(BaseModel):
-    """A bandwidth package on sale. Editing a plan never changes orders already placed: they
-    keep a snapshot of GB, price and currency."""
+    """A package of one product on sale. Editing a plan never changes orders already placed: they
+    keep a snapshot of kind, quantity, price and currency.
+
+    `product_kind` names the product in billing's registry (settings.BILLING_PRODUCTS); it is
+    checked against the registry, not database choices, so a new kind needs no migration. `gb` is
+    the quantity the product delivers: GB for pool traffic (the name stays from when it was the
+    only product)."""
 
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=80, validators=[validate_single_line])  # in receipt subjects
     tagline = models.CharField(max_length=200, blank=True)
-    gb = models.DecimalField("GB", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    product_kind = models.CharField(
+        "product", max_length=32, default=DEFAULT_PRODUCT_KIND, help_text="What the plan sells (a registered product)."
+    )
+    gb = models.DecimalField(
+        "GB",
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="The quantity sold: GB for proxy traffic.",
+    )
     price = models.DecimalField(max_digits=13, decimal_places=2, validators=[MinValueValidator(Decimal("0.50"))])
     currency = models.CharField(max_length=3, default="usd", validators=[currency_code])
     validity_days = models.PositiveIntegerField(
@@ -50,6 +66,11 @@ class Plan(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.gb} GB, {self.price} {self.currency.upper()})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.product_kind not in product_kinds():
+            raise ValidationError({"product_kind": f"No product of kind {self.product_kind!r} is sold here."})
 
     @property
     def price_per_gb(self) -> Decimal:
@@ -88,14 +109,11 @@ class Order(BaseModel):
         REFUNDED = "refunded", "Refunded"
         DISPUTED = "disputed", "Disputed"
 
-    class Action(models.TextChoices):
-        MINT = "mint", "Mint a new key"
-        TOP_UP = "top_up", "Top up the customer's key"
-
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="orders")
-    # Snapshot of the plan at purchase time.
+    # Snapshot of the plan at purchase time (`gb`: the product's quantity, GB for pool traffic).
+    product_kind = models.CharField("product", max_length=32, default=DEFAULT_PRODUCT_KIND)
     plan_name = models.CharField(max_length=80)
     gb = models.DecimalField("GB", max_digits=10, decimal_places=2)
     price = models.DecimalField(max_digits=13, decimal_places=2)
@@ -121,8 +139,8 @@ class Order(BaseModel):
     refunded_at = models.DateTimeField(null=True, blank=True)
     disputed_at = models.DateTimeField(null=True, blank=True)
 
-    # Provisioning bookkeeping: what we decided to do upstream, and how it went.
-    provisioning_action = models.CharField(max_length=16, choices=Action.choices, blank=True)
+    # Provisioning bookkeeping: the order's side of it (the product keeps its own decisions, keyed
+    # by the order's reference). started_at: when this round of attempts began.
     provisioning_started_at = models.DateTimeField(null=True, blank=True)
     provisioning_deadline = models.DateTimeField(
         null=True, blank=True, help_text="After this, the reconciler stops retrying and flags the order."
@@ -138,13 +156,12 @@ class Order(BaseModel):
         blank=True,
         help_text="Fixed when provisioning starts: the order's GB less any refunded before delivery.",
     )
-    pool_key = models.ForeignKey(
-        "proxies.PoolKey",
-        null=True,
+    fulfilment_ref = models.CharField(
+        "delivery",
+        max_length=64,
         blank=True,
-        on_delete=models.PROTECT,
-        related_name="orders",
-        help_text="The key this order minted or topped up.",
+        db_index=True,
+        help_text="The product's id of what this order delivered (for pool traffic: the key).",
     )
 
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
@@ -163,8 +180,8 @@ class Order(BaseModel):
                 name="billing_order_paid_has_paid_at",
             ),
             models.CheckConstraint(
-                condition=~Q(status="provisioned") | Q(pool_key__isnull=False),
-                name="billing_order_provisioned_has_key",
+                condition=~Q(status="provisioned") | ~Q(fulfilment_ref=""),
+                name="billing_order_provisioned_has_delivery",
             ),
             models.UniqueConstraint(
                 fields=["stripe_checkout_session_id"],
@@ -223,10 +240,9 @@ class KeyAdjustment(BaseModel):
     amount = models.DecimalField(max_digits=13, decimal_places=2)
     gb = models.DecimalField("GB", max_digits=10, decimal_places=2)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
-    # Computed once, before the first upstream call, so a retry sends exactly the same change.
-    target_cap_gb = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
-    # The cap the upstream held then: what a cap change really moved (the floor may clip it).
-    cap_before_gb = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    # The product's plan for this change (for pool traffic: the cap before and the target cap),
+    # filled once before the first upstream call, so a retry sends exactly the same change.
+    plan = models.JSONField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)

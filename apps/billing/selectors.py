@@ -7,7 +7,10 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from apps.core.fulfilment import DeliveryView
+
 from .models import Order, Plan
+from .products import UnknownProduct, product_get
 
 
 def plan_list_active() -> QuerySet[Plan]:
@@ -31,10 +34,26 @@ def order_get_for_customer(*, customer, public_id) -> Order:
         public_id = uuid.UUID(str(public_id))
     except ValueError:
         raise Http404("No such order.") from None
-    order = Order.objects.filter(customer=customer, public_id=public_id).select_related("pool_key").first()
+    order = Order.objects.filter(customer=customer, public_id=public_id).first()
     if order is None:
         raise Http404("No such order.")
     return order
+
+
+def order_delivery_view(order: Order, *, with_order: bool = True) -> DeliveryView:
+    """What the order delivered, as its product describes it (empty parts when not delivered, or
+    when its product is no longer sold). `with_order=False`: only what was delivered (its label
+    and page), not what this order did to it — one lookup less, for lists."""
+    try:
+        product = product_get(order.product_kind)
+    except UnknownProduct:
+        return DeliveryView(label=order.fulfilment_ref)
+    return product.describe(ref=order.fulfilment_ref, order_ref=order.reference if with_order else "")
+
+
+def orders_for_delivery(*, product_kind: str, ref: str) -> QuerySet[Order]:
+    """The orders that delivered `ref` (e.g. the orders on one key), newest first."""
+    return Order.objects.filter(product_kind=product_kind, fulfilment_ref=ref).order_by("-created_at", "-id")
 
 
 # No Checkout Session lives longer (Stripe's maximum, and the sandbox's lifetime).

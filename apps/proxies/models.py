@@ -238,6 +238,36 @@ class OperatorAlert(models.Model):
         return self.subject
 
 
+# Selling traffic (billing's "pool_traffic" product, apps/proxies/fulfilment.py) --------------
+
+
+class PoolKeyFulfilment(BaseModel):
+    """How the shop delivers one order's traffic, decided once and kept so every retry sends the
+    same request with the same idempotency key: the customer's first order mints a key, later
+    ones top up the key they use. Keyed by the order's public reference (billing's order is
+    not referenced: products do not know billing)."""
+
+    class Action(models.TextChoices):
+        MINT = "mint", "Mint a new key"
+        TOP_UP = "top_up", "Top up the customer's key"
+
+    order_ref = models.CharField(max_length=64, unique=True)
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    # The key to top up (set with the decision), or the key minted (set on delivery).
+    key = models.ForeignKey(PoolKey, null=True, blank=True, on_delete=models.PROTECT, related_name="fulfilments")
+    # When the first attempt began: a mint's expiry counts from here, so every retry asks the same.
+    started_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "action"], name="poolkey_fulfilment_cust_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} for order {self.order_ref}"
+
+
 # Statuses as queries ---------------------------------------------------------------------------
 # The database twins of PoolKey.status_at(), for list filters and jobs that must not load every
 # row: each status here matches exactly the rows whose status_at() returns it (a test checks).

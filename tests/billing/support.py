@@ -22,3 +22,18 @@ def upstream_cap():
 def cap_changes() -> int:
     """Changes the upstream applied to keys (cap, enabled); replays are not counted."""
     return SandboxAuditEvent.objects.filter(action="update").count()
+
+
+def delivered_key(order):
+    """The pool key an order delivered (its `fulfilment_ref`), fresh from the database."""
+    from apps.proxies.models import PoolKey
+
+    return PoolKey.objects.get(pk=order.fulfilment_ref)
+
+
+def delivery_action(order) -> str:
+    """What the pool product decided for an order: "mint", "top_up", or "" (not decided yet)."""
+    from apps.proxies.models import PoolKeyFulfilment
+
+    decision = PoolKeyFulfilment.objects.filter(order_ref=order.reference).first()
+    return decision.action if decision is not None else ""

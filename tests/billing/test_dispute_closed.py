@@ -12,7 +12,7 @@ from apps.billing.services import order_retry_provisioning
 from apps.core.models import AuditEntry
 
 from .stripe_events import charge_refunded, completed_paid, dispute_closed, dispute_created, post_event
-from .support import cap_changes, upstream_cap, upstream_keys, upstream_mints
+from .support import cap_changes, delivered_key, upstream_cap, upstream_keys, upstream_mints
 from .test_provisioning import reconcile_later
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -141,8 +141,7 @@ def test_won_dispute_re_enables_the_key_it_disabled(client, buy, settings):
 
     [key] = upstream_keys()
     assert key.enabled is True
-    order.pool_key.refresh_from_db()
-    assert order.pool_key.disabled_by_operator is False
+    assert delivered_key(order).disabled_by_operator is False
     assert closure(order).action == KeyAdjustment.Action.ENABLE
     assert cap_changes() == 2
 
@@ -168,8 +167,8 @@ def test_won_dispute_leaves_a_key_disabled_again_since(client, buy, settings):
     opened = dispute_created(order)
     post_event(client, opened)
     order.refresh_from_db()
-    pool_key_set_enabled(key=order.pool_key, enabled=True, idempotency_key="op-enable-1", reason="operator")
-    pool_key_set_enabled(key=order.pool_key, enabled=False, idempotency_key="op-disable-1", reason="operator")
+    pool_key_set_enabled(key=delivered_key(order), enabled=True, idempotency_key="op-enable-1", reason="operator")
+    pool_key_set_enabled(key=delivered_key(order), enabled=False, idempotency_key="op-disable-1", reason="operator")
 
     post_event(client, dispute_closed(opened, status="won"))
 

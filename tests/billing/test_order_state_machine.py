@@ -37,7 +37,7 @@ def order_in(status: str) -> Order:
     if status == S.PROVISIONED:
         from tests.proxies.factories import PoolKeyFactory
 
-        fields["pool_key"] = PoolKeyFactory(customer=order.customer)
+        fields["fulfilment_ref"] = str(PoolKeyFactory(customer=order.customer).pk)
     Order.objects.filter(pk=order.pk).update(**fields)
     order.refresh_from_db()
     return order
@@ -59,7 +59,7 @@ def test_allowed_transition_is_applied_and_audited(source, target):
     if target == S.PROVISIONED:
         from tests.proxies.factories import PoolKeyFactory
 
-        Order.objects.filter(pk=order.pk).update(pool_key=PoolKeyFactory(customer=order.customer))
+        Order.objects.filter(pk=order.pk).update(fulfilment_ref=str(PoolKeyFactory(customer=order.customer).pk))
 
     order_transition(order_id=order.pk, to=target, reason="test")
 

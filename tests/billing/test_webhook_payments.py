@@ -11,7 +11,7 @@ from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey
 
 from .stripe_events import completed_paid, post_event, session_event
-from .support import upstream_keys, upstream_mints
+from .support import delivered_key, delivery_action, upstream_keys, upstream_mints
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +27,12 @@ def test_paid_checkout_provisions_one_key_with_the_plan_cap(client, start_checko
     assert order.status == Order.Status.PROVISIONED
     assert order.amount_paid == Decimal("35.00")
     assert order.stripe_payment_intent_id == session.payment_intent_id
-    assert order.provisioning_action == Order.Action.MINT
+    assert delivery_action(order) == "mint"
     [key] = upstream_keys()
     assert key.traffic_cap_gb == Decimal("5")
     assert key.label == f"sf-u{customer.pk}-{order.reference}"
-    assert order.pool_key.upstream_id == key.public_id
-    assert order.pool_key.customer == customer
+    assert delivered_key(order).upstream_id == key.public_id
+    assert delivered_key(order).customer == customer
     # Expires the plan's validity after the purchase.
     assert abs((key.expires_at - order.paid_at).days - 30) <= 1
 

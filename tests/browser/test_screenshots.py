@@ -101,7 +101,7 @@ def test_screenshots(shoot):
     with DB_LOCK:
         active = _customer("alice@example.com")
         key = mint_key(active, cap_gb=Decimal(25))
-        order = make_order(active, status=Order.Status.PROVISIONED, plan=plan, pool_key=key)
+        order = make_order(active, status=Order.Status.PROVISIONED, plan=plan, fulfilment_ref=str(key.pk))
         _use(key, percent=42, last_used_at=timezone.now() - timedelta(minutes=3))
         rng = random.Random(3)
         for part, country in (("scraper01", "us"), ("scraper02", "de"), ("checkout", "gb"), ("bot07", "us")):

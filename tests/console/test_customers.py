@@ -42,7 +42,7 @@ def ops(client, operator):
 def carol(upstream):
     customer = UserFactory(email="carol@example.com")
     key = mint(customer, cap_gb=Decimal(10))
-    OrderFactory(customer=customer, status="provisioned", paid_at=key.created_at, pool_key=key)
+    OrderFactory(customer=customer, status="provisioned", paid_at=key.created_at, fulfilment_ref=str(key.pk))
     audit_log(action="pool_key.reveal", actor=customer, customer=customer, target=key, ip="203.0.113.5")
     return customer
 

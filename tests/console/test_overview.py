@@ -88,7 +88,7 @@ def fixture(monkeypatch):
         # Orders paid in the period, USD: O1 35 + O2 150 + O5 500 = 685, 5 + 25 + 100 = 130 GB.
         o1 = _order(
             a, status="provisioned", gb=Decimal(5), price=Decimal(35), paid_at=at(5, 1), amount_paid=Decimal(35),
-            pool_key=k1,
+            fulfilment_ref=str(k1.pk),
         )  # fmt: skip
         o2 = _order(
             b, status="refunded", gb=Decimal(25), price=Decimal(150), paid_at=at(5, 10), amount_paid=Decimal(150),

@@ -100,7 +100,7 @@ def _shop() -> PoolKey:
         OrderFactory(
             customer=customer,
             status="provisioned",
-            pool_key=key,
+            fulfilment_ref=str(key.pk),
             paid_at=timezone.now() - timedelta(days=n + 1),
             amount_paid=Decimal(35 if cap == 10 else 150 if cap == 25 else 500),
             price=Decimal(35 if cap == 10 else 150 if cap == 25 else 500),

@@ -66,7 +66,7 @@ def test_status_poll_keeps_polling_while_the_key_is_prepared(upstream, logged_in
 
 
 def test_status_poll_reloads_the_page_once_the_key_exists(upstream, logged_in, customer):
-    make_order(customer, status=Order.Status.PROVISIONED, pool_key=mint_key(customer))
+    make_order(customer, status=Order.Status.PROVISIONED, fulfilment_ref=str(mint_key(customer).pk))
     response = logged_in.get(reverse("proxies:status"), headers={"HX-Request": "true"})
     assert response["HX-Refresh"] == "true"
 

@@ -11,7 +11,7 @@ from tests.proxies.test_dashboard_fixtures import make_order, make_plan
 
 def test_history_lists_my_orders_with_date_plan_gb_amount_and_state(upstream, logged_in, customer, key, other_customer):
     plan = make_plan(name="Pro", gb=Decimal(25), price=Decimal(150))
-    make_order(customer, plan=plan, status=Order.Status.PROVISIONED, pool_key=key)
+    make_order(customer, plan=plan, status=Order.Status.PROVISIONED, fulfilment_ref=str(key.pk))
     make_order(customer, status=Order.Status.PENDING)
     make_order(other_customer, plan=make_plan(name="Secret plan"), status=Order.Status.PENDING)
     html = logged_in.get(reverse("proxies:orders")).content.decode()
@@ -21,7 +21,9 @@ def test_history_lists_my_orders_with_date_plan_gb_amount_and_state(upstream, lo
 
 
 def test_receipt_shows_the_order(upstream, logged_in, customer, key):
-    order = make_order(customer, status=Order.Status.PROVISIONED, pool_key=key, amount_paid=Decimal("35.00"))
+    order = make_order(
+        customer, status=Order.Status.PROVISIONED, fulfilment_ref=str(key.pk), amount_paid=Decimal("35.00")
+    )
     response = logged_in.get(reverse("proxies:order_receipt", args=[order.public_id]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -32,13 +34,15 @@ def test_receipt_shows_the_order(upstream, logged_in, customer, key):
 
 
 def test_refund_shows_on_the_receipt(upstream, logged_in, customer, key):
-    order = make_order(customer, status=Order.Status.REFUNDED, pool_key=key, amount_refunded=Decimal("10.00"))
+    order = make_order(
+        customer, status=Order.Status.REFUNDED, fulfilment_ref=str(key.pk), amount_refunded=Decimal("10.00")
+    )
     html = logged_in.get(reverse("proxies:order_receipt", args=[order.public_id])).content.decode()
     assert "Refunded: $10.00" in html
 
 
 def test_dashboard_links_recent_orders_to_their_receipts(upstream, logged_in, customer, key):
-    order = make_order(customer, status=Order.Status.PROVISIONED, pool_key=key)
+    order = make_order(customer, status=Order.Status.PROVISIONED, fulfilment_ref=str(key.pk))
     html = logged_in.get("/dashboard/").content.decode()
     assert reverse("proxies:order_receipt", args=[order.public_id]) in html
 

@@ -31,7 +31,7 @@ def test_every_object_scoped_route_is_walked():
 @pytest.fixture
 def victim(upstream, customer, key):
     """The first customer's objects: a key, a live session, an order."""
-    order = make_order(customer, status=Order.Status.PROVISIONED, pool_key=key)
+    order = make_order(customer, status=Order.Status.PROVISIONED, fulfilment_ref=str(key.pk))
     session = open_session(key, "mine")
     return {"key": key, "order": order, "session": session}
 

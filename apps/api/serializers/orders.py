@@ -1,8 +1,11 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.billing.models import Order
 
 from .common import money_field
+
+POOL_TRAFFIC = "pool_traffic"
 
 
 class OrderSerializer(serializers.Serializer):
@@ -18,10 +21,18 @@ class OrderSerializer(serializers.Serializer):
     amount_paid = money_field(allow_null=True)
     amount_refunded = money_field()
     currency = serializers.CharField(read_only=True)
-    key_id = serializers.IntegerField(source="pool_key_id", read_only=True, allow_null=True)
+    product = serializers.CharField(source="product_kind", read_only=True)
+    key_id = serializers.SerializerMethodField(help_text="The pool key this order minted or topped up, once delivered.")
     checkout_url = serializers.SerializerMethodField(help_text="Open it in a browser to pay; null once paid.")
     created_at = serializers.DateTimeField(read_only=True)
     paid_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_key_id(self, order: Order) -> int | None:
+        # A pool-traffic delivery is the key's id; other products name their deliveries their own way.
+        if order.product_kind != POOL_TRAFFIC or not order.fulfilment_ref.isdigit():
+            return None
+        return int(order.fulfilment_ref)
 
     def get_checkout_url(self, order: Order) -> str | None:
         if order.status != Order.Status.PENDING or not order.checkout_url:

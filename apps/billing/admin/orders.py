@@ -7,13 +7,24 @@ import uuid
 
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.utils.html import format_html
 
 from apps.billing.models import KeyAdjustment, Order, StripeEvent
+from apps.billing.selectors import order_delivery_view
 from apps.billing.services import order_retry_provisioning
-from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, admin_link, customer_link
+from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, customer_link
 from apps.core.errors import ApplicationError
 
 _REFERENCE = re.compile(r"^[0-9a-fA-F]{16}$")
+
+
+def delivery_link(order: Order) -> str:
+    """What the order delivered, linked to its page, as its product describes it."""
+    if not order.fulfilment_ref:
+        return "—"
+    view = order_delivery_view(order, with_order=False)
+    label = view.label or order.fulfilment_ref
+    return format_html('<a href="{}">{}</a>', view.admin_url, label) if view.admin_url else label
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
@@ -57,8 +68,7 @@ class KeyAdjustmentInline(ReadOnlyInline):
         "gb",
         "action",
         "status",
-        "cap_before_gb",
-        "target_cap_gb",
+        "plan",
         "attempts",
         "error",
         "applied_at",
@@ -92,21 +102,24 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "paid_at",
         "provisioning_attempts",
     )
-    list_filter = (NeedsAttentionFilter, "status", MoneyBackFilter, "provisioning_action", "currency", "paid_at")
+    list_filter = (NeedsAttentionFilter, "status", MoneyBackFilter, "product_kind", "currency", "paid_at")
     search_fields = ("customer__email", "stripe_checkout_session_id", "stripe_payment_intent_id")
     search_help_text = "Order reference or id, customer e-mail, Stripe checkout session or payment intent id."
     date_hierarchy = "created_at"
-    list_select_related = ("customer", "pool_key")
+    list_select_related = ("customer",)
     inlines = [KeyAdjustmentInline, StripeEventInline]
     actions = ["retry_provisioning"]
-    readonly_fields = ["reference", "customer_link", "key_link", *(f.name for f in Order._meta.fields)]
+    readonly_fields = ["reference", "customer_link", "key_link", "decision", *(f.name for f in Order._meta.fields)]
 
     class Media:
         css = {"all": ("css/console.css",)}
 
     fieldsets = (
         (None, {"fields": ("reference", "public_id", "customer_link", "status", "failure_reason")}),
-        ("Plan at purchase", {"fields": ("plan", "plan_name", "gb", "price", "currency", "validity_days")}),
+        (
+            "Plan at purchase",
+            {"fields": ("plan", "product_kind", "plan_name", "gb", "price", "currency", "validity_days")},
+        ),
         (
             "Payment",
             {
@@ -130,7 +143,8 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             {
                 "fields": (
                     "key_link",
-                    "provisioning_action",
+                    "fulfilment_ref",
+                    "decision",
                     "provisioning_gb",
                     "provisioning_started_at",
                     "provisioning_deadline",
@@ -179,9 +193,13 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def customer_link(self, obj: Order) -> str:
         return customer_link(obj.customer)
 
-    @admin.display(description="key")
+    @admin.display(description="delivery")
     def key_link(self, obj: Order) -> str:
-        return admin_link(obj.pool_key, obj.pool_key.label) if obj.pool_key_id else "—"
+        return delivery_link(obj)
+
+    @admin.display(description="decision")
+    def decision(self, obj: Order) -> str:
+        return order_delivery_view(obj).decision or "—"
 
     @admin.display(description="amount", ordering="amount_paid")
     def amount(self, obj: Order) -> str:

@@ -1,8 +1,10 @@
 """Plans (edited here) and the small per-customer billing records."""
 
+from django import forms
 from django.contrib import admin
 
 from apps.billing.models import BillingProfile, Plan
+from apps.billing.products import product_choices
 
 
 @admin.register(Plan)
@@ -20,9 +22,16 @@ class PlanAdmin(admin.ModelAdmin):
         "sort_order",
     )
     list_editable = ("active", "highlighted", "sort_order")
-    list_filter = ("active", "highlighted", "currency")
+    list_filter = ("active", "highlighted", "product_kind", "currency")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name", "slug")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "product_kind":  # the registered products (settings.BILLING_PRODUCTS)
+            return forms.ChoiceField(
+                choices=product_choices(), label="Product", help_text=db_field.help_text, initial=db_field.default
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         # Plans with orders are PROTECTed anyway; retire a plan by unticking "active".

@@ -36,9 +36,6 @@ A = KeyAdjustment.Action
 ST = KeyAdjustment.Status
 TAKING = (K.REFUND, K.DISPUTE)  # the kinds that take GB back
 CLOSURES = (K.DISPUTE_WON, K.DISPUTE_LOST)
-# The smallest cap the upstream accepts (it refuses 0). A key reduced this far carries ~1 MB and
-# is suspended by the upstream at once; a later purchase tops it up and re-enables it.
-MIN_CAP_GB = Decimal("0.001")
 WAITING_FOR_DELIVERY = "waiting for the order to be delivered"
 # Statuses from which an order can still reach a delivery (a late payment, an operator's retry).
 _DELIVERABLE = (S.PENDING, S.EXPIRED, S.PAID, S.FAILED)
@@ -175,18 +172,19 @@ def order_awaiting_delivery_q(*, via_adjustment: bool = False) -> Q:
     )
 
 
-def order_fold_adjustments(order: Order) -> Decimal:
+def order_fold_adjustments(order: Order, *, min_quantity: Decimal) -> Decimal:
     """The GB this order's delivery carries (order row locked, provisioning about to start): its
-    GB less the cap reductions recorded so far (net of what won disputes gave back). Those still
-    pending are thereby applied: the mint or top-up carries them, no cap change follows. Called
-    once per order, before the first upstream call; the caller stores the result so every retry
-    sends the same. Effects recorded later wait for the key and are applied after the delivery."""
+    GB less the cap reductions recorded so far (net of what won disputes gave back), never less
+    than the product's `min_quantity` (pool traffic: the smallest cap the upstream accepts). Those
+    still pending are thereby applied: the delivery carries them, no change follows. Called once
+    per order, before the first upstream call; the caller stores the result so every retry sends
+    the same. Effects recorded later wait for the delivery and are applied after it."""
     rows = order.adjustments.values_list("kind", "action", "gb")
     taken = sum((gb for kind, action, gb in rows if kind in TAKING and action == A.REDUCE_CAP), Decimal("0"))
     given = sum((gb for kind, action, gb in rows if kind == K.DISPUTE_WON and action == A.RAISE_CAP), Decimal("0"))
-    gb = max(order.gb - max(taken - given, Decimal("0")), MIN_CAP_GB)
+    gb = max(order.gb - max(taken - given, Decimal("0")), min_quantity)
     folded = order.adjustments.filter(
-        kind__in=TAKING, action=A.REDUCE_CAP, status=ST.PENDING, attempts=0, target_cap_gb__isnull=True
+        kind__in=TAKING, action=A.REDUCE_CAP, status=ST.PENDING, attempts=0, plan__isnull=True
     )
     now = timezone.now()
     for adjustment in folded:

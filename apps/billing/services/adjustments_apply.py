@@ -1,25 +1,25 @@
-"""Applying one KeyAdjustment to the key its order delivered: a job, run under the customer's key
-lease (so no top-up races a cap change) with no database lock over the upstream call, idempotent
-(each upstream write carries a key derived from the adjustment, a cap target is computed once).
+"""Applying one KeyAdjustment to what its order delivered, through the order's product (the
+registry; for pool traffic the key): a job, run under the customer's key lease (so no top-up races
+a cap change) with no database lock over the upstream call, idempotent (each upstream write
+carries a key derived from the adjustment; the product's plan, e.g. a cap target, is computed and
+stored once).
 
 An effect on an order with nothing delivered yet waits for the delivery (provisioning releases
 it, the reconciler does too); it is skipped only when the order can no longer be delivered."""
 
 import logging
 from datetime import timedelta
-from decimal import Decimal
 
 from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.billing.models import KeyAdjustment, Order
-from apps.core.errors import ApplicationError
-from apps.core.models import AuditEntry
+from apps.billing.products import product_get
+from apps.core.errors import ApplicationError, RetryableError
+from apps.core.fulfilment import GiveBack, TakeBack
 from apps.core.services import audit_log
-from apps.proxies.models import PoolKey
-from apps.proxies.upstream.errors import RetryableUpstreamError, UpstreamError
 
-from .adjustments import MIN_CAP_GB, WAITING_FOR_DELIVERY, K, order_awaiting_delivery_q
+from .adjustments import WAITING_FOR_DELIVERY, K, order_awaiting_delivery_q
 from .jobs import failure_text
 from .leases import customer_key_lease
 from .results import JobResult, backoff_seconds
@@ -62,7 +62,7 @@ def _reason(adjustment: KeyAdjustment) -> str:
 
 
 def key_adjustment_apply(*, adjustment_id: int) -> JobResult:
-    """Applies one refund, dispute or won-dispute effect to the order's key. Idempotent."""
+    """Applies one refund, dispute or won-dispute effect to what the order delivered. Idempotent."""
     adjustment = KeyAdjustment.objects.select_related("order").filter(pk=adjustment_id).first()
     if adjustment is None or adjustment.status != ST.PENDING:
         return JobResult("skipped")
@@ -76,7 +76,7 @@ def _apply_leased(adjustment_id: int) -> JobResult:
     # The order first, then the adjustment: a won dispute that cancelled this effect committed
     # before any delivery read here, so a delivered order shows the cancellation too.
     order_id = KeyAdjustment.objects.values_list("order_id", flat=True).get(pk=adjustment_id)
-    order = Order.objects.select_related("customer", "pool_key").get(pk=order_id)
+    order = Order.objects.select_related("customer").get(pk=order_id)
     adjustment = KeyAdjustment.objects.get(pk=adjustment_id)
     adjustment.order = order
     if adjustment.status != ST.PENDING:
@@ -84,11 +84,10 @@ def _apply_leased(adjustment_id: int) -> JobResult:
     if order.provisioned_at is None:
         if Order.objects.filter(pk=order.pk).filter(order_awaiting_delivery_q()).exists():
             KeyAdjustment.objects.filter(pk=adjustment.pk).update(next_attempt_at=None, error=WAITING_FOR_DELIVERY)
-            return JobResult("waiting")  # provisioning releases it once the key exists
+            return JobResult("waiting")  # provisioning releases it once the delivery exists
         return _skip(adjustment, "no key was delivered for this order")
-    key = order.pool_key
-    if key is None or key.deleted_at is not None or key.missing_upstream:
-        return _skip(adjustment, "the key no longer exists upstream")
+    if not order.fulfilment_ref:
+        return _skip(adjustment, "nothing was delivered to change")
     dispute = None
     if adjustment.kind == K.DISPUTE_WON:
         dispute = order.adjustments.get(kind=K.DISPUTE, reference=adjustment.reference)
@@ -98,10 +97,10 @@ def _apply_leased(adjustment_id: int) -> JobResult:
             return _skip(adjustment, "the dispute changed nothing on the key")
     KeyAdjustment.objects.filter(pk=adjustment.pk).update(attempts=F("attempts") + 1)
     try:
-        skipped = _act(adjustment, key, dispute)
-    except RetryableUpstreamError as exc:
-        return _later(adjustment, backoff_seconds(adjustment.attempts + 1, exc), str(exc))
-    except (UpstreamError, ApplicationError) as exc:
+        skipped = _act(adjustment, dispute)
+    except RetryableError as exc:
+        return _later(adjustment, backoff_seconds(adjustment.attempts + 1, retry_after=exc.retry_after), str(exc))
+    except ApplicationError as exc:
         _finish(adjustment, ST.FAILED, error=str(exc))
         _alert(adjustment, str(exc))
         return JobResult("failed")
@@ -117,67 +116,61 @@ def _apply_leased(adjustment_id: int) -> JobResult:
     return JobResult("applied")
 
 
-def _act(adjustment: KeyAdjustment, key: PoolKey, dispute: KeyAdjustment | None) -> str:
-    """One upstream change. Returns why nothing was changed, or "" when it was."""
-    from apps.proxies.services import pool_key_set_cap, pool_key_set_enabled
-
-    idempotency_key = f"sf-adj-{adjustment.public_id.hex}"
-    reason = _reason(adjustment)
-    if adjustment.action in (A.DISABLE, A.ENABLE):
-        enable = adjustment.action == A.ENABLE
-        held = _held_disabled(key, dispute) if enable else ""
-        if held:
-            return held
-        pool_key_set_enabled(key=key, enabled=enable, idempotency_key=idempotency_key, reason=reason)
-        return ""
-    change = -adjustment.gb if adjustment.action == A.REDUCE_CAP else _gb_to_give_back(adjustment, dispute)
-    if change == 0:
-        return "nothing to give back: the floor kept the dispute from taking it"
-    target = _target_cap(adjustment, key, change)
-    if target is None:
-        return "the key has no cap to change"
-    pool_key_set_cap(key=key, cap_gb=target, idempotency_key=idempotency_key, reason=reason)
-    return ""
+def _idempotency_key(adjustment: KeyAdjustment) -> str:
+    return f"sf-adj-{adjustment.public_id.hex}"
 
 
-def _gb_to_give_back(adjustment: KeyAdjustment, dispute: KeyAdjustment) -> Decimal:
-    """The won dispute's GB, less what the cap floor kept the dispute from taking."""
-    shortfall = Decimal("0")
-    if dispute.cap_before_gb is not None and dispute.target_cap_gb is not None:
-        moved = dispute.cap_before_gb - dispute.target_cap_gb
-        shortfall = max(dispute.gb - moved, Decimal("0"))
-    return max(adjustment.gb - shortfall, Decimal("0"))
+def _plan_store(adjustment: KeyAdjustment):
+    """Stores the product's plan for this adjustment once (the first writer wins) and returns
+    what is stored, so a retry sends exactly the same change."""
+
+    def store(plan: dict) -> dict:
+        KeyAdjustment.objects.filter(pk=adjustment.pk, plan__isnull=True).update(plan=plan)
+        adjustment.refresh_from_db(fields=["plan"])
+        return adjustment.plan if adjustment.plan is not None else plan
+
+    return store
 
 
-def _target_cap(adjustment: KeyAdjustment, key: PoolKey, change: Decimal) -> Decimal | None:
-    """The cap after this adjustment, fixed before the first call so retries send the same value."""
-    from apps.proxies.services import pool_key_sync
-
-    if adjustment.target_cap_gb is not None:
-        return adjustment.target_cap_gb
-    pool_key_sync(key=key)  # the cap as the upstream holds it now
-    if key.cap_gb is None:
-        return None
-    before = Decimal(key.cap_gb)
-    KeyAdjustment.objects.filter(pk=adjustment.pk, target_cap_gb__isnull=True).update(
-        target_cap_gb=max(before + change, MIN_CAP_GB), cap_before_gb=before
+def _take_back(adjustment: KeyAdjustment) -> TakeBack:
+    order = adjustment.order
+    return TakeBack(
+        ref=order.fulfilment_ref,
+        customer_id=order.customer_id,
+        order_ref=order.reference,
+        quantity=adjustment.gb,
+        suspend=adjustment.action == A.DISABLE,
+        idempotency_key=_idempotency_key(adjustment),
+        reason=_reason(adjustment),
+        plan=adjustment.plan,
+        plan_store=_plan_store(adjustment),
     )
-    adjustment.refresh_from_db(fields=["target_cap_gb", "cap_before_gb"])
-    return adjustment.target_cap_gb
 
 
-def _held_disabled(key: PoolKey, dispute: KeyAdjustment) -> str:
-    """Why a key the dispute disabled must stay disabled ("" when nothing else holds it): it was
-    already disabled then (an operator, a refund), or something disabled it again since."""
-    disables = AuditEntry.objects.filter(
-        action="pool_key.disable", target_type=PoolKey._meta.label_lower, target_id=str(key.pk)
+def _act(adjustment: KeyAdjustment, dispute: KeyAdjustment | None) -> str:
+    """One change through the order's product. Returns why nothing was changed, or "" when it was."""
+    order = adjustment.order
+    product = product_get(order.product_kind)
+    if adjustment.action in (A.DISABLE, A.REDUCE_CAP):
+        return product.take_back(_take_back(adjustment)).skipped
+    if dispute is None:  # only a won dispute gives back
+        return "nothing was taken to give back"
+    dispute.order = order
+    result = product.give_back(
+        GiveBack(
+            ref=order.fulfilment_ref,
+            customer_id=order.customer_id,
+            order_ref=order.reference,
+            quantity=adjustment.gb,
+            resume=adjustment.action == A.ENABLE,
+            idempotency_key=_idempotency_key(adjustment),
+            taken=_take_back(dispute),
+            reason=_reason(adjustment),
+            plan=adjustment.plan,
+            plan_store=_plan_store(adjustment),
+        )
     )
-    own = disables.filter(data__idempotency_key=f"sf-adj-{dispute.public_id.hex}").order_by("id").first()
-    if own is None or not own.data.get("enabled_before", True):
-        return "the key was already disabled before the dispute: it stays disabled"
-    if disables.filter(id__gt=own.id).exists():
-        return "the key was disabled again since the dispute: it stays disabled"
-    return ""
+    return result.skipped
 
 
 def _alert(adjustment: KeyAdjustment, error: str) -> None:

@@ -124,7 +124,7 @@ def _leave_disputed(order: Order, *, dispute_id: str, source: str) -> None:
     data = {"dispute": dispute_id}
     if order.refunded_at is not None or order.amount_refunded >= _paid_amount(order):  # never delivers
         _transition(order, S.REFUNDED, reason=f"dispute won ({source})", data=data)
-    elif order.provisioned_at is not None and order.pool_key_id is not None:
+    elif order.provisioned_at is not None and order.fulfilment_ref:
         _transition(order, S.PROVISIONED, reason=f"dispute won ({source})", data=data)
     else:
         order.paid_at = order.paid_at or timezone.now()  # the disputed charge was a payment

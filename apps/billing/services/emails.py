@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.selectors import brand_get
 from apps.billing.models import Order
+from apps.billing.selectors import order_delivery_view
 from apps.core.mail import header_text, mail_send
 
 from .orders import UNDERPAID_REASON
@@ -27,6 +28,7 @@ CUSTOMER_EMAILS = {
 def _context(order: Order) -> dict:
     return {
         "order": order,
+        "delivery": order_delivery_view(order),
         "brand": brand_get(),
         "site_url": settings.SITE_URL,
         "status_url": settings.SITE_URL + reverse("billing:order_status", args=[order.public_id]),

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from apps.billing.models import Order, Plan
+from apps.billing.products import UnknownProduct, product_get
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_log
 
@@ -93,9 +94,14 @@ def order_create(*, customer, plan: Plan) -> Order:
     """A pending order with a snapshot of the plan as it is now."""
     if not plan.active:
         raise Http404("No such plan.")
+    try:
+        product_get(plan.product_kind)
+    except UnknownProduct:  # a plan whose product is no longer sold (settings.BILLING_PRODUCTS)
+        raise ApplicationError("This plan cannot be bought at the moment.") from None
     order = Order(
         customer=customer,
         plan=plan,
+        product_kind=plan.product_kind,
         plan_name=plan.name,
         gb=plan.gb,
         price=plan.price,
@@ -276,9 +282,9 @@ def order_retry_provisioning(*, order_id: int, actor=None, reason: str = "operat
         order.provisioning_next_attempt_at = None
         order.operator_alerted_at = None
         order.provisioning_deadline = timezone.now() + provisioning_window()
-        if order.provisioning_action == Order.Action.TOP_UP:
-            # The operator has checked the key (the 23 h replay guard sent it here): a new window,
-            # or the job would fail it again at once and the order could never be delivered.
+        if order.provisioning_started_at is not None:
+            # A new round of attempts: the operator has checked (e.g. the key's audit log, when a
+            # product's replay guard sent it here), or the job would fail it again at once.
             order.provisioning_started_at = timezone.now()
         _transition(order, S.PAID, reason=reason, actor=actor)
         job_enqueue_on_commit(provision_order, order.pk)

@@ -1,22 +1,24 @@
-"""Provisioning a paid order through the pool-keys service layer: the customer's first paid
-order mints a key, later orders top up that key (and re-enable it).
+"""Provisioning a paid order: billing claims it and calls its product's fulfilment through the
+registry (apps.billing.products; the contract is apps/core/fulfilment.py). For pool traffic the
+customer's first paid order mints a key, later orders top up that key (apps.proxies decides).
 
-Exactly one key, whatever fails where:
-- one job per customer at a time (the key lease), and the order claimed under its row lock;
-- the upstream is called with no row lock held and no transaction open;
+Exactly once, whatever fails where:
+- one job per customer at a time (the key lease), and the order claimed under its row lock, where
+  the product makes its decision once (`prepare`, in the same transaction);
+- the product is called with no row lock held and no transaction open;
 - every upstream write carries an idempotency key derived from the order, so a retry within the
-  upstream's 24 h window replays instead of repeating;
-- past that window a retried mint first looks for the key by its label (derived from the order)
-  and adopts it; a top-up is never blindly repeated after 23 h: the order goes to an operator.
+  upstream's replay window replays instead of repeating; past it the product finds what an
+  interrupted attempt made, or refuses (TerminalError) and the order goes to an operator.
 
-The GB a delivery carries are fixed when it is claimed: the order's GB less what refunds recorded
-before then took back (adjustments.py). Refund effects recorded later wait for the key and are
-released to their jobs once the delivery completes.
+The quantity a delivery carries is fixed when it is claimed: the order's quantity less what
+refunds recorded before then took back (adjustments.py). Refund effects recorded later wait for
+the delivery and are released to their jobs once it completes.
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -24,9 +26,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.billing.models import Order
-from apps.core.errors import ApplicationError
-from apps.proxies.models import PoolKey
-from apps.proxies.upstream.errors import RetryableUpstreamError, UpstreamError, UpstreamNotFound
+from apps.billing.products import product_get
+from apps.core.errors import ApplicationError, RetryableError
+from apps.core.fulfilment import Delivery, FulfilmentRequest, FulfilmentWait
 
 from .adjustments import order_adjustments_release, order_fold_adjustments
 from .jobs import failure_text, job_enqueue_on_commit
@@ -36,85 +38,75 @@ from .results import JobResult, backoff_seconds
 
 logger = logging.getLogger(__name__)
 
-# The upstream replays an idempotency key for 24 h; stay clear of the edge.
-TOP_UP_REPLAY_WINDOW = timedelta(hours=23)
 BUSY_RETRY_SECONDS = 15
 
 
 @dataclass(frozen=True)
 class Claim:
     order: Order
-    action: str
-    key: PoolKey | None
-
-
-def _customer_key(order: Order) -> PoolKey | None:
-    """The key later orders top up: the one the customer's latest delivered order used, else
-    their newest live key."""
-    live = PoolKey.objects.live().filter(customer_id=order.customer_id, missing_upstream=False)
-    latest = (
-        Order.objects.filter(customer_id=order.customer_id, pool_key__in=live)
-        .exclude(pk=order.pk)
-        .order_by("-provisioned_at", "-pk")
-        .values_list("pool_key", flat=True)
-        .first()
-    )
-    if latest is not None:
-        return live.get(pk=latest)
-    return live.order_by("-created_at", "-pk").first()
+    request: FulfilmentRequest
 
 
 def _later(order_id: int, seconds: int, error: str = "") -> JobResult:
-    fields = {"provisioning_next_attempt_at": timezone.now() + timedelta(seconds=seconds)}
+    fields: dict[str, object] = {"provisioning_next_attempt_at": timezone.now() + timedelta(seconds=seconds)}
     if error:
         fields["provisioning_error"] = failure_text(error, 2000)
     Order.objects.filter(pk=order_id).update(**fields)
     return JobResult("retry", retry_in=seconds)
 
 
+def _delivery_quantity(order: Order) -> Decimal:
+    # Orders claimed before provisioning_gb existed deliver their full GB.
+    return order.provisioning_gb if order.provisioning_gb is not None else order.gb
+
+
+def _request(order: Order, *, attempt: int, in_flight: tuple[str, ...] = ()) -> FulfilmentRequest:
+    return FulfilmentRequest(
+        customer_id=order.customer_id,
+        order_ref=order.reference,
+        quantity=_delivery_quantity(order),
+        days=order.validity_days,
+        idempotency_key=order.idempotency_prefix,
+        attempt=attempt,
+        first_attempt_at=order.provisioning_started_at or timezone.now(),  # set by the claim
+        reason=f"order {order.reference} ({order.plan_name})",
+        in_flight_refs=in_flight,
+    )
+
+
+def _in_flight(order: Order) -> tuple[str, ...]:
+    """The customer's other paid orders of the same product, not delivered yet."""
+    others = Order.objects.filter(
+        customer_id=order.customer_id, product_kind=order.product_kind, status=S.PAID, fulfilment_ref=""
+    ).exclude(pk=order.pk)
+    return tuple(other.reference for other in others.only("public_id"))
+
+
 def _claim(order_id: int) -> Claim | JobResult:
-    now = timezone.now()
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if order.status != S.PAID:
             return JobResult("skipped")
-        if not order.provisioning_action:
-            other_mint = (
-                Order.objects.filter(
-                    customer_id=order.customer_id,
-                    status=S.PAID,
-                    pool_key__isnull=True,
-                    provisioning_action=Order.Action.MINT,
-                )
-                .exclude(pk=order.pk)
-                .exists()
-            )
-            if other_mint:  # this customer's first key is still being minted: top it up afterwards
-                return JobResult("waiting")
-            key = _customer_key(order)
-            order.provisioning_action = Order.Action.TOP_UP if key else Order.Action.MINT
-            order.pool_key = key
-            order.provisioning_started_at = now
+        product = product_get(order.product_kind)
+        first = order.provisioning_started_at is None
+        if first:
+            order.provisioning_started_at = timezone.now()
             # Fixed here, once, before the first upstream call: refunds already recorded ride on
-            # the delivery, and every retry sends the same GB.
-            order.provisioning_gb = order_fold_adjustments(order)
-        elif (
-            order.provisioning_action == Order.Action.TOP_UP
-            and order.provisioning_attempts
-            and now - order.provisioning_started_at > TOP_UP_REPLAY_WINDOW
-        ):
-            order_mark_failed(
-                order_id=order.pk,
-                reason="top-up not confirmed within 23 h; check the key's audit log before retrying, "
-                "the upstream no longer deduplicates it",
-            )
+            # the delivery, and every retry sends the same quantity.
+            order.provisioning_gb = order_fold_adjustments(order, min_quantity=product.min_quantity)
+        request = _request(order, attempt=order.provisioning_attempts + 1, in_flight=_in_flight(order) if first else ())
+        try:
+            product.prepare(request)
+        except FulfilmentWait:
+            transaction.set_rollback(True)  # nothing decided: the claim starts afresh next time
+            return JobResult("waiting")
+        except ApplicationError as exc:  # the product refuses to go on (e.g. a replay window passed)
+            order_mark_failed(order_id=order.pk, reason=exc.message)
             return JobResult("failed")
         order.provisioning_attempts += 1
         order.provisioning_next_attempt_at = None
         order.save(
             update_fields=[
-                "provisioning_action",
-                "pool_key",
                 "provisioning_started_at",
                 "provisioning_gb",
                 "provisioning_attempts",
@@ -122,119 +114,44 @@ def _claim(order_id: int) -> Claim | JobResult:
                 "updated_at",
             ]
         )
-    return Claim(order=order, action=order.provisioning_action, key=order.pool_key)
+    return Claim(order=order, request=request)
 
 
-def _delivery_gb(order: Order):
-    # Orders claimed before provisioning_gb existed deliver their full GB.
-    return order.provisioning_gb if order.provisioning_gb is not None else order.gb
+def _operator_note(order: Order, delivery: Delivery) -> None:
+    note = delivery.needs_operator_note
+    if note is None:
+        return
+    from apps.billing.tasks import send_operator_alert
 
-
-def _mint_expiry(order: Order):
-    if not order.validity_days:
-        return None
-    validity = timedelta(days=order.validity_days)
-    # Counted from the first attempt, so every retry asks for the same expiry.
-    expires_at = order.provisioning_started_at + validity
-    return expires_at if expires_at > timezone.now() + timedelta(minutes=5) else timezone.now() + validity
-
-
-def _mint(order: Order) -> PoolKey:
-    from apps.proxies.services import (
-        pool_key_adopt,
-        pool_key_find_upstream_by_label,
-        pool_key_label_for,
-        pool_key_mint,
-    )
-
-    label = pool_key_label_for(customer=order.customer, order_ref=order.reference)
-    idempotency_key = f"{order.idempotency_prefix}-mint"
-    reason = f"order {order.reference} ({order.plan_name})"
-    if order.provisioning_attempts > 1:
-        # An earlier attempt may have minted the key and lost the reply (possibly > 24 h ago,
-        # when replaying the mint would make a second key): look for it by label first.
-        existing = PoolKey.objects.filter(mint_idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
-        record = pool_key_find_upstream_by_label(label=label)
-        if record is not None:
-            logger.info("order %s: adopting key %s minted by an earlier attempt", order.reference, record.id)
-            return pool_key_adopt(
-                customer=order.customer,
-                record=record,
-                idempotency_key=idempotency_key,
-                reason=f"{reason}: found by label after an interrupted mint",
-            )
-    return pool_key_mint(
-        customer=order.customer,
-        label=label,
-        cap_gb=_delivery_gb(order),
-        expires_at=_mint_expiry(order),
-        idempotency_key=idempotency_key,
-        reason=reason,
+    job_enqueue_on_commit(
+        send_operator_alert,
+        f"Order {order.reference} {note.subject}",
+        f"{order.customer.email} paid order {order.reference} ({order.plan_name}); {note.body}\n"
+        f"{settings.SITE_URL}{reverse('admin:billing_order_change', args=[order.pk])}\n",
     )
 
 
-def _switch_to_mint(order: Order) -> None:
-    Order.objects.filter(pk=order.pk).update(provisioning_action=Order.Action.MINT, pool_key=None)
-    order.provisioning_action, order.pool_key = Order.Action.MINT, None
-
-
-def _deliver(claim: Claim) -> PoolKey:
-    from apps.proxies.services import pool_key_top_up
-
-    order = claim.order
-    if claim.action == Order.Action.TOP_UP:
-        key = claim.key
-        if key is not None and key.deleted_at is None and not key.missing_upstream:
-            try:
-                return pool_key_top_up(
-                    key=key,
-                    add_gb=_delivery_gb(order),
-                    extend_days=order.validity_days,
-                    idempotency_key=order.idempotency_prefix,
-                    reenable=True,
-                    reason=f"order {order.reference} ({order.plan_name})",
-                )
-            except UpstreamNotFound:
-                logger.warning("order %s: key %s is gone upstream; minting a new key", order.reference, key.upstream_id)
-        # The key to top up is gone: the customer gets a fresh key with this order's traffic.
-        _switch_to_mint(order)
-    return _mint(order)
-
-
-def _complete(order_id: int, key: PoolKey) -> None:
-    from apps.billing.tasks import send_operator_alert, send_order_email
+def _complete(order_id: int, delivery: Delivery) -> None:
+    from apps.billing.tasks import send_order_email
 
     with transaction.atomic():
         order = order_lock(order_id=order_id)
-        order.pool_key = key
+        order.fulfilment_ref = delivery.ref
         order.provisioning_error = ""
         order.provisioning_next_attempt_at = None
         if order.status == S.FAILED and order.paid_at is not None:
             _transition(order, S.PAID, reason="a late provisioning attempt succeeded")
         if order.status == S.PAID:
-            _transition(order, S.PROVISIONED, data={"pool_key": key.pk, "action": order.provisioning_action})
+            _transition(order, S.PROVISIONED, data=delivery.audit or {"delivery": delivery.ref})
             job_enqueue_on_commit(send_order_email, order.pk, "ready")
-            if not key.enabled and key.disabled_by_operator:
-                # The GB landed, but the shop keeps this key disabled (an operator or a refund policy
-                # did it): the customer paid for traffic they can't use until someone decides.
-                gb = f"{_delivery_gb(order).normalize():f}"
-                job_enqueue_on_commit(
-                    send_operator_alert,
-                    f"Order {order.reference} topped up a disabled key",
-                    f"{order.customer.email} paid order {order.reference} ({order.plan_name}); its "
-                    f"{gb} GB were added to key {key.upstream_id}, which the shop keeps disabled.\n"
-                    "Enable the key, or refund the order:\n"
-                    f"{settings.SITE_URL}{reverse('admin:billing_order_change', args=[order.pk])}\n",
-                )
+            _operator_note(order, delivery)
         else:
-            # Refunded or disputed while the key was being made: keep the link and mark the
-            # delivery, so the refund policy acts on this key.
+            # Refunded or disputed while it was being delivered: keep the link and mark the
+            # delivery, so the refund policy acts on what was delivered.
             order.provisioned_at = order.provisioned_at or timezone.now()
             order.save(
                 update_fields=[
-                    "pool_key",
+                    "fulfilment_ref",
                     "provisioned_at",
                     "provisioning_error",
                     "provisioning_next_attempt_at",
@@ -244,7 +161,7 @@ def _complete(order_id: int, key: PoolKey) -> None:
 
 
 def order_provision(*, order_id: int) -> JobResult:
-    """Delivers a paid order's traffic. Idempotent: call it as often as you like."""
+    """Delivers a paid order. Idempotent: call it as often as you like."""
     order = Order.objects.filter(pk=order_id).first()
     if order is None or order.status != S.PAID:
         return JobResult("skipped")
@@ -254,30 +171,37 @@ def order_provision(*, order_id: int) -> JobResult:
     with customer_key_lease(customer_id=order.customer_id) as token:
         if token is None:
             return _later(order_id, BUSY_RETRY_SECONDS)
-        claim = _claim(order_id)
+        try:
+            claim = _claim(order_id)
+        except ApplicationError as exc:  # e.g. the order's product is no longer registered
+            logger.error("order %s: cannot provision: %s", order.reference, exc)
+            Order.objects.filter(pk=order_id).update(provisioning_error=failure_text(str(exc), 2000))
+            order_mark_failed(order_id=order_id, reason=f"provisioning failed: {exc}")
+            return JobResult("failed")
         if isinstance(claim, JobResult):
             return _later(order_id, BUSY_RETRY_SECONDS) if claim.outcome == "waiting" else claim
+        request = claim.request
         try:
-            key = _deliver(claim)
-        except RetryableUpstreamError as exc:
-            delay = backoff_seconds(claim.order.provisioning_attempts, exc)
+            delivery = product_get(claim.order.product_kind).fulfil(request)
+        except RetryableError as exc:
+            delay = backoff_seconds(request.attempt, retry_after=exc.retry_after)
             logger.warning(
                 "order %s: provisioning attempt %d failed (%s); retry in %ss",
                 claim.order.reference,
-                claim.order.provisioning_attempts,
+                request.attempt,
                 exc,
                 delay,
             )
             return _later(order_id, delay, str(exc))
-        except (UpstreamError, ApplicationError) as exc:
+        except ApplicationError as exc:
             logger.error("order %s: provisioning failed for good: %s", claim.order.reference, exc)
-            Order.objects.filter(pk=order_id).update(provisioning_error=failure_text(exc, 2000))
+            Order.objects.filter(pk=order_id).update(provisioning_error=failure_text(str(exc), 2000))
             order_mark_failed(order_id=order_id, reason=f"provisioning failed: {exc}")
             return JobResult("failed")
-        _complete(order_id, key)
-    # Outside the lease, so the jobs can take it: refund effects that waited for this key.
+        _complete(order_id, delivery)
+    # Outside the lease, so the jobs can take it: refund effects that waited for this delivery.
     order_adjustments_release(order_id=order_id)
-    logger.info("order %s provisioned (%s, key %s)", claim.order.reference, claim.action, key.upstream_id)
+    logger.info("order %s provisioned (%s)", claim.order.reference, delivery.label)
     return JobResult("provisioned")
 
 

@@ -5,8 +5,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from apps.proxies.upstream.errors import UpstreamError, UpstreamRateLimited
-
 
 @dataclass(frozen=True)
 class JobResult:
@@ -15,12 +13,13 @@ class JobResult:
     retry_in: int | None = None
 
 
-def backoff_seconds(attempt: int, exc: UpstreamError | None = None) -> int:
-    """Exponential backoff with jitter (attempt 1 -> ~base), capped; a Retry-After wins when longer."""
+def backoff_seconds(attempt: int, *, retry_after: float | None = None) -> int:
+    """Exponential backoff with jitter (attempt 1 -> ~base), capped; a Retry-After (the wait an
+    outside system asked for, RetryableError.retry_after) wins when longer."""
     base = settings.BILLING_RETRY_BASE_SECONDS
     cap = settings.BILLING_RETRY_MAX_SECONDS
     delay = min(cap, base * 2 ** max(attempt - 1, 0))
     delay = delay / 2 + random.uniform(0, delay / 2)
-    if isinstance(exc, UpstreamRateLimited) and exc.retry_after:
-        delay = max(delay, min(float(exc.retry_after), cap))
+    if retry_after:
+        delay = max(delay, min(float(retry_after), cap))
     return max(1, int(delay))

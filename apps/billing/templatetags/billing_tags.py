@@ -1,10 +1,11 @@
-"""The pricing section (landing page and dashboard) and money formatting."""
+"""The pricing section (landing page and dashboard), money formatting, and what an order delivered
+(as its product describes it)."""
 
 from decimal import Decimal
 
 from django import template
 
-from apps.billing.selectors import plan_list_active
+from apps.billing.selectors import order_delivery_view, plan_list_active
 
 register = template.Library()
 
@@ -30,6 +31,13 @@ def money(amount, currency: str = "usd") -> str:
 def money_short(amount, currency: str = "usd") -> str:
     """Whole amounts without cents: $35, $7.50."""
     return _money(amount, currency, short=True)
+
+
+@register.simple_tag
+def order_delivery(order):
+    """`{% order_delivery order as delivery %}`: the order's DeliveryView (apps/core/fulfilment.py),
+    e.g. `{{ delivery.summary }}` ("were added to your proxy")."""
+    return order_delivery_view(order)
 
 
 @register.inclusion_tag("billing/_pricing_cards.html", takes_context=True)

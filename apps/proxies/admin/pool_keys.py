@@ -1,7 +1,8 @@
 """The pool-key console: the mirror as a list an operator can work from, a key page with its
-usage chart, orders, alerts and audit trail, and the actions of operations.py (on the list for
-selected keys, and as buttons on the key page). Fields are never edited here: every change goes
-through the services, upstream first. Exports and the upstream audit page live in pages.py."""
+usage chart, alerts and audit trail (apps.console adds the orders on the key), and the actions of
+operations.py (on the list for selected keys, and as buttons on the key page). Fields are never
+edited here: every change goes through the services, upstream first. Exports and the upstream
+audit page live in pages.py."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -177,7 +178,6 @@ class PoolKeyAdmin(PoolKeyPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
                 .order_by("-created_at", "-id")[:15],
                 "audit_log_url": reverse("admin:core_auditentry_changelist")
                 + f"?target_type={self.opts.label_lower}&target_id={key.pk}",
-                "key_orders": key.orders.order_by("-created_at")[:20],
                 "key_alerts": key.alerts.all(),
                 "upstream_audit_url": reverse(f"admin:{info}_upstream_audit", args=[key.pk]),
                 "usage_csv_url": reverse(f"admin:{info}_key_usage_csv", args=[key.pk]),
