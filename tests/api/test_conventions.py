@@ -169,7 +169,7 @@ def test_a_made_up_cursor_is_refused(api, path):
 
 
 def test_times_are_iso_8601_utc_and_amounts_are_strings_with_a_currency(api, customer, key):
-    make_order(customer, pool_key=key)
+    make_order(customer, fulfilment_ref=str(key.pk))
     order = api.get("/api/v1/orders").json()["data"][0]
     assert ISO_UTC.match(order["created_at"]) and ISO_UTC.match(order["paid_at"])
     assert order["amount"] == "35.00" and order["currency"] == "usd" and order["gb"] == "5.00"

@@ -81,7 +81,7 @@ def fuzz_customer(settings, upstream, customer, key):
     OWN.clear()
     OWN.update(
         key_id=key.pk,
-        order_id=str(make_order(customer, pool_key=key).public_id),
+        order_id=str(make_order(customer, fulfilment_ref=str(key.pk)).public_id),
         session_key=open_session(key, "fuzz1").session_key,
     )
     open_session(key, "fuzz2")

@@ -73,7 +73,7 @@ def object_requests(key, order, session):
 
 @pytest.mark.parametrize("index", range(9))
 def test_another_customers_objects_are_404_and_untouched(client, upstream, customer, other_customer, key, index):
-    order = make_order(customer, pool_key=key)
+    order = make_order(customer, fulfilment_ref=str(key.pk))
     session = open_session(key, "theirs")
     mint_key(other_customer)  # the intruder has a key of their own
     method, path, body = object_requests(key, order, session)[index]
@@ -89,7 +89,7 @@ def test_another_customers_objects_are_404_and_untouched(client, upstream, custo
 
 def test_lists_hold_only_the_callers_own_objects(client, upstream, customer, other_customer, key):
     theirs = mint_key(other_customer)
-    make_order(other_customer, pool_key=theirs)
+    make_order(other_customer, fulfilment_ref=str(theirs.pk))
     open_session(theirs, "theirs")
     api = api_for(client, customer)
     assert api.get("/api/v1/keys").json()["data"][0]["id"] == key.pk

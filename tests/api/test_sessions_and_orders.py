@@ -131,7 +131,7 @@ def test_an_unknown_order_is_a_404(api, db, order_id):
 
 
 def test_orders_list_newest_first_with_amounts(api, customer, key):
-    old = make_order(customer, pool_key=key)
+    old = make_order(customer, fulfilment_ref=str(key.pk))
     new = make_order(customer, status=Order.Status.PENDING)
     data = api.get("/api/v1/orders").json()["data"]
     assert [o["id"] for o in data] == [str(new.public_id), str(old.public_id)]
