@@ -7,10 +7,11 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 
+from apps.core.services.notifications import operators_notify
+
 from .models import StripeEvent
 from .services import (
     key_adjustment_apply,
-    operators_notify,
     order_email_send,
     order_provision,
     orders_reconcile,
@@ -60,6 +61,8 @@ def send_order_email(order_id: int, kind: str) -> bool:
     max_retries=6,
 )
 def send_operator_alert(subject: str, body: str) -> None:
+    """Kept for alerts queued before the deploy: new ones go through the core job
+    (apps.core.services.notifications.operators_notify_on_commit)."""
     operators_notify(subject=subject, body=body)
 
 

@@ -16,6 +16,7 @@ from apps.billing.models import KeyAdjustment, Order
 from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry
 from apps.core.services import audit_log
+from apps.core.services.notifications import operators_notify_on_commit
 from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import RetryableUpstreamError, UpstreamError
 
@@ -181,12 +182,10 @@ def _held_disabled(key: PoolKey, dispute: KeyAdjustment) -> str:
 
 
 def _alert(adjustment: KeyAdjustment, error: str) -> None:
-    from apps.billing.tasks import send_operator_alert
-
     order = adjustment.order
-    send_operator_alert.delay(
-        f"Refund/dispute effect failed on order {order.reference}",
-        f"The {adjustment.get_kind_display().lower()} of {adjustment.amount} {order.currency.upper()} on order "
+    operators_notify_on_commit(
+        subject=f"Refund/dispute effect failed on order {order.reference}",
+        body=f"The {adjustment.get_kind_display().lower()} of {adjustment.amount} {order.currency.upper()} on order "
         f"{order.reference} ({order.customer.email}) could not be applied to the key: {failure_text(error)}. "
         f"Policy: {adjustment.get_action_display()}. Apply it by hand in the console.",
     )

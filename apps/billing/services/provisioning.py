@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from apps.billing.models import Order
 from apps.core.errors import ApplicationError
+from apps.core.services.notifications import operators_notify_on_commit
 from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import RetryableUpstreamError, UpstreamError, UpstreamNotFound
 
@@ -204,7 +205,7 @@ def _deliver(claim: Claim) -> PoolKey:
 
 
 def _complete(order_id: int, key: PoolKey) -> None:
-    from apps.billing.tasks import send_operator_alert, send_order_email
+    from apps.billing.tasks import send_order_email
 
     with transaction.atomic():
         order = order_lock(order_id=order_id)
@@ -220,10 +221,9 @@ def _complete(order_id: int, key: PoolKey) -> None:
                 # The GB landed, but the shop keeps this key disabled (an operator or a refund policy
                 # did it): the customer paid for traffic they can't use until someone decides.
                 gb = f"{_delivery_gb(order).normalize():f}"
-                job_enqueue_on_commit(
-                    send_operator_alert,
-                    f"Order {order.reference} topped up a disabled key",
-                    f"{order.customer.email} paid order {order.reference} ({order.plan_name}); its "
+                operators_notify_on_commit(
+                    subject=f"Order {order.reference} topped up a disabled key",
+                    body=f"{order.customer.email} paid order {order.reference} ({order.plan_name}); its "
                     f"{gb} GB were added to key {key.upstream_id}, which the shop keeps disabled.\n"
                     "Enable the key, or refund the order:\n"
                     f"{settings.SITE_URL}{reverse('admin:billing_order_change', args=[order.pk])}\n",

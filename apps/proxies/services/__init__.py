@@ -2,7 +2,6 @@
 mirror and the audit log). Split by concern; import from this package."""
 
 from .alerts import (
-    operator_alert_send,
     pool_key_alerts_rearm,
     pool_key_alerts_run,
     upstream_auth_alert_check,
@@ -19,7 +18,6 @@ __all__ = [
     "idempotency_key_derive",
     "idempotency_key_for",
     "idempotency_key_validate",
-    "operator_alert_send",
     "pool_key_adopt",
     "pool_key_alerts_rearm",
     "pool_key_alerts_run",
