@@ -16,12 +16,6 @@ from .support import upstream_keys
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def customer_client(client, customer):
-    client.force_login(customer)
-    return client
-
-
 def get(client, url, **kwargs):
     with TestCase.captureOnCommitCallbacks(execute=True):
         return client.get(url, **kwargs)

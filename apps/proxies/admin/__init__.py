@@ -30,4 +30,3 @@ class PoolKeyAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="customer", ordering="pool_key__customer__email")
     def customer(self, obj: PoolKeyAlert) -> str:
         return obj.pool_key.customer.email
-
