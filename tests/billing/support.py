@@ -16,6 +16,18 @@ UPDATE = {"path": "/reseller/pool-keys/*", "method": "PATCH"}
 LIST = {"path": "/reseller/pool-keys", "method": "GET"}
 
 
+def get(client, url, **kwargs):
+    """A GET whose after-commit work (provisioning nudges) runs before it returns."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.get(url, **kwargs)
+
+
+def post(client, url, data=None, **kwargs):
+    """A POST whose after-commit work (provisioning, key adjustments) runs before it returns."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(url, data or {}, **kwargs)
+
+
 def reconcile_later(minutes: float = 30):
     """Moves time on (past any backoff) and runs the reconciler job, as beat would."""
     traveller = time_machine.travel(timezone.now() + timedelta(minutes=minutes), tick=False)

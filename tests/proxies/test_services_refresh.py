@@ -12,15 +12,12 @@ from django.utils import timezone
 
 from apps.proxies.models import PoolKey, PoolKeyStatus
 from apps.proxies.selectors import UsageLevel, pool_key_dashboard
-from apps.proxies.services import (
-    pool_key_label_for,
-    pool_key_mint,
-    pool_key_refresh_for_customer,
-    pool_key_refresh_if_stale,
-)
+from apps.proxies.services import pool_key_refresh_for_customer, pool_key_refresh_if_stale
 from apps.sandbox.upstream.faults import inject
 from tests.factories import UserFactory
 from tests.proxies.fakes import sandbox_upstream, use_traffic
+
+from .console_support import mint
 
 pytestmark = pytest.mark.django_db
 
@@ -43,16 +40,6 @@ def traveller():
         yield traveller
 
 
-def _mint(customer, ref="1", cap_gb=Decimal(10)):
-    return pool_key_mint(
-        customer=customer,
-        label=pool_key_label_for(customer=customer, order_ref=ref),
-        cap_gb=cap_gb,
-        expires_at=None,
-        idempotency_key=f"order-{ref}-mint",
-    )
-
-
 def page_load(customer):
     """What the dashboard view does: refresh the caller's keys when stale, then read."""
     pool_key_refresh_for_customer(customer=customer)
@@ -61,7 +48,7 @@ def page_load(customer):
 
 def test_fresh_mirror_is_served_without_an_upstream_call(upstream, traveller):
     customer = UserFactory()
-    key = _mint(customer)
+    key = mint(customer)
     upstream.calls.clear()
 
     [item] = page_load(customer)
@@ -74,7 +61,7 @@ def test_fresh_mirror_is_served_without_an_upstream_call(upstream, traveller):
 
 def test_old_mirror_is_refreshed_once_per_interval(upstream, traveller):
     customer = UserFactory()
-    key = _mint(customer)
+    key = mint(customer)
     use_traffic(mb=300)
     traveller.shift(timedelta(seconds=INTERVAL + 1))
     upstream.calls.clear()
@@ -98,9 +85,9 @@ def test_old_mirror_is_refreshed_once_per_interval(upstream, traveller):
 
 def test_each_key_is_refreshed_on_its_own(upstream, traveller):
     customer = UserFactory()
-    _mint(customer, ref="1")
-    _mint(customer, ref="2")
-    _mint(UserFactory(), ref="3")  # someone else's key is never read
+    mint(customer)
+    mint(customer)
+    mint(UserFactory())  # someone else's key is never read
     traveller.shift(timedelta(seconds=INTERVAL + 1))
     upstream.calls.clear()
 
@@ -113,7 +100,7 @@ def test_each_key_is_refreshed_on_its_own(upstream, traveller):
 
 def test_failed_upstream_read_returns_the_stale_mirror(upstream, traveller):
     customer = UserFactory()
-    key = _mint(customer)
+    key = mint(customer)
     synced = key.last_synced_at
     traveller.shift(timedelta(seconds=INTERVAL + 1))
 
@@ -138,7 +125,7 @@ def test_failed_upstream_read_returns_the_stale_mirror(upstream, traveller):
 
 def test_failed_read_on_a_network_drop_still_serves_the_page(upstream, traveller):
     customer = UserFactory()
-    _mint(customer)
+    mint(customer)
     traveller.shift(timedelta(seconds=INTERVAL + 1))
 
     with inject(drop="reset", times=None):
@@ -149,7 +136,7 @@ def test_failed_read_on_a_network_drop_still_serves_the_page(upstream, traveller
 
 def test_a_key_gone_upstream_shows_as_missing(upstream, traveller):
     customer = UserFactory()
-    key = _mint(customer)
+    key = mint(customer)
     upstream.client.delete_key(key.upstream_id, idempotency_key="behind-the-shops-back")
     traveller.shift(timedelta(seconds=INTERVAL + 1))
 
@@ -161,7 +148,7 @@ def test_a_key_gone_upstream_shows_as_missing(upstream, traveller):
 
 def test_dashboard_shows_levels_from_fresh_usage(upstream, traveller):
     customer = UserFactory()
-    _mint(customer, cap_gb=Decimal(1))
+    mint(customer, cap_gb=Decimal(1))
     use_traffic(mb=3000)  # past the cap: suspended upstream
     traveller.shift(timedelta(seconds=INTERVAL + 1))
 
@@ -179,7 +166,7 @@ def test_dashboard_of_a_customer_without_keys_is_empty(upstream):
 
 def test_the_selector_alone_never_calls_the_upstream(upstream, traveller):
     customer = UserFactory()
-    key = _mint(customer)
+    key = mint(customer)
     synced = key.last_synced_at
     traveller.shift(timedelta(hours=1))
     upstream.calls.clear()
@@ -192,7 +179,7 @@ def test_the_selector_alone_never_calls_the_upstream(upstream, traveller):
 
 
 def test_refresh_if_stale_reads_an_old_key_once_and_skips_a_fresh_one(upstream, traveller):
-    key = _mint(UserFactory())
+    key = mint(UserFactory())
     upstream.calls.clear()
 
     assert pool_key_refresh_if_stale(key=key) is False  # just minted: fresh
