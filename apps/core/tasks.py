@@ -55,15 +55,18 @@ def mail_deliver(self, payload: dict, kind: str = "email") -> bool:
     return True
 
 
-@shared_task(
-    name=OPERATORS_NOTIFY_JOB,
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=6,
-)
+# A mail job retried while the mail server is unreachable: after 30 s, doubling up to 10 min, 6 times.
+MAIL_JOB_RETRIES = {
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": (OSError, smtplib.SMTPException),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "max_retries": 6,
+}
+
+
+@shared_task(name=OPERATORS_NOTIFY_JOB, **MAIL_JOB_RETRIES)
 def operators_notify_job(subject: str, body: str, kind: str = "", dedup_key: str = "") -> bool:
     """Mails the operators (apps.core.services.notifications.operators_notify_on_commit);
     retried with backoff while the mail server is unreachable."""
