@@ -3,6 +3,7 @@ alerts. Thin: each calls one service."""
 
 import logging
 import smtplib
+from typing import Any
 
 from celery import shared_task
 
@@ -56,7 +57,7 @@ def mail_deliver(self, payload: dict, kind: str = "email") -> bool:
 
 
 # A mail job retried while the mail server is unreachable: after 30 s, doubling up to 10 min, 6 times.
-MAIL_JOB_RETRIES = {
+MAIL_JOB_RETRIES: dict[str, Any] = {
     "acks_late": True,
     "ignore_result": True,
     "autoretry_for": (OSError, smtplib.SMTPException),

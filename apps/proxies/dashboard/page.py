@@ -175,7 +175,8 @@ def dashboard_context(
 ) -> dict:
     """The dashboard's context. The view passes the builder and bulk forms (unbound ones with
     `default_builder_initial` / `default_bulk_initial`, or the bound ones it validated)."""
-    key, usage = (reads.keys[0].key, reads.keys[0].usage) if reads.keys else (None, None)
+    current = reads.keys[0] if reads.keys else None  # the newest live key
+    key = current.key if current is not None else None
     stock = stock_view(reads.stock, incidents=active_incidents(reads.incidents))
     ctx: dict[str, Any] = {
         **common_context(),
@@ -194,7 +195,7 @@ def dashboard_context(
     ctx["help_example_url"] = build_proxy_url(
         secret="pak_YOUR_SECRET", options=ProxyOptions(country="us", sid="example", rotation="sticky")
     ).url
-    if key is None:
+    if current is None or key is None:
         ctx["state"] = "no_key"  # or billing's "preparing" panel, while a paid order is on its way
         return ctx
 
@@ -203,7 +204,7 @@ def dashboard_context(
     ctx.update(
         state="key",
         key_state=KeyState(name=name, label=label, tone=tone),
-        usage=usage_view(usage),
+        usage=usage_view(current.usage),
         builder_config=builder_config(key=key, secret=secret),
     )
     ctx["builder_form"] = builder_form
