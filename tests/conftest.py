@@ -1,8 +1,18 @@
+"""Fixtures shared by every test package: the cache cleared around each test, the customer and
+operator with their logged-in clients, and a Celery worker on Redis for the `redis` tests."""
+
 import os
+import uuid
 
 import pytest
+from celery import Celery, current_app
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
+
+from tests.factories import StaffFactory, UserFactory
+from tests.support import redis_reachable
 
 
 def pytest_report_header(config):
@@ -44,3 +54,63 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_customer(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def customer_client(client, customer):
+    """The test client, logged in as `customer`."""
+    client.force_login(customer)
+    return client
+
+
+@pytest.fixture
+def operator(db):
+    return StaffFactory(email="ops@example.com")
+
+
+@pytest.fixture
+def ops(client, operator):
+    """The test client, logged in as `operator` (staff)."""
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def worker(redis_url):
+    """A Celery worker thread on the Redis at TEST_REDIS_URL (pytest_collection_modifyitems skips the
+    test when the variable is unset). It runs on an app of its own (the project's settings, Redis as broker,
+    a queue of its own), made current for the test, so the project's app and its eager default are
+    left exactly as they were."""
+    if not redis_reachable(redis_url):
+        pytest.skip(f"needs a reachable Redis at TEST_REDIS_URL ({redis_url})")
+    app = Celery("storefront-test", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(
+        broker_url=redis_url,
+        task_always_eager=False,
+        # No other worker on this Redis takes our job, and we take no other.
+        task_default_queue=f"storefront-test-{uuid.uuid4().hex[:8]}",
+        broker_connection_retry_on_startup=False,
+    )
+    app.finalize(auto=True)  # registers the project's shared tasks on it
+    previous = current_app._get_current_object()
+    app.set_current()
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as running:
+            yield running
+    finally:
+        # start_worker also made it the process-wide default app: undo both.
+        previous.set_current()
+        previous.set_default()
+        app.close()
+        connections.close_all()

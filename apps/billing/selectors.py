@@ -4,9 +4,9 @@ import uuid
 from datetime import timedelta
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 
+from apps.core.errors import NotFound
 from apps.core.fulfilment import DeliveryView
 
 from .models import Order, Plan
@@ -20,7 +20,7 @@ def plan_list_active() -> QuerySet[Plan]:
 def plan_get_active(*, slug: str) -> Plan:
     plan = Plan.objects.filter(slug=slug, active=True).first()
     if plan is None:
-        raise Http404("No such plan.")
+        raise NotFound("No such plan.")
     return plan
 
 
@@ -29,14 +29,15 @@ def order_list_for_customer(*, customer) -> QuerySet[Order]:
 
 
 def order_get_for_customer(*, customer, public_id) -> Order:
-    """The customer's own order; anyone else's (or none, or a malformed id) is a 404, never a 403."""
+    """The customer's own order; anyone else's (or none, or a malformed id) raises NotFound (a
+    404, never a 403)."""
     try:
         public_id = uuid.UUID(str(public_id))
     except ValueError:
-        raise Http404("No such order.") from None
+        raise NotFound("No such order.") from None
     order = Order.objects.filter(customer=customer, public_id=public_id).first()
     if order is None:
-        raise Http404("No such order.")
+        raise NotFound("No such order.")
     return order
 
 

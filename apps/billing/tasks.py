@@ -7,10 +7,12 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 
+from apps.core.services.notifications import operators_notify
+from apps.core.tasks import MAIL_JOB_RETRIES
+
 from .models import StripeEvent
 from .services import (
     key_adjustment_apply,
-    operators_notify,
     order_email_send,
     order_provision,
     orders_reconcile,
@@ -51,15 +53,10 @@ def send_order_email(order_id: int, kind: str) -> bool:
     return order_email_send(order_id=order_id, kind=kind)
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=6,
-)
+@shared_task(**MAIL_JOB_RETRIES)
 def send_operator_alert(subject: str, body: str) -> None:
+    """Kept for alerts queued before the deploy: new ones go through the core job
+    (apps.core.services.notifications.operators_notify_on_commit)."""
     operators_notify(subject=subject, body=body)
 
 

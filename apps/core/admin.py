@@ -1,5 +1,6 @@
-"""The local audit log in the console: read-only, who did what, when, from where. (The console's
-own pages, such as the overview, live in apps/console.)"""
+"""The local audit log in the console: read-only, who did what, when, from where; and the
+deduplicated operator alerts. (The console's own pages, such as the overview, live in
+apps/console.)"""
 
 from django.contrib import admin
 from django.db.models import Q
@@ -7,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from .admin_helpers import ReadOnlyAdminMixin, customer_link, pretty_json, short_text
-from .models import AuditEntry
+from .models import AuditEntry, OperatorAlert
 
 
 class ActionGroupFilter(admin.SimpleListFilter):
@@ -112,3 +113,13 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="data")
     def data_pretty(self, obj: AuditEntry) -> str:
         return pretty_json(obj.data)
+
+
+# Alerts are records written by the jobs: looked at, never edited or deleted by hand (deleting a
+# claim would send the alert again).
+@admin.register(OperatorAlert)
+class OperatorAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "kind", "subject", "sent_at")
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
+    search_fields = ("subject", "dedup_key")
+    date_hierarchy = "created_at"

@@ -7,15 +7,23 @@ inject a header. So every message is cleaned here just before it is sent."""
 
 import logging
 import re
+import smtplib
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 
+from .jobs import job_task
+from .logging import mask_secrets
 from .validators import CONTROL_CHARACTERS
 
 logger = logging.getLogger(__name__)
 
 _SPACES = re.compile(r"\s+")
+
+# The job that delivers queued mail (apps/core/tasks.py), looked up by name: tasks import this
+# module, not the other way round.
+MAIL_DELIVER_JOB = "apps.core.tasks.mail_deliver"
+MAIL_TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def masked_mail_repr(kind: str) -> str:
@@ -87,15 +95,43 @@ def mail_send_payload(*, payload: dict) -> int:
     return mail_send(message=mail_from_payload(payload))
 
 
+def mail_error_text(exc: BaseException) -> str:
+    return mask_secrets(f"{type(exc).__name__}: {exc}")[:300]
+
+
+def mail_gave_up(payload: dict, kind: str, attempts: int, exc: BaseException) -> bool:
+    # The recipients and the error only: the message carries live links and codes. A traceback
+    # only for a bug (not a mail server outage); the log filter masks it like every other line.
+    logger.error(
+        "gave up on the %s email to %s after %d attempt(s): %s",
+        kind,
+        ", ".join(payload["to"]),
+        attempts,
+        mail_error_text(exc),
+        exc_info=None if isinstance(exc, MAIL_TRANSIENT_ERRORS) else exc,
+    )
+    return False
+
+
+def mail_deliver_inline(*, payload: dict, kind: str) -> bool:
+    """Without Redis (jobs inline): one attempt, after the request's commit, that never raises
+    into the request. Not through Celery's eager mode, which would log the message; not
+    retried, as a retry would hold the web request (the customer can ask for the mail again)."""
+    try:
+        mail_send_payload(payload=payload)
+    except Exception as exc:
+        return mail_gave_up(payload, kind, 1, exc)
+    return True
+
+
 def mail_enqueue(*, message: EmailMessage, kind: str) -> None:
     """Sends `message` from a job once the surrounding transaction commits, so a mail server
     outage neither fails the request nor rolls back what it saved (a new account). The job
     retries with backoff (apps/core/tasks.py)."""
-    from .tasks import mail_deliver, mail_deliver_inline
-
     payload = mail_payload(message_headers_clean(message))
 
     def enqueue() -> None:
+        mail_deliver = job_task(MAIL_DELIVER_JOB)
         if mail_deliver.app.conf.task_always_eager:
             mail_deliver_inline(payload=payload, kind=kind)
             return

@@ -3,8 +3,10 @@ import re
 import time
 import uuid
 
+from django.http import Http404
 from django.utils.cache import patch_cache_control
 
+from .errors import NotFound
 from .logging import TOKEN_PATH_PATTERN, mask_secrets
 from .request_context import request_id_var
 
@@ -68,3 +70,20 @@ class PrivateCacheMiddleware:
         if (user is not None and user.is_authenticated) or TOKEN_PATH_PATTERN.search(request.path):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class NotFoundMiddleware:
+    """The one place a domain "not found" becomes a 404: selectors and services raise
+    `apps.core.errors.NotFound` for anything missing or not the caller's, and views let it
+    through. Someone else's object answers exactly like a missing one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotFound):
+            raise Http404(exception.message) from exception
+        return None

@@ -46,3 +46,23 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"
+
+
+class OperatorAlert(models.Model):
+    """An email to the operators, sent at most once per `dedup_key` (unique): an upstream auth
+    failure is reported once per repeat window, not on every failing call. Written by
+    `apps.core.services.notifications.operators_notify` for the alerts that are deduplicated."""
+
+    kind = models.CharField(max_length=32, db_index=True)
+    dedup_key = models.CharField(max_length=128, unique=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -3,6 +3,8 @@ import logging
 from django.conf import settings
 from django.db import connection
 
+from .models import OperatorAlert
+
 logger = logging.getLogger(__name__)
 
 
@@ -33,3 +35,8 @@ def health_check() -> dict:
         checks["redis"] = "ok" if _redis_ok() else "down"
     healthy = all(v == "ok" for v in checks.values())
     return {"status": "ok" if healthy else "down", "checks": checks}
+
+
+def operator_alert_list_recent(*, limit: int = 5) -> list[OperatorAlert]:
+    """The newest deduplicated operator alerts (the console's overview shows them)."""
+    return list(OperatorAlert.objects.all()[:limit])

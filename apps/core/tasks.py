@@ -1,13 +1,22 @@
-"""Housekeeping jobs, scheduled in settings (CELERY_BEAT_SCHEDULE), and mail delivery."""
+"""Housekeeping jobs, scheduled in settings (CELERY_BEAT_SCHEDULE), mail delivery and operator
+alerts. Thin: each calls one service."""
 
 import logging
 import smtplib
+from typing import Any
 
 from celery import shared_task
 
-from .logging import mask_secrets
-from .mail import mail_send_payload, masked_mail_repr
+from .mail import (
+    MAIL_DELIVER_JOB,
+    MAIL_TRANSIENT_ERRORS,
+    mail_error_text,
+    mail_gave_up,
+    mail_send_payload,
+    masked_mail_repr,
+)
 from .services import sessions_clear_expired as _sessions_clear_expired
+from .services.notifications import OPERATORS_NOTIFY_JOB, operators_notify
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +24,6 @@ logger = logging.getLogger(__name__)
 MAIL_MAX_RETRIES = 8
 MAIL_RETRY_BASE_SECONDS = 30
 MAIL_RETRY_MAX_SECONDS = 600
-MAIL_TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
 
 @shared_task
@@ -29,25 +37,7 @@ def mail_retry_countdown(retries: int) -> int:
     return min(MAIL_RETRY_BASE_SECONDS * 2**retries, MAIL_RETRY_MAX_SECONDS)
 
 
-def _error_text(exc: BaseException) -> str:
-    return mask_secrets(f"{type(exc).__name__}: {exc}")[:300]
-
-
-def _gave_up(payload: dict, kind: str, attempts: int, exc: BaseException) -> bool:
-    # The recipients and the error only: the message carries live links and codes. A traceback
-    # only for a bug (not a mail server outage); the log filter masks it like every other line.
-    logger.error(
-        "gave up on the %s email to %s after %d attempt(s): %s",
-        kind,
-        ", ".join(payload["to"]),
-        attempts,
-        _error_text(exc),
-        exc_info=None if isinstance(exc, MAIL_TRANSIENT_ERRORS) else exc,
-    )
-    return False
-
-
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=MAIL_MAX_RETRIES)
+@shared_task(bind=True, name=MAIL_DELIVER_JOB, acks_late=True, ignore_result=True, max_retries=MAIL_MAX_RETRIES)
 def mail_deliver(self, payload: dict, kind: str = "email") -> bool:
     """Sends one queued email (apps.core.mail.mail_enqueue); retries with backoff while the mail
     server is unreachable, then logs that it gave up."""
@@ -55,8 +45,8 @@ def mail_deliver(self, payload: dict, kind: str = "email") -> bool:
         mail_send_payload(payload=payload)
     except MAIL_TRANSIENT_ERRORS as exc:
         if self.request.retries >= MAIL_MAX_RETRIES:
-            return _gave_up(payload, kind, self.request.retries + 1, exc)
-        logger.warning("the %s email to %s failed (%s); retrying", kind, ", ".join(payload["to"]), _error_text(exc))
+            return mail_gave_up(payload, kind, self.request.retries + 1, exc)
+        logger.warning("the %s email to %s failed (%s); retrying", kind, ", ".join(payload["to"]), mail_error_text(exc))
         raise self.retry(
             exc=exc,
             countdown=mail_retry_countdown(self.request.retries),
@@ -66,12 +56,19 @@ def mail_deliver(self, payload: dict, kind: str = "email") -> bool:
     return True
 
 
-def mail_deliver_inline(*, payload: dict, kind: str) -> bool:
-    """Without Redis (jobs inline): one attempt, after the request's commit, that never raises
-    into the request. Not through Celery's eager mode, which would log the message; not
-    retried, as a retry would hold the web request (the customer can ask for the mail again)."""
-    try:
-        mail_send_payload(payload=payload)
-    except Exception as exc:
-        return _gave_up(payload, kind, 1, exc)
-    return True
+# A mail job retried while the mail server is unreachable: after 30 s, doubling up to 10 min, 6 times.
+MAIL_JOB_RETRIES: dict[str, Any] = {
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": (OSError, smtplib.SMTPException),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "max_retries": 6,
+}
+
+
+@shared_task(name=OPERATORS_NOTIFY_JOB, **MAIL_JOB_RETRIES)
+def operators_notify_job(subject: str, body: str, kind: str = "", dedup_key: str = "") -> bool:
+    """Mails the operators (apps.core.services.notifications.operators_notify_on_commit);
+    retried with backoff while the mail server is unreachable."""
+    return operators_notify(subject=subject, body=body, kind=kind, dedup_key=dedup_key)

@@ -219,25 +219,6 @@ class PoolKeyAlert(models.Model):
         return f"{self.get_kind_display()} for key {self.pool_key_id}"
 
 
-class OperatorAlert(models.Model):
-    """An email to the operators, sent at most once per `dedup_key` (unique): an upstream auth
-    failure is reported once per repeat window, not on every failing call."""
-
-    kind = models.CharField(max_length=32, db_index=True)
-    dedup_key = models.CharField(max_length=128, unique=True)
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.CharField(max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.subject
-
-
 # Selling traffic (billing's "pool_traffic" product, apps/proxies/fulfilment.py) --------------
 
 

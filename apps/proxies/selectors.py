@@ -1,10 +1,9 @@
-"""Reads for the customer dashboard and the console. They read the local mirror; the dashboard
-may refresh it from the upstream, at most once per key per POOL_KEY_REFRESH_SECONDS, and never
-fails because the upstream did."""
+"""Reads for the customer dashboard and the console. They read the local mirror (and the cache's
+word on the latest refresh) and never call the upstream: a view that wants fresh figures calls
+`apps.proxies.services.pool_key_refresh_if_stale` first."""
 
-import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
@@ -12,16 +11,13 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from apps.core.errors import NotFound
 from apps.proxies.models import PoolKey, pool_key_status_q
-from apps.proxies.services import pool_key_sync
-from apps.proxies.upstream.errors import UpstreamError
-
-logger = logging.getLogger(__name__)
+from apps.proxies.upstream.records import SessionRecord
 
 WARN_PERCENT = Decimal(80)
 CRITICAL_PERCENT = Decimal(95)
 EXPIRY_SOON = timedelta(days=7)
-_REFRESH_KEY = "pool-key:refresh:{pk}"
 _FAILED_KEY = "pool-key:refresh-failed:{pk}"
 
 
@@ -74,12 +70,15 @@ def pool_key_current_for_customer(*, customer) -> PoolKey | None:
 
 def pool_key_get_for_customer(*, customer, key_id) -> PoolKey:
     """One of the customer's keys. Someone else's key, a deleted one or a malformed id raise
-    PoolKey.DoesNotExist, so views answer 404 and never reveal that a key exists."""
+    NotFound, so views answer 404 and never reveal that a key exists."""
     try:
         pk = int(key_id)
     except (TypeError, ValueError):
-        raise PoolKey.DoesNotExist("No such pool key.") from None
-    return pool_key_list_for_customer(customer=customer).get(pk=pk)
+        raise NotFound("No such pool key.") from None
+    key = pool_key_list_for_customer(customer=customer).filter(pk=pk).first()
+    if key is None:
+        raise NotFound("No such pool key.")
+    return key
 
 
 def _level(percent: Decimal | None) -> str:
@@ -129,38 +128,93 @@ def pool_key_usage(*, key: PoolKey, stale: bool = False, now: datetime | None = 
     )
 
 
-def _refresh(key: PoolKey, now: datetime) -> bool:
-    """At most one upstream read per key per interval, across processes (cache.add is atomic).
-    Returns True when the mirror is stale because the latest read failed."""
-    interval = max(1, int(settings.POOL_KEY_REFRESH_SECONDS))
-    if key.last_synced_at is not None and now - key.last_synced_at < timedelta(seconds=interval):
-        return False  # the mirror is fresh (a sync or a write just read the upstream)
-    if not cache.add(_REFRESH_KEY.format(pk=key.pk), 1, timeout=interval):
-        return bool(cache.get(_FAILED_KEY.format(pk=key.pk)))
-    try:
-        pool_key_sync(key=key)
-    except Exception as exc:
-        # The page shows the mirror with "usage as of"; the operator sees the log line.
-        if isinstance(exc, UpstreamError):
-            logger.warning("pool key %s: upstream read failed, showing the mirror: %s", key.pk, exc)
-        else:  # a bug, not an outage: keep the traceback
-            logger.exception("pool key %s: refresh failed unexpectedly", key.pk)
-        cache.set(_FAILED_KEY.format(pk=key.pk), 1, timeout=interval)
-        return True
-    cache.delete(_FAILED_KEY.format(pk=key.pk))
-    return False
+def pool_key_refresh_interval() -> int:
+    """Seconds a mirror counts as fresh on the dashboard (and a failed read is remembered)."""
+    return max(1, int(settings.POOL_KEY_REFRESH_SECONDS))
+
+
+def pool_key_refresh_failed_cache_key(*, key: PoolKey) -> str:
+    return _FAILED_KEY.format(pk=key.pk)
+
+
+def pool_key_mirror_is_fresh(*, key: PoolKey, now: datetime) -> bool:
+    """Read from the upstream within the refresh interval (by a sync, a write or a refresh)."""
+    return key.last_synced_at is not None and now - key.last_synced_at < timedelta(seconds=pool_key_refresh_interval())
+
+
+def pool_key_mirror_is_stale(*, key: PoolKey, now: datetime) -> bool:
+    """The mirror is old and the latest refresh (within the interval) failed: the page says
+    "usage as of"."""
+    if pool_key_mirror_is_fresh(key=key, now=now):
+        return False
+    return bool(cache.get(pool_key_refresh_failed_cache_key(key=key)))
 
 
 def pool_key_dashboard(*, customer) -> list[PoolKeyDashboardItem]:
-    """The customer's keys with usage, refreshed from the upstream when the mirror is older
-    than the refresh interval. A failing upstream never breaks the page: those keys come back
-    from the mirror with stale=True and as_of = the last successful read."""
+    """The customer's keys with usage, from the mirror. Keys whose latest refresh failed come
+    back with stale=True and as_of = the last successful read."""
     now = timezone.now()
     items = []
     for key in pool_key_list_for_customer(customer=customer).select_related("customer"):
-        stale = _refresh(key, now) if key.deleted_at is None else False
+        stale = pool_key_mirror_is_stale(key=key, now=now)
         items.append(PoolKeyDashboardItem(key=key, usage=pool_key_usage(key=key, stale=stale, now=now)))
     return items
+
+
+# Live sessions, scoped to one customer -----------------------------------------------------------
+# The upstream's sessions feed is scoped by the reseller's API key: it lists every customer's
+# sessions together and a session carries no key id. Every URL the shop builds for a customer
+# carries a session id that starts with their key's `session_tag`: `sid-<tag>_<part>` ("_", as
+# the grammar keeps "-" for separating tokens). A session belongs to a customer exactly when its
+# sid starts with one of their tags (tags are 8 of [a-z0-9], so one never prefixes another).
+# Sessions without such a prefix (synthesized ids, hand-written sids, other customers) are never
+# shown to, nor closed for, a customer.
+
+
+def session_tags_for_customer(*, customer) -> list[str]:
+    return list(PoolKey.objects.live().filter(customer=customer).values_list("session_tag", flat=True))
+
+
+def session_sid(session: SessionRecord) -> str:
+    """The sid as the customer wrote it after `sid-` (tolerates a feed that keeps the token)."""
+    sid = session.session_id or ""
+    return sid[4:] if sid.startswith("sid-") else sid
+
+
+def session_belongs_to(session: SessionRecord, tags: list[str]) -> bool:
+    sid = session_sid(session)
+    return any(tag and sid.startswith(f"{tag}_") and len(sid) > len(tag) + 1 for tag in tags)
+
+
+@dataclass(frozen=True)
+class CustomerSessions:
+    sessions: list[SessionRecord]
+    hidden_synthesized: int
+    fetched_at: datetime | None
+    stale: bool
+    failed: bool
+    tags: list[str]
+
+    @property
+    def available(self) -> bool:
+        return self.fetched_at is not None
+
+
+def session_list_for_customer(*, customer, feed, include_synthesized: bool = False) -> CustomerSessions:
+    """The customer's own sessions in `feed` (the reseller-wide sessions feed the caller read
+    through `apps.proxies.services.feeds.sessions_feed`), newest activity first."""
+    tags = session_tags_for_customer(customer=customer)
+    own = [s for s in (feed.value or []) if session_belongs_to(s, tags)]
+    shown = own if include_synthesized else [s for s in own if not s.is_synthesized_sid]
+    shown.sort(key=lambda s: s.last_activity_at or s.created_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return CustomerSessions(
+        sessions=shown,
+        hidden_synthesized=len(own) - len(shown),
+        fetched_at=feed.fetched_at,
+        stale=feed.stale,
+        failed=feed.failed,
+        tags=tags,
+    )
 
 
 # The console's reads ---------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from . import views
 app_name = "proxies"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/status/", views.order_status, name="status"),
     path("dashboard/keys/<int:key_id>/reveal/", views.key_reveal, name="key_reveal"),
     path("dashboard/keys/<int:key_id>/regenerate/", views.key_regenerate, name="key_regenerate"),
     path("dashboard/keys/<int:key_id>/bulk/", views.key_bulk, name="key_bulk"),
@@ -14,6 +13,4 @@ urlpatterns = [
     path("dashboard/sessions/<path:session_key>/close/", views.session_close, name="session_close"),
     path("dashboard/stock/", views.stock_partial, name="stock"),
     path("dashboard/incidents/", views.incidents_partial, name="incidents"),
-    path("dashboard/orders/", views.order_list, name="orders"),
-    path("dashboard/orders/<uuid:public_id>/", views.order_receipt, name="order_receipt"),
 ]

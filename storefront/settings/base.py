@@ -224,6 +224,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.accounts.middleware.StaffMfaRequiredMiddleware",
+    "apps.core.middleware.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "storefront.urls"
@@ -348,6 +349,8 @@ MAILERS = {"default": mailer_from_url(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "Storefront <shop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OPERATOR_EMAILS = [check_email("OPERATOR_EMAILS", address) for address in env_list("OPERATOR_EMAILS", [])]
+# Gives the brand (its `name`) for operator mail subjects (apps/core/services/notifications.py).
+OPERATOR_MAIL_BRAND = "apps.accounts.selectors.brand_get"
 REAL_EMAIL = not EMAIL_URL.startswith(("consolemail", "dummymail", "memorymail", "filemail"))
 
 # django-allauth ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.test import Client, override_settings
 
 from apps.accounts.models import User
 from apps.core.tasks import mail_deliver
-from tests.billing.test_celery_redis import JOB_TIMEOUT_SECONDS, worker  # noqa: F401 (the fixture)
+from tests.support import JOB_TIMEOUT_SECONDS
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +18,7 @@ PASSWORD = "a-brand-new-Passphrase-42"
 
 
 @override_settings(ACCOUNT_EMAIL_VERIFICATION="mandatory")
-def test_signup_mail_is_retried_by_the_worker_and_sent_once_smtp_is_back(worker, smtp, monkeypatch):  # noqa: F811
+def test_signup_mail_is_retried_by_the_worker_and_sent_once_smtp_is_back(worker, smtp, monkeypatch):
     monkeypatch.setattr("apps.core.tasks.MAIL_RETRY_BASE_SECONDS", 0)  # retry at once, not in 30 s
     smtp.fail_next = 2
     outcomes: list = []

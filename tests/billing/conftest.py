@@ -10,10 +10,10 @@ from apps.billing import stripe_client
 from apps.billing.models import Order
 from apps.billing.services import checkout_start
 from apps.sandbox.payments.models import SandboxCheckoutSession
-from tests.factories import UserFactory
 
 from .factories import PlanFactory
 from .stripe_events import completed_paid, post_event
+from .stripe_fakes import REAL_WEBHOOK_SECRET, FakeStripeServer
 
 
 @pytest.fixture(autouse=True)
@@ -41,11 +41,6 @@ def pro_plan(db):
 
 
 @pytest.fixture
-def customer(db):
-    return UserFactory()
-
-
-@pytest.fixture
 def start_checkout(customer, plan):
     """Runs the real checkout service: a pending order and its sandbox checkout session."""
 
@@ -68,3 +63,17 @@ def buy(client, start_checkout):
         return order
 
     return _buy
+
+
+@pytest.fixture
+def stripe_api(settings):
+    """Real Stripe mode against a local fake Stripe API behind STRIPE_API_BASE."""
+    with FakeStripeServer() as fake:
+        settings.STRIPE_SECRET_KEY = "sk_test_" + "4" * 24
+        settings.STRIPE_SANDBOX = False
+        settings.STRIPE_WEBHOOK_SECRET = REAL_WEBHOOK_SECRET
+        settings.STRIPE_API_BASE = fake.url
+        settings.STRIPE_MAX_NETWORK_RETRIES = 0
+        stripe_client.reset_client()
+        yield fake
+    stripe_client.reset_client()

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
+# The webhook secret the `stripe_api` fixture (conftest.py) configures for the real mode.
+REAL_WEBHOOK_SECRET = "whsec_test_realmode_0123456789abcdef"
+
 
 @dataclass
 class Recorded:

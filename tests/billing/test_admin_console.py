@@ -27,17 +27,6 @@ EVENTS = "/admin/billing/stripeevent/"
 
 
 @pytest.fixture
-def operator():
-    return StaffFactory(email="ops@example.com")
-
-
-@pytest.fixture
-def ops(client, operator):
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
 def webhook_client():
     from django.test import Client
 

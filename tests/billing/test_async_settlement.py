@@ -8,8 +8,7 @@ from apps.billing.models import Order, StripeEvent
 from apps.sandbox.payments.models import SandboxCheckoutSession
 
 from .stripe_events import post_event, session_event
-from .support import upstream_keys, upstream_mints
-from .test_provisioning import reconcile_later
+from .support import reconcile_later, upstream_keys, upstream_mints
 
 pytestmark = pytest.mark.django_db
 

@@ -15,16 +15,10 @@ from tests.factories import UserFactory
 
 from .factories import PlanFactory
 from .stripe_events import post_event
-from .stripe_fakes import FakeStripeServer
+from .stripe_fakes import REAL_WEBHOOK_SECRET
 from .support import upstream_keys
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def customer_client(client, customer):
-    client.force_login(customer)
-    return client
 
 
 # Sandbox mode ----------------------------------------------------------------------------------
@@ -112,21 +106,6 @@ def test_customer_id_is_created_once_and_reused(customer_client, customer, plan,
 
 
 # Real Stripe (a local fake API behind STRIPE_API_BASE) -----------------------------------------
-
-REAL_WEBHOOK_SECRET = "whsec_test_realmode_0123456789abcdef"
-
-
-@pytest.fixture
-def stripe_api(settings):
-    with FakeStripeServer() as fake:
-        settings.STRIPE_SECRET_KEY = "sk_test_" + "4" * 24
-        settings.STRIPE_SANDBOX = False
-        settings.STRIPE_WEBHOOK_SECRET = REAL_WEBHOOK_SECRET
-        settings.STRIPE_API_BASE = fake.url
-        settings.STRIPE_MAX_NETWORK_RETRIES = 0
-        stripe_client.reset_client()
-        yield fake
-    stripe_client.reset_client()
 
 
 def test_real_checkout_sends_a_payment_session_to_stripe(customer_client, customer, plan, stripe_api):

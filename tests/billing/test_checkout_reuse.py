@@ -15,17 +15,10 @@ from apps.sandbox.payments.models import SandboxCheckoutSession
 from tests.factories import UserFactory
 
 from .stripe_events import completed_paid, post_event
-from .test_checkout import stripe_api  # noqa: F401 (the fake Stripe API fixture)
 
 pytestmark = pytest.mark.django_db
 
 BUY = "/billing/checkout/starter/"
-
-
-@pytest.fixture
-def customer_client(client, customer):
-    client.force_login(customer)
-    return client
 
 
 def payment_page(response) -> str:

@@ -12,8 +12,7 @@ from apps.billing.services import order_retry_provisioning
 from apps.core.models import AuditEntry
 
 from .stripe_events import charge_refunded, completed_paid, dispute_closed, dispute_created, post_event
-from .support import cap_changes, delivered_key, upstream_cap, upstream_keys, upstream_mints
-from .test_provisioning import reconcile_later
+from .support import cap_changes, delivered_key, reconcile_later, upstream_cap, upstream_keys, upstream_mints
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 

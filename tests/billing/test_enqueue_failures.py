@@ -9,8 +9,7 @@ from apps.billing.models import Order, StripeEvent
 from apps.billing.tasks import provision_order, send_order_email
 
 from .stripe_events import completed_paid, post_event, session_event
-from .support import upstream_keys, upstream_mints
-from .test_provisioning import reconcile_later
+from .support import reconcile_later, upstream_keys, upstream_mints
 
 pytestmark = pytest.mark.django_db
 

@@ -6,14 +6,12 @@ import pytest
 from apps.billing.models import Order
 from apps.core.models import AuditEntry
 
-from .test_checkout import customer_client, stripe_api  # noqa: F401 (fixtures: logged-in client, fake Stripe API)
-
 pytestmark = pytest.mark.django_db
 
 LEAKED_KEY = "sk_test_" + "9" * 24
 
 
-def test_stripe_error_text_is_masked_in_the_failure_reason_and_the_audit_log(customer_client, plan, stripe_api):  # noqa: F811
+def test_stripe_error_text_is_masked_in_the_failure_reason_and_the_audit_log(customer_client, plan, stripe_api):
     stripe_api.failures = [401]
     stripe_api.failure_message = f"Invalid API Key provided: {LEAKED_KEY}"
 

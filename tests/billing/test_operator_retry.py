@@ -13,8 +13,7 @@ from apps.billing.services import order_retry_provisioning
 from apps.sandbox.upstream.faults import inject
 
 from .stripe_events import completed_paid, post_event
-from .support import upstream_keys
-from .test_provisioning import TOP_UP, reconcile_later
+from .support import TOP_UP, reconcile_later, upstream_keys
 
 pytestmark = pytest.mark.django_db
 

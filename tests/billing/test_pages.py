@@ -5,31 +5,14 @@ only: anyone else gets a 404."""
 from decimal import Decimal
 
 import pytest
-from django.test import TestCase
 
 from apps.billing.models import Order
 from tests.factories import UserFactory
 
 from .factories import PlanFactory
-from .support import upstream_keys
+from .support import get, upstream_keys
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def customer_client(client, customer):
-    client.force_login(customer)
-    return client
-
-
-def get(client, url, **kwargs):
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.get(url, **kwargs)
-
-
-def post(client, url, data=None, **kwargs):
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post(url, data or {}, **kwargs)
 
 
 # Pricing ---------------------------------------------------------------------------------------

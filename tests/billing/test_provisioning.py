@@ -13,32 +13,25 @@ from django.utils import timezone
 
 from apps.billing.models import Order
 from apps.billing.services import order_provision, order_retry_provisioning
-from apps.billing.tasks import reconcile_orders
 from apps.proxies.models import PoolKey
 from apps.sandbox.upstream.faults import inject
 from apps.sandbox.upstream.models import SandboxIdempotencyRecord, SandboxKey
 
 from .factories import PlanFactory
 from .stripe_events import completed_paid, post_event
-from .support import delivered_key, delivery_action, upstream_keys, upstream_mints
+from .support import (
+    LIST,
+    MINT,
+    TOP_UP,
+    UPDATE,
+    delivered_key,
+    delivery_action,
+    reconcile_later,
+    upstream_keys,
+    upstream_mints,
+)
 
 pytestmark = pytest.mark.django_db
-
-MINT = {"path": "/reseller/pool-keys", "method": "POST"}
-TOP_UP = {"path": "/reseller/pool-keys/*/topup", "method": "POST"}
-UPDATE = {"path": "/reseller/pool-keys/*", "method": "PATCH"}
-LIST = {"path": "/reseller/pool-keys", "method": "GET"}
-
-
-def reconcile_later(minutes: float = 30):
-    """Moves time on (past any backoff) and runs the reconciler job, as beat would."""
-    traveller = time_machine.travel(timezone.now() + timedelta(minutes=minutes), tick=False)
-    traveller.start()
-    try:
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            return reconcile_orders.delay().get()
-    finally:
-        traveller.stop()
 
 
 def only_key() -> SandboxKey:

@@ -14,8 +14,7 @@ from apps.core.errors import ApplicationError
 from apps.sandbox.upstream.faults import inject
 
 from .stripe_events import charge_refunded, completed_paid, post_event
-from .support import cap_changes, upstream_cap, upstream_keys, upstream_mints
-from .test_provisioning import MINT, reconcile_later
+from .support import MINT, cap_changes, reconcile_later, upstream_cap, upstream_keys, upstream_mints
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 

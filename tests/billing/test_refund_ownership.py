@@ -7,14 +7,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from apps.billing import stripe_client
 from apps.billing.models import KeyAdjustment, Order
 from apps.sandbox.payments.models import SandboxCharge
 from tests.factories import UserFactory
 
 from .factories import OrderFactory
 from .stripe_events import charge_refunded, dispute_closed, dispute_created, post_event
-from .stripe_fakes import FakeStripeServer
 from .support import cap_changes, upstream_keys
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -95,19 +93,6 @@ def test_refund_without_a_payment_intent_is_refused(client, buy):
 
 
 # Real Stripe (a local fake API behind STRIPE_API_BASE): the re-read charge decides ---------------
-
-
-@pytest.fixture
-def stripe_api(settings):
-    with FakeStripeServer() as fake:
-        settings.STRIPE_SECRET_KEY = "sk_test_" + "5" * 24
-        settings.STRIPE_SANDBOX = False
-        settings.STRIPE_WEBHOOK_SECRET = "whsec_test_ownership_0123456789abcdef"
-        settings.STRIPE_API_BASE = fake.url
-        settings.STRIPE_MAX_NETWORK_RETRIES = 0
-        stripe_client.reset_client()
-        yield fake
-    stripe_client.reset_client()
 
 
 def paid_order(payment_intent: str) -> Order:

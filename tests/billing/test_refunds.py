@@ -12,8 +12,7 @@ from apps.sandbox.upstream.faults import inject
 from apps.sandbox.upstream.models import SandboxAuditEvent, SandboxKey
 
 from .stripe_events import charge_refunded, completed_paid, dispute_created, post_event
-from .support import delivered_key, upstream_keys
-from .test_provisioning import reconcile_later
+from .support import delivered_key, reconcile_later, upstream_keys
 
 pytestmark = pytest.mark.django_db
 

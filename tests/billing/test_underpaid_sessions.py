@@ -11,8 +11,7 @@ from apps.proxies.models import PoolKey
 from apps.sandbox.payments.models import SandboxCheckoutSession
 
 from .stripe_events import completed_paid, post_event, session_event
-from .support import upstream_keys, upstream_mints
-from .test_provisioning import reconcile_later
+from .support import reconcile_later, upstream_keys, upstream_mints
 
 pytestmark = pytest.mark.django_db
 

@@ -154,7 +154,7 @@ def _ensure_plans(Plan) -> None:
 def customer_with_key(transactional_db):
     """A customer with an active key minted in the sandbox (10 GB, 30 days)."""
     from tests.factories import UserFactory
-    from tests.proxies.test_dashboard_fixtures import mint_key
+    from tests.proxies.support import mint_key
 
     with DB_LOCK:
         return mint_key(UserFactory())

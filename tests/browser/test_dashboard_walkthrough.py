@@ -10,14 +10,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from apps.billing.models import Order
-from apps.proxies.dashboard import feeds
 from apps.proxies.models import PoolKey
+from apps.proxies.services import feeds
 from apps.proxies.urlgrammar import ProxyOptions, build_proxy_url, parse_proxy_url
 from apps.sandbox.upstream.faults import faults_add_rule, faults_clear
 from apps.sandbox.upstream.models import SandboxSession
 from apps.sandbox.upstream.services import sandbox_key_accepts
 from tests.browser.conftest import DB_LOCK, ensure_plans
-from tests.proxies.test_dashboard_fixtures import open_session
+from tests.proxies.support import open_session
 
 PASSWORD = "a-Long-and-unusual-passphrase-42"
 VECTORS = Path(__file__).resolve().parents[1] / "proxies" / "vectors" / "proxy_urls.json"

@@ -13,14 +13,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from apps.billing.models import Order, Plan
-from apps.proxies.dashboard import feeds
 from apps.proxies.models import PoolKey
+from apps.proxies.services import feeds
 from apps.sandbox.upstream.faults import faults_configure
 from apps.sandbox.upstream.models import SandboxKey
 from apps.sandbox.upstream.services import sandbox_incident_open
 from tests.browser.conftest import DB_LOCK, ensure_plans, login
 from tests.factories import UserFactory
-from tests.proxies.test_dashboard_fixtures import make_order, mint_key, open_session
+from tests.proxies.support import make_order, mint_key, open_session
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 pytestmark = pytest.mark.skipif(

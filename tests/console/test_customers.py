@@ -28,17 +28,6 @@ def upstream(monkeypatch):
 
 
 @pytest.fixture
-def operator():
-    return StaffFactory(email="ops@example.com")
-
-
-@pytest.fixture
-def ops(client, operator):
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
 def carol(upstream):
     customer = UserFactory(email="carol@example.com")
     key = mint(customer, cap_gb=Decimal(10))

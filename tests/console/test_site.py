@@ -70,8 +70,8 @@ def test_records_written_by_services_are_read_only_even_for_a_superuser(rf):
     from django.contrib import admin
 
     from apps.billing.models import Order, StripeEvent
-    from apps.core.models import AuditEntry
-    from apps.proxies.models import OperatorAlert, PoolKey, PoolKeyAlert
+    from apps.core.models import AuditEntry, OperatorAlert
+    from apps.proxies.models import PoolKey, PoolKeyAlert
 
     request = rf.get("/admin/")
     request.user = StaffFactory(is_superuser=True)

@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from apps.accounts.models import BrandSettings
 from apps.billing.models import Order
-from apps.billing.services import operators_notify, order_email_send
+from apps.billing.services import order_email_send
 from apps.core.mail import header_text, mail_send
+from apps.core.services.notifications import operators_notify
 from apps.core.validators import validate_single_line
-from apps.proxies.services import operator_alert_send, pool_key_alerts_run
+from apps.proxies.services import pool_key_alerts_run
 from tests.billing.factories import OrderFactory, PlanFactory
 from tests.proxies.factories import PoolKeyFactory
 
@@ -101,7 +102,7 @@ def test_receipt_is_sent_with_a_line_break_in_the_stored_plan_and_brand_names(ba
     assert order.receipt_sent_at is not None
 
 
-def test_billing_operator_alert_is_sent_with_a_line_break_in_the_brand_name(bad_brand, settings):
+def test_operator_alert_is_sent_with_a_line_break_in_the_brand_name(bad_brand, settings):
     settings.OPERATOR_EMAILS = ["ops@example.com"]
 
     operators_notify(subject="Order R-1 needs\r\nattention", body="details")
@@ -110,10 +111,10 @@ def test_billing_operator_alert_is_sent_with_a_line_break_in_the_brand_name(bad_
     assert mail.outbox[-1].to == ["ops@example.com"]
 
 
-def test_proxies_operator_alert_is_sent_with_a_line_break_in_the_brand_name(bad_brand, settings):
+def test_deduplicated_operator_alert_is_sent_with_a_line_break_in_the_brand_name(bad_brand, settings):
     settings.OPERATOR_EMAILS = ["ops@example.com"]
 
-    assert operator_alert_send(kind="test", dedup_key="crlf", subject="Upstream\r\ndown", body="details") is True
+    assert operators_notify(kind="test", dedup_key="crlf", subject="Upstream\r\ndown", body="details") is True
 
     _assert_clean(mail.outbox[-1])
 

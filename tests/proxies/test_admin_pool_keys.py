@@ -37,17 +37,6 @@ def upstream(monkeypatch):
 
 
 @pytest.fixture
-def operator():
-    return StaffFactory(email="ops@example.com")
-
-
-@pytest.fixture
-def ops(client, operator):
-    client.force_login(operator)
-    return client
-
-
-@pytest.fixture
 def key(upstream):
     return mint(UserFactory(email="alice@example.com"), cap_gb=Decimal(10))
 

@@ -4,7 +4,7 @@ client, the services, the console and the URL grammar all follow it."""
 import pytest
 
 from apps.proxies.dashboard.builder import POOLS as BUILDER_POOLS
-from apps.proxies.dashboard.feeds import stock_counts
+from apps.proxies.dashboard.live import stock_counts
 from apps.proxies.services.idempotency import idempotency_key_validate
 from apps.proxies.upstream.client import validate_idempotency_key
 from apps.proxies.upstream.records import (

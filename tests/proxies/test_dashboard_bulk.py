@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from apps.proxies.dashboard.bulk import BULK_MAX, bulk_sid_parts
 from apps.proxies.urlgrammar import parse_proxy_url
-from tests.proxies.test_dashboard_fixtures import *  # noqa: F403 (the shared pytest fixtures)
 
 
 def bulk(client, key, fmt, **fields):
@@ -38,8 +37,8 @@ def test_sid_parts_are_unique_and_fixed_width():
     assert parts[0] == "abc1230001" and parts[-1] == "abc1231000"
 
 
-def test_txt_download_has_n_urls_with_unique_sessions_and_the_real_secret(upstream, logged_in, key):
-    response = bulk(logged_in, key, "txt")
+def test_txt_download_has_n_urls_with_unique_sessions_and_the_real_secret(upstream, customer_client, key):
+    response = bulk(customer_client, key, "txt")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="proxies-50-q7x2ab.txt"'
@@ -53,8 +52,8 @@ def test_txt_download_has_n_urls_with_unique_sessions_and_the_real_secret(upstre
     assert {(p.options.country, p.options.rotation) for p in parsed} == {("us", "sticky")}
 
 
-def test_csv_download_has_a_header_and_one_row_per_url(upstream, logged_in, key):
-    response = bulk(logged_in, key, "csv", count="3", protocol="socks5", ttl="600")
+def test_csv_download_has_a_header_and_one_row_per_url(upstream, customer_client, key):
+    response = bulk(customer_client, key, "csv", count="3", protocol="socks5", ttl="600")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert rows[0] == [
@@ -76,40 +75,40 @@ def test_csv_download_has_a_header_and_one_row_per_url(upstream, logged_in, key)
     assert username.endswith(f"-sid-{sid}-rot-sticky-ttl-600")
 
 
-def test_downloads_read_the_secret_through_the_audited_reveal(upstream, logged_in, key):
-    bulk(logged_in, key, "txt")
+def test_downloads_read_the_secret_through_the_audited_reveal(upstream, customer_client, key):
+    bulk(customer_client, key, "txt")
     assert upstream.calls["reveal_key"] == 1
 
 
-def test_preview_is_masked_and_matches_the_download(upstream, logged_in, key):
-    html = bulk(logged_in, key, "preview").content.decode()
+def test_preview_is_masked_and_matches_the_download(upstream, customer_client, key):
+    html = bulk(customer_client, key, "preview").content.decode()
     preview = re.search(r'<textarea id="bulk-output"[^>]*>(.*?)</textarea>', html, re.S).group(1).split()
-    download = bulk(logged_in, key, "txt").content.decode().split()
+    download = bulk(customer_client, key, "txt").content.decode().split()
     secret = secret_of(upstream, key)
     assert len(preview) == 50
     assert [line.replace(key.secret_hint, secret) for line in preview] == download
     assert secret not in html
 
 
-def test_new_ids_picks_a_new_seed(upstream, logged_in, key):
-    html = bulk(logged_in, key, "reseed").content.decode()
+def test_new_ids_picks_a_new_seed(upstream, customer_client, key):
+    html = bulk(customer_client, key, "reseed").content.decode()
     seed = re.search(r'name="bulk-seed" value="([a-z0-9]{6})"', html).group(1)
     assert seed != "q7x2ab"
     assert f"{key.session_tag}_{seed}0001" in html
 
 
 @pytest.mark.parametrize("count", ["0", "1001", "-5", "many"])
-def test_out_of_range_counts_are_refused_without_touching_the_upstream(upstream, logged_in, key, count):
-    response = bulk(logged_in, key, "txt", count=count)
+def test_out_of_range_counts_are_refused_without_touching_the_upstream(upstream, customer_client, key, count):
+    response = bulk(customer_client, key, "txt", count=count)
     assert response.status_code == 400
     assert "field-error" in response.content.decode()
     assert upstream.calls["reveal_key"] == 0
 
 
-def test_bulk_is_post_only(upstream, logged_in, key):
-    assert logged_in.get(reverse("proxies:key_bulk", args=[key.pk])).status_code == 405
+def test_bulk_is_post_only(upstream, customer_client, key):
+    assert customer_client.get(reverse("proxies:key_bulk", args=[key.pk])).status_code == 405
 
 
-def test_a_thousand_urls_in_one_download(upstream, logged_in, key):
-    lines = bulk(logged_in, key, "txt", count="1000").content.decode().splitlines()
+def test_a_thousand_urls_in_one_download(upstream, customer_client, key):
+    lines = bulk(customer_client, key, "txt", count="1000").content.decode().splitlines()
     assert len(lines) == 1000 == len(set(lines))

@@ -13,9 +13,9 @@ from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from apps.core.models import AuditEntry
+from apps.core.models import AuditEntry, OperatorAlert
 from apps.proxies import tasks
-from apps.proxies.models import OperatorAlert, PoolKey, PoolKeyAlert, PoolKeyAlertKind
+from apps.proxies.models import PoolKey, PoolKeyAlert, PoolKeyAlertKind
 from apps.proxies.services import (
     idempotency_key_for,
     pool_key_alerts_run,

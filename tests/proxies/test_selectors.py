@@ -7,7 +7,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from apps.proxies.models import PoolKey, PoolKeyStatus
+from apps.core.errors import NotFound
+from apps.proxies.models import PoolKeyStatus
 from apps.proxies.selectors import (
     ExpiryState,
     UsageLevel,
@@ -53,21 +54,21 @@ def test_get_for_customer_returns_own_key():
 
 
 @pytest.mark.parametrize("key_id", ["abc", None, "1; drop table", "", "1.5"])
-def test_get_for_customer_malformed_id_is_does_not_exist(key_id):
+def test_get_for_customer_malformed_id_is_not_found(key_id):
     key = PoolKeyFactory()
-    with pytest.raises(PoolKey.DoesNotExist):
+    with pytest.raises(NotFound):
         pool_key_get_for_customer(customer=key.customer, key_id=key_id)
 
 
 def test_get_for_customer_hides_another_customers_key():
     key = PoolKeyFactory()
-    with pytest.raises(PoolKey.DoesNotExist):
+    with pytest.raises(NotFound):
         pool_key_get_for_customer(customer=UserFactory(), key_id=key.pk)
 
 
 def test_get_for_customer_hides_deleted_key():
     key = PoolKeyFactory(deleted_at=timezone.now())
-    with pytest.raises(PoolKey.DoesNotExist):
+    with pytest.raises(NotFound):
         pool_key_get_for_customer(customer=key.customer, key_id=key.pk)
 
 

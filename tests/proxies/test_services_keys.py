@@ -9,10 +9,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, NotFound
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey, PoolKeyStatus
 from apps.proxies.selectors import pool_key_list_for_customer
@@ -527,7 +526,7 @@ def test_reveal_is_refused_to_anyone_but_the_owner(upstream, customer, who):
     key = _mint(customer)
     actor = {"staff": StaffFactory, "stranger": UserFactory, "nobody": lambda: None}[who]()
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         pool_key_reveal(key=key, actor=actor)
 
     assert upstream.calls["reveal_key"] == 0

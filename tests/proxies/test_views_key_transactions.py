@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 
 from apps.core.models import AuditEntry
-from tests.proxies.test_dashboard_fixtures import *  # noqa: F403 (the shared pytest fixtures)
 
 
 class RenderBroke(Exception):
@@ -24,23 +23,23 @@ def _confirm_data(client, key) -> dict:
     return {"op": re.search(r'name="op" value="([a-f0-9]{32})"', html).group(1), "confirm": "on"}
 
 
-def test_reveal_audit_entry_survives_a_render_failure(upstream, logged_in, key, monkeypatch):
+def test_reveal_audit_entry_survives_a_render_failure(upstream, customer_client, key, monkeypatch):
     monkeypatch.setattr("apps.proxies.views.keys.render", _broken)
 
     with pytest.raises(RenderBroke):
-        logged_in.post(reverse("proxies:key_reveal", args=[key.pk]))
+        customer_client.post(reverse("proxies:key_reveal", args=[key.pk]))
 
     assert upstream.calls["reveal_key"] == 1
     assert AuditEntry.objects.filter(action="pool_key.reveal", target_id=str(key.pk)).count() == 1
 
 
-def test_regenerate_mirror_and_audit_survive_a_render_failure(upstream, logged_in, key, monkeypatch):
-    data = _confirm_data(logged_in, key)
+def test_regenerate_mirror_and_audit_survive_a_render_failure(upstream, customer_client, key, monkeypatch):
+    data = _confirm_data(customer_client, key)
     hint_before = key.secret_hint
     monkeypatch.setattr("apps.proxies.views.keys.render", _broken)
 
     with pytest.raises(RenderBroke):
-        logged_in.post(reverse("proxies:key_regenerate", args=[key.pk]), data)
+        customer_client.post(reverse("proxies:key_regenerate", args=[key.pk]), data)
 
     new_secret = upstream.client.reveal_key(key.upstream_id).secret
     key.refresh_from_db()
@@ -51,7 +50,7 @@ def test_regenerate_mirror_and_audit_survive_a_render_failure(upstream, logged_i
     assert entry.data["secret_hint"] == key.secret_hint
 
 
-def test_bulk_download_audit_entry_survives_a_failure_building_the_file(upstream, logged_in, key, monkeypatch):
+def test_bulk_download_audit_entry_survives_a_failure_building_the_file(upstream, customer_client, key, monkeypatch):
     monkeypatch.setattr("apps.proxies.views.keys.bulk_txt", _broken)
     data = {
         "bulk-count": "3",
@@ -65,6 +64,6 @@ def test_bulk_download_audit_entry_survives_a_failure_building_the_file(upstream
     }
 
     with pytest.raises(RenderBroke):
-        logged_in.post(reverse("proxies:key_bulk", args=[key.pk]), data)
+        customer_client.post(reverse("proxies:key_bulk", args=[key.pk]), data)
 
     assert AuditEntry.objects.filter(action="pool_key.reveal", target_id=str(key.pk)).count() == 1

@@ -4,27 +4,33 @@ which would confirm the object exists) and changes nothing, upstream or local.""
 import pytest
 from django.urls import reverse
 
+from apps.billing import urls_dashboard as order_urls
 from apps.billing.models import Order
 from apps.core.models import AuditEntry
-from apps.proxies.urls import urlpatterns
+from apps.proxies import urls as proxies_urls
 from apps.sandbox.upstream.models import SandboxSession
 from tests.proxies.fakes import key_accepts
-from tests.proxies.test_dashboard_fixtures import *  # noqa: F403 (the shared pytest fixtures)
-from tests.proxies.test_dashboard_fixtures import make_order, open_session
+from tests.proxies.support import make_order, open_session
 
 # Every route that takes an object id, and how to call it. A new object-scoped route must be
 # added here: test_every_object_scoped_route_is_walked fails until it is.
+# (The order pages are billing's, on the dashboard: apps/billing/urls_dashboard.py.)
 SCOPED = {
-    "key_reveal": [("post", {}), ("post", {"HTTP_ACCEPT": "application/json"})],
-    "key_regenerate": [("get", {}), ("post", {})],
-    "key_bulk": [("post", {})],
-    "session_close": [("post", {}), ("post", {"HTTP_HX_REQUEST": "true"})],
-    "order_receipt": [("get", {})],
+    "proxies:key_reveal": [("post", {}), ("post", {"HTTP_ACCEPT": "application/json"})],
+    "proxies:key_regenerate": [("get", {}), ("post", {})],
+    "proxies:key_bulk": [("post", {})],
+    "proxies:session_close": [("post", {}), ("post", {"HTTP_HX_REQUEST": "true"})],
+    "orders:receipt": [("get", {})],
 }
 
 
 def test_every_object_scoped_route_is_walked():
-    scoped = {p.name for p in urlpatterns if p.pattern.converters}
+    scoped = {
+        f"{module.app_name}:{p.name}"
+        for module in (proxies_urls, order_urls)
+        for p in module.urlpatterns
+        if p.pattern.converters
+    }
     assert scoped == set(SCOPED)
 
 
@@ -37,16 +43,16 @@ def victim(upstream, customer, key):
 
 
 def _args(name, victim):
-    if name.startswith("key_"):
+    if name.startswith("proxies:key_"):
         return [victim["key"].pk]
-    if name == "session_close":
+    if name == "proxies:session_close":
         return [victim["session"].session_key]
     return [victim["order"].public_id]
 
 
 POST_BODIES = {
-    "key_regenerate": {"op": "0" * 32, "confirm": "on"},
-    "key_bulk": {
+    "proxies:key_regenerate": {"op": "0" * 32, "confirm": "on"},
+    "proxies:key_bulk": {
         "bulk-count": "5",
         "bulk-pool": "mbl",
         "bulk-country": "",
@@ -69,7 +75,7 @@ def test_a_second_customer_gets_404_and_changes_nothing(
     upstream.calls.clear()
     audit_before = AuditEntry.objects.count()
     client.force_login(other_customer)
-    url = reverse(f"proxies:{name}", args=_args(name, victim))
+    url = reverse(name, args=_args(name, victim))
     response = getattr(client, method)(url, POST_BODIES.get(name, {}), **headers)
     assert response.status_code == 404
     body = response.content.decode()
@@ -84,7 +90,7 @@ def test_a_second_customer_gets_404_and_changes_nothing(
 
 def test_the_owner_reaches_the_same_urls(client, upstream, victim, customer):
     client.force_login(customer)
-    assert client.get(reverse("proxies:order_receipt", args=[victim["order"].public_id])).status_code == 200
+    assert client.get(reverse("orders:receipt", args=[victim["order"].public_id])).status_code == 200
     assert client.get(reverse("proxies:key_regenerate", args=[victim["key"].pk])).status_code == 200
     assert client.post(reverse("proxies:key_reveal", args=[victim["key"].pk])).status_code == 200
 
@@ -92,7 +98,7 @@ def test_the_owner_reaches_the_same_urls(client, upstream, victim, customer):
 def test_anonymous_visitors_are_sent_to_log_in(client, upstream, victim):
     for name, calls in SCOPED.items():
         for method, _headers in calls:
-            response = getattr(client, method)(reverse(f"proxies:{name}", args=_args(name, victim)))
+            response = getattr(client, method)(reverse(name, args=_args(name, victim)))
             assert response.status_code == 302, name
             assert "/accounts/login/" in response["Location"]
 

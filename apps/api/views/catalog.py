@@ -5,10 +5,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from apps.billing.selectors import plan_list_active
-from apps.proxies.dashboard import feeds
 from apps.proxies.dashboard.countries import country_name
 from apps.proxies.dashboard.live import stock_view
 from apps.proxies.forms import FALLBACK_COUNTRIES
+from apps.proxies.services import feeds
 
 from ..errors import ServiceUnavailable
 from ..pagination import PAGE_QUERY, ListPagination

@@ -6,15 +6,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from apps.accounts.models import ApiKeyScope
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, NotFound
 from apps.core.http import client_ip
-from apps.proxies.dashboard.sessions import (
-    SessionNotFound,
-    session_close_all_for_customer,
-    session_close_for_customer,
-    session_list_for_customer,
-    sid_value,
-)
+from apps.proxies.selectors import session_list_for_customer, session_sid
+from apps.proxies.services import feeds
+from apps.proxies.services.sessions import session_close, sessions_close_all
 
 from ..errors import NotFoundError, ServiceUnavailable
 from ..pagination import PAGE_QUERY, ListPagination
@@ -37,10 +33,10 @@ class SessionListView(ApiView):
         responses={200: SessionSerializer(many=True), **error_responses(400, 503)},
     )
     def get(self, request):
-        result = session_list_for_customer(customer=self.customer, fetch=True)
+        result = session_list_for_customer(customer=self.customer, feed=feeds.sessions_feed(fetch=True))
         if not result.available and result.failed:
             raise ServiceUnavailable(UNAVAILABLE, code="upstream_unavailable")
-        rows = [{**asdict(session), "sid": sid_value(session)} for session in result.sessions]
+        rows = [{**asdict(session), "sid": session_sid(session)} for session in result.sessions]
         page = self.paginator.paginate_list(rows, request)
         return self.get_paginated_response(SessionSerializer(page, many=True).data)
 
@@ -53,7 +49,7 @@ class SessionListView(ApiView):
     )
     def delete(self, request):
         try:
-            result = session_close_all_for_customer(customer=self.customer, ip=client_ip(request._request))
+            result = sessions_close_all(customer=self.customer, ip=client_ip(request._request))
         except ApplicationError as exc:
             raise unavailable(exc, "closing all sessions") from exc
         return Response({"closed": result.closed, "failed": result.failed})
@@ -71,10 +67,8 @@ class SessionDetailView(ApiView):
     )
     def delete(self, request, session_key: str):
         try:
-            closed = session_close_for_customer(
-                customer=self.customer, session_key=session_key, ip=client_ip(request._request)
-            )
-        except SessionNotFound:
+            closed = session_close(customer=self.customer, session_key=session_key, ip=client_ip(request._request))
+        except NotFound:
             raise NotFoundError("No such session.", param="session_key") from None
         except ApplicationError as exc:
             raise unavailable(exc, "closing a session") from exc

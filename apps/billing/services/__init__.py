@@ -5,7 +5,7 @@ from .adjustments import order_record_dispute, order_record_refund
 from .adjustments_apply import key_adjustment_apply
 from .checkout import CheckoutStart, billing_customer_id_ensure, billing_profile_get, checkout_start
 from .disputes import order_record_dispute_closed
-from .emails import operators_notify, order_email_send
+from .emails import order_email_send
 from .events import (
     WebhookResult,
     stripe_event_ingest,
@@ -40,7 +40,6 @@ __all__ = [
     "billing_profile_get",
     "checkout_start",
     "key_adjustment_apply",
-    "operators_notify",
     "order_create",
     "order_email_send",
     "order_expire",

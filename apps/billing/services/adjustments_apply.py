@@ -18,6 +18,7 @@ from apps.billing.products import product_get
 from apps.core.errors import ApplicationError, RetryableError
 from apps.core.fulfilment import GiveBack, TakeBack
 from apps.core.services import audit_log
+from apps.core.services.notifications import operators_notify_on_commit
 
 from .adjustments import WAITING_FOR_DELIVERY, K, order_awaiting_delivery_q
 from .jobs import failure_text
@@ -174,12 +175,10 @@ def _act(adjustment: KeyAdjustment, dispute: KeyAdjustment | None) -> str:
 
 
 def _alert(adjustment: KeyAdjustment, error: str) -> None:
-    from apps.billing.tasks import send_operator_alert
-
     order = adjustment.order
-    send_operator_alert.delay(
-        f"Refund/dispute effect failed on order {order.reference}",
-        f"The {adjustment.get_kind_display().lower()} of {adjustment.amount} {order.currency.upper()} on order "
+    operators_notify_on_commit(
+        subject=f"Refund/dispute effect failed on order {order.reference}",
+        body=f"The {adjustment.get_kind_display().lower()} of {adjustment.amount} {order.currency.upper()} on order "
         f"{order.reference} ({order.customer.email}) could not be applied to the key: {failure_text(error)}. "
         f"Policy: {adjustment.get_action_display()}. Apply it by hand in the console.",
     )

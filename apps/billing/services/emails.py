@@ -1,10 +1,11 @@
-"""Customer and operator emails. Plain text plus HTML; never a secret in them (the proxy
-secret is shown only on the dashboard, to its owner)."""
+"""Customer emails and the operator alert for an order. Plain text plus HTML; never a secret in
+them (the proxy secret is shown only on the dashboard, to its owner). Operator mail goes through
+apps.core.services.notifications, the one service every app uses."""
 
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mail_admins
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,8 @@ from django.utils import timezone
 from apps.accounts.selectors import brand_get
 from apps.billing.models import Order
 from apps.billing.selectors import order_delivery_view
-from apps.core.mail import header_text, mail_send
+from apps.core.mail import mail_send
+from apps.core.services.notifications import operators_notify
 
 from .orders import UNDERPAID_REASON
 
@@ -63,22 +65,6 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
         Order.objects.filter(pk=order_id).update(**{field: None})
         raise
     return True
-
-
-def operators_notify(*, subject: str, body: str) -> None:
-    """Mails OPERATOR_EMAILS (or, failing that, ADMINS); always logged as an error too."""
-    logger.error("operator alert: %s", subject)
-    recipients = list(settings.OPERATOR_EMAILS)
-    if not recipients:
-        mail_admins(header_text(subject), body, fail_silently=True)
-        return
-    message = EmailMultiAlternatives(
-        subject=f"[{brand_get().name} operator] {subject}",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
-    )
-    mail_send(message=message)
 
 
 def order_operator_alert(*, order_id: int) -> bool:

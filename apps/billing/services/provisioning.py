@@ -29,6 +29,7 @@ from apps.billing.models import Order
 from apps.billing.products import product_get
 from apps.core.errors import ApplicationError, RetryableError
 from apps.core.fulfilment import Delivery, FulfilmentRequest, FulfilmentWait
+from apps.core.services.notifications import operators_notify_on_commit
 
 from .adjustments import order_adjustments_release, order_fold_adjustments
 from .jobs import failure_text, job_enqueue_on_commit
@@ -121,12 +122,9 @@ def _operator_note(order: Order, delivery: Delivery) -> None:
     note = delivery.needs_operator_note
     if note is None:
         return
-    from apps.billing.tasks import send_operator_alert
-
-    job_enqueue_on_commit(
-        send_operator_alert,
-        f"Order {order.reference} {note.subject}",
-        f"{order.customer.email} paid order {order.reference} ({order.plan_name}); {note.body}\n"
+    operators_notify_on_commit(
+        subject=f"Order {order.reference} {note.subject}",
+        body=f"{order.customer.email} paid order {order.reference} ({order.plan_name}); {note.body}\n"
         f"{settings.SITE_URL}{reverse('admin:billing_order_change', args=[order.pk])}\n",
     )
 

@@ -1,36 +1,28 @@
-"""The pricing section (landing page and dashboard), money formatting, and what an order delivered
-(as its product describes it)."""
-
-from decimal import Decimal
+"""The pricing section (landing page and dashboard), money formatting, what an order delivered (as
+its product describes it), and the customer's orders on their dashboard (the proxies dashboard renders
+them through these tags, as proxies imports nothing of billing)."""
 
 from django import template
 
+from apps.billing.dashboard import money_text, order_views_for_customer, provisioning_status_for_customer
 from apps.billing.selectors import order_delivery_view, plan_list_active
 
 register = template.Library()
 
-SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹", "aud": "A$", "cad": "C$", "chf": "CHF "}
-
-
-def _money(amount, currency: str, *, short: bool) -> str:
-    if amount is None:
-        return ""
-    amount = Decimal(amount)
-    text = f"{amount:,.0f}" if short and amount == amount.to_integral_value() else f"{amount:,.2f}"
-    symbol = SYMBOLS.get((currency or "").lower())
-    return f"{symbol}{text}" if symbol else f"{text} {currency.upper()}"
+# On the dashboard: the newest few; the orders page lists them all.
+DASHBOARD_ORDERS = 5
 
 
 @register.filter
 def money(amount, currency: str = "usd") -> str:
     """`{{ order.price|money:order.currency }}` -> $35.00"""
-    return _money(amount, currency, short=False)
+    return money_text(amount, currency, short=False)
 
 
 @register.filter
 def money_short(amount, currency: str = "usd") -> str:
     """Whole amounts without cents: $35, $7.50."""
-    return _money(amount, currency, short=True)
+    return money_text(amount, currency, short=True)
 
 
 @register.simple_tag
@@ -60,3 +52,16 @@ def pricing_section(context, section_id: str = ""):
         "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),
     }
+
+
+@register.inclusion_tag("billing/partials/orders_recent.html")
+def customer_orders_panel(customer):
+    """`{% customer_orders_panel user %}`: the dashboard's recent orders (nothing without any)."""
+    return {"orders": order_views_for_customer(customer=customer, limit=DASHBOARD_ORDERS)}
+
+
+@register.simple_tag
+def customer_provisioning_status(customer, has_key):
+    """`{% customer_provisioning_status user key as status %}`: is a paid order still waiting for
+    its proxy (the dashboard's "preparing" panel)? Read only: the polling view nudges."""
+    return provisioning_status_for_customer(customer=customer, has_key=bool(has_key))

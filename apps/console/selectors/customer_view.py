@@ -4,11 +4,12 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from apps.proxies.dashboard.orders import order_views_for_customer, provisioning_status_for_customer
+from apps.billing.dashboard import order_views_for_customer, provisioning_status_for_customer
 from apps.proxies.dashboard.page import KEY_STATES, sessions_view, usage_view
 from apps.proxies.models import PoolKey
-from apps.proxies.selectors import pool_key_list_for_customer, pool_key_usage
+from apps.proxies.selectors import pool_key_list_for_customer, pool_key_usage, session_list_for_customer
 from apps.proxies.selectors_usage import usage_chart_for_key
+from apps.proxies.services.feeds import sessions_feed
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class CustomerView:
     state: str  # no_key | preparing | key: the dashboard state the customer is in
     keys: list[CustomerKeyView]
     orders: list
-    provisioning: object  # apps.proxies.dashboard.orders.ProvisioningStatus
+    provisioning: object  # apps.billing.dashboard.ProvisioningStatus
     sessions: object | None  # apps.proxies.dashboard.page.SessionsView, from the cache only
 
 
@@ -47,7 +48,7 @@ def customer_console_view(*, customer) -> CustomerView:
                 chart=usage_chart_for_key(key=key),
             )
         )
-    provisioning = provisioning_status_for_customer(customer=customer, has_key=bool(keys), nudge=False)
+    provisioning = provisioning_status_for_customer(customer=customer, has_key=bool(keys))
     state = "key" if keys else "preparing" if provisioning.waiting else "no_key"
     return CustomerView(
         customer=customer,
@@ -55,5 +56,10 @@ def customer_console_view(*, customer) -> CustomerView:
         keys=keys,
         orders=order_views_for_customer(customer=customer),
         provisioning=provisioning,
-        sessions=sessions_view(customer=customer, fetch=False) if keys else None,
+        sessions=_cached_sessions(customer) if keys else None,
     )
+
+
+def _cached_sessions(customer):
+    """From the cached sessions feed only (fetch=False never calls the upstream)."""
+    return sessions_view(session_list_for_customer(customer=customer, feed=sessions_feed(fetch=False)))

@@ -10,7 +10,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.billing.models import KeyAdjustment, Order
-from apps.proxies.models import MB_PER_GB, OperatorAlert, PoolKey, PoolKeyStatus
+from apps.core.models import OperatorAlert
+from apps.core.selectors import operator_alert_list_recent
+from apps.proxies.models import MB_PER_GB, PoolKey, PoolKeyStatus
 from apps.proxies.selectors import pool_key_list_expiring, pool_key_list_with_status
 from apps.proxies.selectors_usage import usage_traffic_between
 from apps.proxies.upstream.health import upstream_health_get
@@ -186,5 +188,5 @@ def operator_overview(*, period: Period, now: datetime | None = None) -> Overvie
         orders_waiting_oldest=waiting["oldest"],
         orders_failed=Order.objects.filter(status=Order.Status.FAILED, paid_at__isnull=False).count(),
         upstream=upstream_health_get(),
-        operator_alerts=list(OperatorAlert.objects.all()[:5]),
+        operator_alerts=operator_alert_list_recent(limit=5),
     )

@@ -1,14 +1,14 @@
 """The proxies part of the operator console: pool keys with their actions (pool_keys.py), and
-read-only lists of the alerts the jobs sent."""
+the read-only list of the customer alerts the jobs sent (operator alerts: apps/core/admin.py)."""
 
 from django.contrib import admin
 
 from apps.core.admin_helpers import ReadOnlyAdminMixin, admin_link
-from apps.proxies.models import OperatorAlert, PoolKeyAlert
+from apps.proxies.models import PoolKeyAlert
 
 from .pool_keys import PoolKeyAdmin
 
-__all__ = ["OperatorAlertAdmin", "PoolKeyAdmin", "PoolKeyAlertAdmin"]
+__all__ = ["PoolKeyAdmin", "PoolKeyAlertAdmin"]
 
 
 # Alerts are records written by the jobs: looked at, never edited or deleted by hand (deleting a
@@ -30,11 +30,3 @@ class PoolKeyAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="customer", ordering="pool_key__customer__email")
     def customer(self, obj: PoolKeyAlert) -> str:
         return obj.pool_key.customer.email
-
-
-@admin.register(OperatorAlert)
-class OperatorAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "kind", "subject", "sent_at")
-    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
-    search_fields = ("subject", "dedup_key")
-    date_hierarchy = "created_at"

@@ -1,12 +1,33 @@
 """The dashboard's live panels: incidents, stock per country and the customer's sessions, built
-from the cached feeds (a page load reads the caches; the htmx partials refresh them)."""
+from the feeds a view read (`apps.proxies.services.feeds`: a page load reads the caches; the
+htmx partials refresh them). Formatting only: these call nothing."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import feeds, sessions
+from apps.proxies.selectors import CustomerSessions, session_sid
+from apps.proxies.upstream.records import STOCK_POOLS, IncidentRecord, StockRecord
+
 from .builder import POOLS
 from .countries import country_name
+
+
+def active_incidents(feed) -> list[IncidentRecord]:
+    """The incidents feed's active ones, most severe and newest first."""
+    order = {"critical": 0, "major": 1, "minor": 2, "info": 3}
+    incidents = [i for i in (feed.value or []) if i.active]
+    return sorted(incidents, key=lambda i: (order.get(i.severity, 9), -i.started_at.timestamp()))
+
+
+def stock_counts(stock: StockRecord | None) -> dict[str, dict[str, int]]:
+    """{country: {"mbl": n, "peer": n}} over every country either pool reports."""
+    if stock is None:
+        return {}
+    counts: dict[str, dict[str, int]] = {}
+    for pool in STOCK_POOLS:
+        for country, n in (stock.pools.get(pool) or {}).items():
+            counts.setdefault(country.lower(), dict.fromkeys(STOCK_POOLS, 0))[pool] = int(n)
+    return counts
 
 
 @dataclass(frozen=True)
@@ -29,7 +50,7 @@ def _affects_label(entry: str) -> str:
     return country_name(pool) if len(pool) == 2 else entry
 
 
-def incident_views(feed: feeds.Feed) -> list[IncidentView]:
+def incident_views(feed) -> list[IncidentView]:
     return [
         IncidentView(
             severity=i.severity,
@@ -38,7 +59,7 @@ def incident_views(feed: feeds.Feed) -> list[IncidentView]:
             started_at=i.started_at,
             affects=[_affects_label(a) for a in i.affects if isinstance(a, str)],
         )
-        for i in feeds.active_incidents(feed)
+        for i in active_incidents(feed)
     ]
 
 
@@ -74,10 +95,10 @@ class StockView:
     oob: bool = False
 
 
-def stock_view(feed: feeds.Feed, *, incidents=()) -> StockView:
+def stock_view(feed, *, incidents=()) -> StockView:
     """Per-country counts for both pools with a health pill; `incidents` (active ones) mark the
     countries they affect (`affects` entries like "mbl:br")."""
-    counts = feeds.stock_counts(feed.value)
+    counts = stock_counts(feed.value)
     affected = {a.lower() for i in incidents for a in i.affects if isinstance(a, str)}
     rows = [
         StockRow(
@@ -149,13 +170,13 @@ def _ttl_text(seconds: int | None) -> str:
     return f"{seconds} s"
 
 
-def sessions_view(*, customer, fetch: bool, include_synthesized: bool = False) -> SessionsView:
-    result = sessions.session_list_for_customer(customer=customer, fetch=fetch, include_synthesized=include_synthesized)
+def sessions_view(result: CustomerSessions, *, include_synthesized: bool = False) -> SessionsView:
+    """The sessions panel from the customer's scoped sessions (`selectors.session_list_for_customer`)."""
     pools = {code: label for code, label, _ in POOLS}
     rows = [
         SessionRow(
             session_key=s.session_key,
-            sid=sessions.sid_value(s),
+            sid=session_sid(s),
             country=s.country or "",
             pool_label=pools.get(s.pool, s.pool or ""),
             carrier=s.carrier or "",
@@ -169,7 +190,6 @@ def sessions_view(*, customer, fetch: bool, include_synthesized: bool = False) -
         )
         for s in result.sessions
     ]
-    tags = sessions.customer_session_tags(customer=customer)
     return SessionsView(
         rows=rows,
         include_synthesized=include_synthesized,
@@ -177,5 +197,5 @@ def sessions_view(*, customer, fetch: bool, include_synthesized: bool = False) -
         fetched_at=result.fetched_at,
         stale=result.stale,
         failed=result.failed,
-        prefix_hint=f"{tags[0]}_" if tags else "",
+        prefix_hint=f"{result.tags[0]}_" if result.tags else "",
     )

@@ -1,9 +1,10 @@
-"""Everything the dashboard page renders, assembled from selectors and cached feeds.
+"""Everything the dashboard page renders, formatted from what the view read.
 
-A page load reads the local mirror and the feed caches; it never waits on the upstream for
-stock, incidents or sessions (the htmx partials refresh those), and the key's usage is
-refreshed by `pool_key_dashboard` at most once per interval, falling back to the mirror
-("usage as of …") when the upstream fails.
+The view refreshes the caller's keys (`pool_key_refresh_if_stale`, at most once per interval,
+falling back to the mirror, "usage as of …", when the upstream fails), then reads the mirror and
+the feed caches; a page load never waits on the upstream for stock, incidents or sessions (the
+htmx partials refresh those). The orders and the "preparing your proxy" panel come from billing's
+template tags: proxies knows nothing of orders.
 
 The incidents, stock and sessions panels are built in live.py.
 """
@@ -16,12 +17,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from apps.proxies.forms import BulkForm, ProxyUrlForm
-from apps.proxies.models import PoolKey, PoolKeyStatus
-from apps.proxies.selectors import ExpiryState, PoolKeyUsage, pool_key_dashboard
+from apps.proxies.models import PoolKeyStatus
+from apps.proxies.selectors import CustomerSessions, ExpiryState, PoolKeyDashboardItem, PoolKeyUsage
 from apps.proxies.urlgrammar import ProxyOptions, ProxyUrlError, build_proxy_url
 
-from . import feeds
 from .builder import (
     CARRIER_SUGGESTIONS,
     CITY_SUGGESTIONS,
@@ -41,15 +40,16 @@ from .live import (
     SessionsView,
     StockRow,
     StockView,
+    active_incidents,
     incident_views,
     sessions_view,
     stock_view,
 )
-from .orders import order_views_for_customer, provisioning_status_for_customer
 
 __all__ = [
     "EXPIRY_TONES",
     "KEY_STATES",
+    "DashboardReads",
     "IncidentView",
     "KeyState",
     "SessionRow",
@@ -139,11 +139,16 @@ def default_bulk_initial() -> dict:
     return {"pool": "mbl", "country": "", "rotation": "sticky", "protocol": "http", "count": 10, "seed": bulk_seed()}
 
 
-def _current(customer) -> tuple[PoolKey | None, PoolKeyUsage | None]:
-    items = pool_key_dashboard(customer=customer)
-    if not items:
-        return None, None
-    return items[0].key, items[0].usage
+@dataclass(frozen=True)
+class DashboardReads:
+    """What the page shows, read by the view before it renders: the caller's keys with usage
+    (`selectors.pool_key_dashboard`), the cached stock and incidents feeds and the caller's
+    sessions from the cached sessions feed (`services.feeds`, `selectors.session_list_for_customer`)."""
+
+    keys: list[PoolKeyDashboardItem]
+    stock: Any  # a services.feeds.Feed
+    incidents: Any  # a services.feeds.Feed
+    sessions: CustomerSessions
 
 
 def common_context() -> dict:
@@ -160,40 +165,38 @@ def common_context() -> dict:
 
 def dashboard_context(
     *,
-    customer,
+    reads: DashboardReads,
+    builder_form,
+    bulk_form,
     secret: str | None = None,
-    builder_form=None,
-    bulk_form=None,
     bulk_lines: list[str] | None = None,
     notice: dict | None = None,
     just_regenerated: bool = False,
 ) -> dict:
-    """The dashboard's context; unbound builder and bulk forms unless the caller passes bound ones."""
-    key, usage = _current(customer)
-    incidents = feeds.incidents_feed(fetch=False)
-    stock = stock_view(feeds.stock_feed(fetch=False), incidents=feeds.active_incidents(incidents))
+    """The dashboard's context. The view passes the builder and bulk forms (unbound ones with
+    `default_builder_initial` / `default_bulk_initial`, or the bound ones it validated)."""
+    current = reads.keys[0] if reads.keys else None  # the newest live key
+    key = current.key if current is not None else None
+    stock = stock_view(reads.stock, incidents=active_incidents(reads.incidents))
     ctx: dict[str, Any] = {
         **common_context(),
         "key": key,
         "secret": secret,
         "notice": notice,
         "just_regenerated": just_regenerated,
-        "incidents": incident_views(incidents),
-        "incidents_lazy": incidents.stale,
+        "incidents": incident_views(reads.incidents),
+        "incidents_lazy": reads.incidents.stale,
         "stock": stock,
         "stock_lazy": stock.stale,
         "stock_counts": stock.counts,
-        "orders": order_views_for_customer(customer=customer, limit=5),
         "plans": None,
     }
-    status = provisioning_status_for_customer(customer=customer, has_key=key is not None)
-    ctx["order_status"] = status
     ctx["help_username"] = settings.PROXIES_SX_USERNAME
     ctx["help_example_url"] = build_proxy_url(
         secret="pak_YOUR_SECRET", options=ProxyOptions(country="us", sid="example", rotation="sticky")
     ).url
-    if key is None:
-        ctx["state"] = "preparing" if status.waiting else "no_key"
+    if current is None or key is None:
+        ctx["state"] = "no_key"  # or billing's "preparing" panel, while a paid order is on its way
         return ctx
 
     name = key.status
@@ -201,14 +204,9 @@ def dashboard_context(
     ctx.update(
         state="key",
         key_state=KeyState(name=name, label=label, tone=tone),
-        usage=usage_view(usage),
-        pending_topup=status.waiting and status.polling,
+        usage=usage_view(current.usage),
         builder_config=builder_config(key=key, secret=secret),
     )
-    if builder_form is None:
-        builder_form = ProxyUrlForm(initial=default_builder_initial(), stock_counts=stock.counts)
-    if bulk_form is None:
-        bulk_form = BulkForm(initial=default_bulk_initial(), stock_counts=stock.counts)
     ctx["builder_form"] = builder_form
     ctx["bulk_form"] = bulk_form
     ctx["bulk_lines"] = bulk_lines or []
@@ -225,7 +223,7 @@ def dashboard_context(
     ctx["help_example_url"] = ctx["formats"][0].text
     ctx["zero_countries"] = {c for c, n in stock.counts.items() if n.get(options.pool, 0) == 0}
     ctx["country_is_empty"] = bool(options.country) and options.country in ctx["zero_countries"]
-    ctx["sessions"] = sessions_view(customer=customer, fetch=False)
+    ctx["sessions"] = sessions_view(reads.sessions)
     ctx["sessions_lazy"] = ctx["sessions"].stale
     return ctx
 

@@ -1,4 +1,5 @@
-"""Customer alerts (80 % / 100 % of the cap, 7 days / 1 day before expiry) and operator alerts.
+"""Customer alerts (80 % / 100 % of the cap, 7 days / 1 day before expiry) and the operator alert
+for a rejected reseller key (sent through apps.core.services.notifications, deduplicated there).
 
 Exactly once per key and threshold: a PoolKeyAlert row is inserted (the claim) before the email
 goes out, and its unique (key, kind) constraint turns a second claim (another worker, a rerun)
@@ -15,18 +16,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mail_admins
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core.logging import mask_secrets
-from apps.core.mail import header_text, mail_send
+from apps.core.mail import mail_send
 from apps.core.services import audit_log
+from apps.core.services.notifications import operators_notify
 from apps.proxies.models import (
-    OperatorAlert,
     PoolKey,
     PoolKeyAlert,
     PoolKeyAlertKind,
@@ -257,42 +257,6 @@ def pool_key_alerts_run(*, now: datetime | None = None) -> AlertRunResult:
 # Operator alerts -------------------------------------------------------------------------------
 
 
-def _mail_operators(subject: str, body: str) -> None:
-    recipients = list(settings.OPERATOR_EMAILS)
-    if not recipients:
-        mail_admins(header_text(subject), body, fail_silently=False)
-        return
-    from apps.accounts.selectors import brand_get
-
-    message = EmailMultiAlternatives(
-        subject=f"[{brand_get().name} operator] {subject}",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
-    )
-    mail_send(message=message)
-
-
-def operator_alert_send(*, kind: str, dedup_key: str, subject: str, body: str) -> bool:
-    """Mails the operators once per `dedup_key` (claimed by a unique insert before sending). A
-    failed send releases the claim so the next run tries again. True when sent now."""
-    subject, body = mask_secrets(subject)[:200], mask_secrets(body)
-    try:
-        with transaction.atomic():
-            alert = OperatorAlert.objects.create(kind=kind, dedup_key=dedup_key[:128], subject=subject, body=body)
-    except IntegrityError:
-        return False
-    logger.error("operator alert: %s", subject)
-    try:
-        _mail_operators(subject, body)
-    except Exception:
-        logger.exception("operator alert %s could not be mailed; it will be retried", dedup_key)
-        OperatorAlert.objects.filter(pk=alert.pk).delete()
-        return False
-    OperatorAlert.objects.filter(pk=alert.pk).update(sent_at=timezone.now())
-    return True
-
-
 def upstream_auth_alert_check(*, now: datetime | None = None) -> bool:
     """When the upstream's latest word on the reseller key is a 401/403 (the key is wrong or was
     revoked: nothing works until an operator fixes it), mails the operators, at most once per
@@ -303,7 +267,6 @@ def upstream_auth_alert_check(*, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     window = max(1, int(settings.OPERATOR_ALERT_REPEAT_HOURS)) * 3600
     error = health.get("last_auth_error") or {}
-    bucket = int(now.timestamp()) // window
     body = render_to_string(
         "emails/proxies/operator_upstream_auth.txt",
         {
@@ -313,9 +276,16 @@ def upstream_auth_alert_check(*, now: datetime | None = None) -> bool:
             "last_success": (health.get("last_success") or {}).get("at"),
         },
     )
-    return operator_alert_send(
-        kind="upstream_auth",
-        dedup_key=f"upstream_auth:{bucket}",
-        subject=f"The upstream rejects the reseller API key (HTTP {error.get('status') or '401/403'})",
-        body=body,
-    )
+    try:
+        return operators_notify(
+            kind="upstream_auth",
+            dedup_key="upstream_auth",
+            dedup_window=timedelta(seconds=window),
+            now=now,
+            subject=f"The upstream rejects the reseller API key (HTTP {error.get('status') or '401/403'})",
+            body=body,
+        )
+    except Exception:
+        # The claim was released: the next run of the alerts job tries again.
+        logger.exception("the upstream auth alert could not be mailed; it will be retried")
+        return False

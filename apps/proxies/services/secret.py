@@ -1,9 +1,9 @@
 """The key's secret: regenerate and reveal. The secret passes through, is never stored, logged
 or audited; the audit data carries only the masked hint."""
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from apps.core.errors import NotFound
 from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import UpstreamBadResponse
 
@@ -46,9 +46,10 @@ def pool_key_regenerate(
 
 def pool_key_reveal(*, key: PoolKey, actor, ip: str | None = None) -> str:
     """The secret, read through the upstream's audited reveal, for the key's owner only: staff
-    (even "view as customer") never see a customer's secret. Audited locally too."""
+    (even "view as customer") never see a customer's secret: anyone else gets NotFound, as if
+    the key did not exist. Audited locally too."""
     if actor is None or not getattr(actor, "is_authenticated", False) or actor.pk != key.customer_id:
-        raise PermissionDenied("Only the key's owner can reveal its secret.")
+        raise NotFound("No such pool key.")
     ensure_live(key)
     with marks_missing(key):
         record = client.upstream_client().reveal_key(key.upstream_id)

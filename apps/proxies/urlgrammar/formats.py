@@ -14,10 +14,28 @@ shell arguments are always single-quoted.
 """
 
 import json
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from .url import ProxyUrl
+
+class ProxyEndpoint(Protocol):
+    """What the formats need of a proxy (`url.ProxyUrl` has it; url.py imports this module, so
+    this one names the shape instead of importing the class)."""
+
+    @property
+    def protocol(self) -> str: ...
+
+    @property
+    def encoded_username(self) -> str: ...
+
+    @property
+    def encoded_secret(self) -> str: ...
+
+    @property
+    def hostport(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
 
 DEFAULT_TARGET = "https://api.ipify.org"
 
@@ -31,13 +49,13 @@ def literal(value: str) -> str:
     return json.dumps(value)
 
 
-def snippet_url(proxy: "ProxyUrl") -> str:
+def snippet_url(proxy: ProxyEndpoint) -> str:
     """The URL as client libraries want it (socks5h:// for SOCKS5, see the module docstring)."""
     url = proxy.url
     return "socks5h" + url[len("socks5") :] if proxy.protocol == "socks5" else url
 
 
-def proxy_formats(proxy: "ProxyUrl", *, target: str | None = None) -> dict[str, str]:
+def proxy_formats(proxy: ProxyEndpoint, *, target: str | None = None) -> dict[str, str]:
     target = target or DEFAULT_TARGET
     user, secret = proxy.encoded_username, proxy.encoded_secret
     return {
@@ -51,11 +69,11 @@ def proxy_formats(proxy: "ProxyUrl", *, target: str | None = None) -> dict[str, 
     }
 
 
-def curl_snippet(proxy: "ProxyUrl", target: str) -> str:
+def curl_snippet(proxy: ProxyEndpoint, target: str) -> str:
     return f"curl --proxy {shell_quote(snippet_url(proxy))} {shell_quote(target)}"
 
 
-def python_requests_snippet(proxy: "ProxyUrl", target: str) -> str:
+def python_requests_snippet(proxy: ProxyEndpoint, target: str) -> str:
     lines = ['# pip install "requests[socks]"'] if proxy.protocol == "socks5" else []
     lines += [
         "import requests",
@@ -67,7 +85,7 @@ def python_requests_snippet(proxy: "ProxyUrl", target: str) -> str:
     return "\n".join(lines)
 
 
-def python_httpx_snippet(proxy: "ProxyUrl", target: str) -> str:
+def python_httpx_snippet(proxy: ProxyEndpoint, target: str) -> str:
     lines = ['# pip install "httpx[socks]"'] if proxy.protocol == "socks5" else []
     lines += [
         "import httpx",
@@ -79,7 +97,7 @@ def python_httpx_snippet(proxy: "ProxyUrl", target: str) -> str:
     return "\n".join(lines)
 
 
-def node_snippet(proxy: "ProxyUrl", target: str) -> str:
+def node_snippet(proxy: ProxyEndpoint, target: str) -> str:
     """Node 18+, ES module."""
     if proxy.protocol == "socks5":
         return "\n".join(

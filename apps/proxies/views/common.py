@@ -1,7 +1,16 @@
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 
+from apps.proxies.dashboard.live import stock_counts
+from apps.proxies.dashboard.page import (
+    DashboardReads,
+    dashboard_context,
+    default_builder_initial,
+    default_bulk_initial,
+)
+from apps.proxies.forms import BulkForm, ProxyUrlForm
 from apps.proxies.models import PoolKey
-from apps.proxies.selectors import pool_key_get_for_customer
+from apps.proxies.selectors import pool_key_dashboard, pool_key_get_for_customer, session_list_for_customer
+from apps.proxies.services import feeds, pool_key_refresh_for_customer
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -9,8 +18,30 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def own_key(request: HttpRequest, key_id) -> PoolKey:
-    """The caller's key or 404: someone else's key looks exactly like a missing one."""
-    try:
-        return pool_key_get_for_customer(customer=request.user, key_id=key_id)
-    except PoolKey.DoesNotExist:
-        raise Http404("No such key.") from None
+    """The caller's key; anyone else's raises NotFound, a 404 exactly like a missing key."""
+    return pool_key_get_for_customer(customer=request.user, key_id=key_id)
+
+
+def stock_counts_cached() -> dict:
+    """Online counts per country from the cached stock feed (the forms' country choices)."""
+    return stock_counts(feeds.stock_feed(fetch=False).value)
+
+
+def dashboard_page_context(request: HttpRequest, *, builder_form=None, bulk_form=None, **kwargs) -> dict:
+    """The dashboard's context: refreshes the caller's keys from the upstream when their mirror
+    is old (at most once per interval; a failure leaves the mirror, shown "as of"), then reads
+    what the page shows. Unbound builder and bulk forms unless the view passes bound ones."""
+    customer = request.user
+    pool_key_refresh_for_customer(customer=customer)
+    reads = DashboardReads(
+        keys=pool_key_dashboard(customer=customer),
+        stock=feeds.stock_feed(fetch=False),
+        incidents=feeds.incidents_feed(fetch=False),
+        sessions=session_list_for_customer(customer=customer, feed=feeds.sessions_feed(fetch=False)),
+    )
+    counts = stock_counts(reads.stock.value)
+    if builder_form is None:
+        builder_form = ProxyUrlForm(initial=default_builder_initial(), stock_counts=counts)
+    if bulk_form is None:
+        bulk_form = BulkForm(initial=default_bulk_initial(), stock_counts=counts)
+    return dashboard_context(reads=reads, builder_form=builder_form, bulk_form=bulk_form, **kwargs)

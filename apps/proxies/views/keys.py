@@ -8,18 +8,17 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, NotFound
 from apps.core.http import client_ip
 from apps.core.ratelimit import rate_limit_allows, rate_limited_response
 from apps.proxies.dashboard.bulk import bulk_csv, bulk_display_lines, bulk_proxies, bulk_seed, bulk_txt
-from apps.proxies.dashboard.feeds import stock_counts, stock_feed
-from apps.proxies.dashboard.page import builder_options, dashboard_context
+from apps.proxies.dashboard.page import builder_options
 from apps.proxies.forms import BulkForm, ProxyUrlForm, RegenerateForm
 from apps.proxies.services import idempotency_key_for, pool_key_regenerate, pool_key_reveal
 from apps.proxies.upstream.errors import UpstreamError
 from apps.proxies.urlgrammar import ProxyUrlError
 
-from .common import own_key, wants_json
+from .common import dashboard_page_context, own_key, stock_counts_cached, wants_json
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +28,11 @@ TOO_MANY_REGENERATIONS = "You regenerated this secret many times in a short time
 
 
 def _counts() -> dict:
-    return stock_counts(stock_feed(fetch=False).value)
+    return stock_counts_cached()
 
 
 def _page(request: HttpRequest, *, status: int = 200, **kwargs) -> HttpResponse:
-    return render(request, "proxies/dashboard.html", dashboard_context(customer=request.user, **kwargs), status=status)
+    return render(request, "proxies/dashboard.html", dashboard_page_context(request, **kwargs), status=status)
 
 
 def _builder_form_from(request: HttpRequest) -> ProxyUrlForm | None:
@@ -57,6 +56,8 @@ def key_reveal(request: HttpRequest, key_id: int) -> HttpResponse:
     else:
         try:
             secret = pool_key_reveal(key=key, actor=request.user, ip=client_ip(request))
+        except NotFound:
+            raise
         except (UpstreamError, ApplicationError) as exc:
             logger.warning("reveal failed for key %s: %s", key.pk, exc)
             error, status = UNAVAILABLE, 503
@@ -133,6 +134,8 @@ def key_bulk(request: HttpRequest, key_id: int) -> HttpResponse:
         return _page(request, status=429, bulk_form=form, notice={"tone": "danger", "text": TOO_MANY})
     try:
         secret = pool_key_reveal(key=key, actor=request.user, ip=client_ip(request))
+    except NotFound:
+        raise
     except (UpstreamError, ApplicationError) as exc:
         logger.warning("bulk download failed for key %s: %s", key.pk, exc)
         return _page(request, status=503, bulk_form=form, notice={"tone": "danger", "text": UNAVAILABLE})

@@ -3,30 +3,27 @@ call the upstream (through the feed cache); the page itself never does."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, NotFound
 from apps.core.http import client_ip
 from apps.core.ratelimit import rate_limit_allows, rate_limited_response
-from apps.proxies.dashboard import feeds
-from apps.proxies.dashboard.page import incident_views, sessions_view, stock_view
-from apps.proxies.dashboard.sessions import (
-    SessionNotFound,
-    session_close_all_for_customer,
-    session_close_for_customer,
-)
+from apps.proxies import services
+from apps.proxies.dashboard.live import active_incidents, incident_views, sessions_view, stock_view
+from apps.proxies.selectors import session_list_for_customer
+from apps.proxies.services import feeds
 
 
 def _sessions_response(request: HttpRequest, message: dict | None = None, status: int = 200) -> HttpResponse:
     include = request.GET.get("synth") == "1" or request.POST.get("synth") == "1"
-    context = {
-        "sessions": sessions_view(customer=request.user, fetch=True, include_synthesized=include),
-        "sessions_message": message,
-    }
+    sessions = session_list_for_customer(
+        customer=request.user, feed=feeds.sessions_feed(fetch=True), include_synthesized=include
+    )
+    context = {"sessions": sessions_view(sessions, include_synthesized=include), "sessions_message": message}
     return render(request, "proxies/partials/sessions.html", context, status=status)
 
 
@@ -62,9 +59,9 @@ def session_close(request: HttpRequest, session_key: str) -> HttpResponse:
     if not rate_limit_allows(request, action="session_close"):
         return _rate_limited(request)
     try:
-        closed = session_close_for_customer(customer=request.user, session_key=session_key, ip=client_ip(request))
-    except SessionNotFound:
-        raise Http404("No such session.") from None
+        closed = services.session_close(customer=request.user, session_key=session_key, ip=client_ip(request))
+    except NotFound:
+        raise  # anyone else's session: a 404, like a missing one
     except ApplicationError as exc:
         message = {"tone": "danger", "text": exc.message}
     else:
@@ -82,7 +79,7 @@ def sessions_close_all(request: HttpRequest) -> HttpResponse:
     if not rate_limit_allows(request, action="sessions_close_all"):
         return _rate_limited(request)
     try:
-        result = session_close_all_for_customer(customer=request.user, ip=client_ip(request))
+        result = services.sessions_close_all(customer=request.user, ip=client_ip(request))
     except ApplicationError as exc:
         message = {"tone": "danger", "text": exc.message}
     else:
@@ -99,7 +96,7 @@ def sessions_close_all(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def stock_partial(request: HttpRequest) -> HttpResponse:
-    incidents = feeds.active_incidents(feeds.incidents_feed(fetch=False))
+    incidents = active_incidents(feeds.incidents_feed(fetch=False))
     view = stock_view(feeds.stock_feed(fetch=True), incidents=incidents)
     view.oob = True
     return render(request, "proxies/partials/stock.html", {"stock": view})

@@ -5,14 +5,8 @@ import pytest
 from django.test import Client
 
 from apps.sandbox.payments.models import SandboxCharge
-from tests.billing.conftest import _billing_settings, buy, customer, plan, pro_plan, start_checkout  # noqa: F401
+from tests.billing.conftest import _billing_settings, buy, plan, pro_plan, start_checkout  # noqa: F401
 from tests.factories import StaffFactory
-
-
-@pytest.fixture
-def customer_client(client, customer):  # noqa: F811
-    client.force_login(customer)
-    return client
 
 
 @pytest.fixture

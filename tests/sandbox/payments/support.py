@@ -1,17 +1,9 @@
-"""Helpers for the payment simulator's tests."""
+"""Helpers for the payment simulator's tests (requests that run their after-commit work are
+billing's: tests/billing/support.py)."""
 
-from django.test import TestCase
+from tests.billing.support import get, post
 
-
-def get(client, url, **kwargs):
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.get(url, **kwargs)
-
-
-def post(client, url, data=None, **kwargs):
-    """A POST whose after-commit work (provisioning, key adjustments) runs before it returns."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post(url, data or {}, **kwargs)
+__all__ = ["checkout_url", "get", "post"]
 
 
 def checkout_url(session) -> str:

@@ -4,9 +4,9 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from .logging import mask_secrets
-from .models import AuditEntry
-from .request_context import request_id_var
+from apps.core.logging import mask_secrets
+from apps.core.models import AuditEntry
+from apps.core.request_context import request_id_var
 
 
 def _scrub(value: Any) -> Any:

@@ -3,7 +3,8 @@
 Every customer's dashboard shows the same stock and incidents, and the sessions feed is one
 reseller-wide list, so one upstream call serves everyone for a few seconds. Pages read with
 `fetch=False`: they take whatever is cached (fresh or not) and never wait on the upstream; the
-htmx partials read with `fetch=True` and refresh the cache when it is stale. The last good
+htmx partials read with `fetch=True` and refresh the cache when it is stale. Views call these
+and hand the feeds to the dashboard's view-models (apps.proxies.dashboard), which only format. The last good
 value is kept for a day so a failing upstream shows old numbers marked "as of", not nothing.
 """
 
@@ -17,7 +18,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from apps.proxies.upstream.errors import UpstreamError
-from apps.proxies.upstream.records import STOCK_POOLS, IncidentRecord, StockRecord
+
+from . import client
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +39,6 @@ class Feed:
     @property
     def available(self) -> bool:
         return self.value is not None
-
-
-def _client():
-    # The same indirection the pool-key services use: one place to swap the client in tests.
-    from apps.proxies.services import client
-
-    return client.upstream_client()
 
 
 def _read(name: str, fetch: Callable[[], Any], *, allow_fetch: bool, force: bool = False) -> Feed:
@@ -77,18 +72,19 @@ def _read(name: str, fetch: Callable[[], Any], *, allow_fetch: bool, force: bool
 
 def stock_feed(*, fetch: bool) -> Feed:
     """`value` is a StockRecord or None."""
-    return _read("stock", lambda: _client().stock(), allow_fetch=fetch)
+    return _read("stock", lambda: client.upstream_client().stock(), allow_fetch=fetch)
 
 
 def incidents_feed(*, fetch: bool) -> Feed:
     """`value` is a list of IncidentRecord or None."""
-    return _read("incidents", lambda: list(_client().incidents()), allow_fetch=fetch)
+    return _read("incidents", lambda: list(client.upstream_client().incidents()), allow_fetch=fetch)
 
 
 def sessions_feed(*, fetch: bool, force: bool = False) -> Feed:
     """The reseller-wide sessions feed. Never hand this to a customer as is: scope it first
-    (`apps.proxies.dashboard.sessions`). `force` skips the cache (closing needs the truth)."""
-    return _read("sessions", lambda: list(_client().sessions()), allow_fetch=fetch, force=force)
+    (`apps.proxies.selectors.session_list_for_customer`). `force` skips the cache (closing
+    needs the truth)."""
+    return _read("sessions", lambda: list(client.upstream_client().sessions()), allow_fetch=fetch, force=force)
 
 
 def sessions_feed_invalidate() -> None:
@@ -104,20 +100,3 @@ def sessions_feed_forget(*, session_keys: Iterable[str]) -> None:
     gone = set(session_keys)
     value = [s for s in entry["value"] if s.session_key not in gone]
     cache.set("proxies:feed:sessions", {"value": value, "fetched_at": entry["fetched_at"]}, KEEP_SECONDS)
-
-
-def active_incidents(feed: Feed) -> list[IncidentRecord]:
-    order = {"critical": 0, "major": 1, "minor": 2, "info": 3}
-    incidents = [i for i in (feed.value or []) if i.active]
-    return sorted(incidents, key=lambda i: (order.get(i.severity, 9), -i.started_at.timestamp()))
-
-
-def stock_counts(stock: StockRecord | None) -> dict[str, dict[str, int]]:
-    """{country: {"mbl": n, "peer": n}} over every country either pool reports."""
-    if stock is None:
-        return {}
-    counts: dict[str, dict[str, int]] = {}
-    for pool in STOCK_POOLS:
-        for country, n in (stock.pools.get(pool) or {}).items():
-            counts.setdefault(country.lower(), dict.fromkeys(STOCK_POOLS, 0))[pool] = int(n)
-    return counts

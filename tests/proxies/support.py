@@ -1,7 +1,5 @@
-"""Shared fixtures for the dashboard tests (imported by test_dashboard*.py / test_views*.py).
-
-The upstream is the sandbox, in process, through the real client (tests.proxies.fakes): a
-customer's key is minted there, so reveal, regenerate and the gateway's secret check are real.
+"""Helpers for the dashboard tests (their fixtures are in conftest.py): keys minted through the
+real services on the sandbox, orders made without checkout, live sessions opened in the sandbox.
 """
 
 import random
@@ -9,32 +7,10 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 from django.utils import timezone
 
 from apps.billing.models import Order, Plan
 from apps.proxies.services import pool_key_mint
-from tests.factories import UserFactory
-from tests.proxies.fakes import sandbox_upstream
-
-
-@pytest.fixture
-def upstream(db, monkeypatch):
-    """The sandbox behind the real client, counted (`upstream.calls["stock"]`)."""
-    from apps.sandbox.upstream.faults import faults_clear
-
-    faults_clear()
-    return sandbox_upstream(monkeypatch, max_attempts=1)
-
-
-@pytest.fixture
-def customer(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def other_customer(db):
-    return UserFactory()
 
 
 def mint_key(customer, *, cap_gb=Decimal(10), expires_in_days: int | None = 30):
@@ -46,17 +22,6 @@ def mint_key(customer, *, cap_gb=Decimal(10), expires_in_days: int | None = 30):
         expires_at=expires_at,
         idempotency_key=f"test-mint-{uuid.uuid4().hex}",
     )
-
-
-@pytest.fixture
-def key(upstream, customer):
-    return mint_key(customer)
-
-
-@pytest.fixture
-def logged_in(client, customer):
-    client.force_login(customer)
-    return client
 
 
 def make_plan(**overrides) -> Plan:

@@ -1,5 +1,6 @@
-"""Orders as the customer sees them: plain states, formatted amounts. Reads go through
-`apps.billing.selectors`, which scope every query to the customer."""
+"""Orders as the customer sees them on their dashboard: plain states, formatted amounts, the
+"preparing your proxy" panel. Presentation only: reads go through `apps.billing.selectors`,
+which scope every query to the customer; the views nudge provisioning themselves."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,8 +10,19 @@ from django.utils import timezone
 
 from apps.billing import selectors as billing_selectors
 from apps.billing.models import Order
-from apps.billing.services import order_provisioning_nudge
-from apps.billing.templatetags.billing_tags import money
+
+SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹", "aud": "A$", "cad": "C$", "chf": "CHF "}
+
+
+def money_text(amount, currency: str, *, short: bool = False) -> str:
+    """$35.00 (`short`: whole amounts without cents, $35); "" for no amount."""
+    if amount is None:
+        return ""
+    amount = Decimal(amount)
+    text = f"{amount:,.0f}" if short and amount == amount.to_integral_value() else f"{amount:,.2f}"
+    symbol = SYMBOLS.get((currency or "").lower())
+    return f"{symbol}{text}" if symbol else f"{text} {currency.upper()}"
+
 
 # Paid but still not provisioned after this long: tell the customer we are on it.
 SLOW_PROVISIONING = timedelta(minutes=5)
@@ -54,8 +66,8 @@ def order_view(order: Order) -> OrderView:
         plan_name=order.plan_name,
         gb=order.gb,
         validity_days=order.validity_days,
-        amount_display=money(amount, order.currency) or "—",
-        refunded_display=money(order.amount_refunded, order.currency) if order.amount_refunded else "",
+        amount_display=money_text(amount, order.currency) or "—",
+        refunded_display=money_text(order.amount_refunded, order.currency) if order.amount_refunded else "",
         state_label=label,
         state_tone=tone,
     )
@@ -69,7 +81,7 @@ def order_views_for_customer(*, customer, limit: int | None = None) -> list[Orde
 
 
 def order_view_for_customer(*, customer, public_id) -> OrderView:
-    """Raises Http404 for anyone else's order."""
+    """Raises NotFound for anyone else's order."""
     return order_view(billing_selectors.order_get_for_customer(customer=customer, public_id=public_id))
 
 
@@ -84,14 +96,16 @@ class ProvisioningStatus:
     ready: bool = False
 
 
-def provisioning_status_for_customer(*, customer, has_key: bool, nudge: bool = False) -> ProvisioningStatus:
-    """`nudge`: also ask billing to re-drive paid orders whose retry is due (the polling panel
-    does, so an order heals even where no beat process runs)."""
-    orders = list(billing_selectors.order_list_for_customer(customer=customer)[:20])
-    if nudge:
-        for order in orders:
-            if order.status == Order.Status.PAID:
-                order_provisioning_nudge(order=order)
+# Orders the panel looks at (the newest): a paid order older than these has long been delivered.
+PANEL_ORDERS = 20
+
+
+def provisioning_orders_for_customer(*, customer) -> list[Order]:
+    """The orders the panel is built from; the polling view nudges the paid ones first."""
+    return list(billing_selectors.order_list_for_customer(customer=customer)[:PANEL_ORDERS])
+
+
+def provisioning_status(*, orders: list[Order], has_key: bool) -> ProvisioningStatus:
     paid = [o for o in orders if o.status == Order.Status.PAID]
     stuck = [o for o in orders if o.status == Order.Status.FAILED and o.paid_at and not has_key]
     if paid:
@@ -101,3 +115,7 @@ def provisioning_status_for_customer(*, customer, has_key: bool, nudge: bool = F
     if stuck:
         return ProvisioningStatus(waiting=True, problem=True, polling=False, order=order_view(stuck[0]))
     return ProvisioningStatus(waiting=False, problem=False, polling=False, order=None, ready=has_key)
+
+
+def provisioning_status_for_customer(*, customer, has_key: bool) -> ProvisioningStatus:
+    return provisioning_status(orders=provisioning_orders_for_customer(customer=customer), has_key=has_key)
