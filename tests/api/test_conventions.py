@@ -10,7 +10,7 @@ import pytest
 from apps.api.views import account
 from tests.api.conftest import *  # noqa: F403 (the shared API fixtures)
 from tests.api.conftest import Api, api_for, error_of
-from tests.proxies.test_dashboard_fixtures import make_order, mint_key
+from tests.proxies.support import make_order, mint_key
 
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 
 from tests.api.conftest import *  # noqa: F403 (the shared API fixtures)
 from tests.api.conftest import api_key_with_value
-from tests.proxies.test_dashboard_fixtures import make_order, open_session
+from tests.proxies.support import make_order, open_session
 
 SEED = 20261202
 EXAMPLES_PER_OPERATION = 6

@@ -13,7 +13,7 @@ from apps.sandbox.payments.models import SandboxCheckoutSession
 from apps.sandbox.upstream.models import SandboxSession
 from tests.api.conftest import *  # noqa: F403 (the shared API fixtures)
 from tests.api.conftest import api_for, error_of
-from tests.proxies.test_dashboard_fixtures import make_order, mint_key, open_session
+from tests.proxies.support import make_order, mint_key, open_session
 
 
 def alive(session) -> bool:

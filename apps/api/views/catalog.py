@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from apps.billing.selectors import plan_list_active
 from apps.proxies.dashboard.countries import country_name
-from apps.proxies.dashboard.live import stock_view
+from apps.proxies.dashboard.live import active_incidents, stock_counts, stock_view
 from apps.proxies.forms import FALLBACK_COUNTRIES
 from apps.proxies.services import feeds
 
@@ -42,7 +42,7 @@ class StockView(ApiView):
         feed = feeds.stock_feed(fetch=True)
         if not feed.available and feed.failed:
             raise ServiceUnavailable(UNAVAILABLE, code="upstream_unavailable")
-        view = stock_view(feed, incidents=feeds.active_incidents(feeds.incidents_feed(fetch=False)))
+        view = stock_view(feed, incidents=active_incidents(feeds.incidents_feed(fetch=False)))
         data = {
             "generated_at": view.generated_at,
             "fetched_at": view.fetched_at,
@@ -67,7 +67,7 @@ class IncidentListView(ApiView):
         feed = feeds.incidents_feed(fetch=True)
         if not feed.available and feed.failed:
             raise ServiceUnavailable(UNAVAILABLE, code="upstream_unavailable")
-        page = self.paginator.paginate_list(feeds.active_incidents(feed), request)
+        page = self.paginator.paginate_list(active_incidents(feed), request)
         return self.get_paginated_response(IncidentSerializer(page, many=True).data)
 
 
@@ -84,7 +84,7 @@ class CountryListView(ApiView):
         responses={200: CountrySerializer(many=True), **error_responses(400)},
     )
     def get(self, request):
-        counts = feeds.stock_counts(feeds.stock_feed(fetch=True).value)
+        counts = stock_counts(feeds.stock_feed(fetch=True).value)
         if counts:
             rows = [{"code": c, "name": country_name(c), "mbl": n["mbl"], "peer": n["peer"]} for c, n in counts.items()]
         else:

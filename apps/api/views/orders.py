@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from apps.accounts.models import ApiKeyScope
 from apps.billing.selectors import order_get_for_customer, order_list_for_customer, plan_get_active
 from apps.billing.services import checkout_start
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, NotFound
 from apps.proxies.selectors import pool_key_current_for_customer
 
 from ..errors import NotFoundError, ServiceUnavailable, Unprocessable
@@ -86,7 +86,7 @@ class OrderListView(ApiView):
     def _start(self, data: dict) -> Response:
         try:
             plan = plan_get_active(slug=data["plan"])
-        except Http404:
+        except (Http404, NotFound):
             raise NotFoundError("No plan with this slug is for sale.", param="plan") from None
         if data.get("key_id") is not None:
             key = own_key(self, data["key_id"])
