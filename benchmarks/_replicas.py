@@ -1,0 +1,71 @@
+"""Several gunicorn processes behind one loopback port, for `http_load.py --web-replicas N`.
+
+Each replica is a whole `docker/entrypoint.sh web` (its own master and WEB_CONCURRENCY
+workers) started with gunicorn's `--reuse-port`: every master binds its own socket to the same
+port with SO_REUSEPORT and the kernel spreads new connections across them. That is what a
+proxy in front of N web containers does, without a proxy process of our own competing for the
+same cores. Linux only: the checks read /proc.
+"""
+
+# Fixed argv lists built here, never from outside input.
+# ruff: noqa: S603
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def start_replica(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """One more gunicorn master (and its workers) on env["BIND"], sharing the port."""
+    return subprocess.Popen(
+        [str(ROOT / "docker" / "entrypoint.sh"), "web", "--reuse-port"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def listeners(port: int) -> int:
+    """Listening TCP sockets on 127.0.0.1:`port` (one per replica with SO_REUSEPORT)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "0A" and local == f"0100007F:{port:04X}":
+            count += 1
+    return count
+
+
+def wait_listeners(port: int, count: int, procs: list[subprocess.Popen], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while listeners(port) < count:
+        for proc in procs:
+            if proc.poll() is not None:
+                raise SystemExit(f"a web replica exited with {proc.returncode}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{listeners(port)} of {count} web replicas listen on :{port} after {seconds} s")
+        time.sleep(0.3)
+    time.sleep(1.0)  # the workers boot right after their master binds
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # after "pid (comm) "
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a master and its live workers. A worker that was recycled
+    meanwhile drops out, which only lowers the figure: it serves as a lower bound."""
+    fields = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))):
+            fields[int(entry.name)] = stat
+    tree = {pid} | {child for child, stat in fields.items() if int(stat[1]) == pid}
+    return sum(int(fields[p][11]) + int(fields[p][12]) for p in tree if p in fields) / _TICKS
