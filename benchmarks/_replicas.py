@@ -60,12 +60,45 @@ def _stat(pid: int) -> list[str] | None:
     return text[text.rindex(")") + 2 :].split()  # after "pid (comm) "
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a master and its live workers. A worker that was recycled
-    meanwhile drops out, which only lowers the figure: it serves as a lower bound."""
+def _all_stats() -> dict[int, list[str]]:
     fields = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (stat := _stat(int(entry.name))):
             fields[int(entry.name)] = stat
+    return fields
+
+
+def _cpu(stat: list[str]) -> float:
+    return (int(stat[11]) + int(stat[12])) / _TICKS  # utime + stime
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a master and its live workers. A worker that was recycled
+    meanwhile drops out, which only lowers the figure: it serves as a lower bound."""
+    fields = _all_stats()
     tree = {pid} | {child for child, stat in fields.items() if int(stat[1]) == pid}
-    return sum(int(fields[p][11]) + int(fields[p][12]) for p in tree if p in fields) / _TICKS
+    return sum(_cpu(fields[p]) for p in tree if p in fields)
+
+
+def pids_cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU time of each of `pids` still alive (PostgreSQL backends, for instance)."""
+    return {pid: _cpu(stat) for pid in pids if (stat := _stat(pid))}
+
+
+class CpuMeter:
+    """CPU seconds spent between start() and stop() by each web replica (master and workers)
+    and by the PostgreSQL backends serving the benchmark database (the app keeps its
+    connections, so the same backends serve the whole run; new ones are missed: lower bound)."""
+
+    def __init__(self, webs: list[subprocess.Popen], backend_pids) -> None:
+        self.webs, self.backend_pids = webs, backend_pids
+
+    def start(self) -> None:
+        self.web_before = [tree_cpu_seconds(web.pid) for web in self.webs]
+        self.db_before = pids_cpu_seconds(self.backend_pids())
+
+    def stop(self) -> dict:
+        web = [tree_cpu_seconds(w.pid) - before for w, before in zip(self.webs, self.web_before, strict=True)]
+        db_after = pids_cpu_seconds(list(self.db_before))
+        db = sum(db_after[pid] - self.db_before[pid] for pid in db_after)
+        return {"web_cpu_s": web, "db_cpu_s": db}

@@ -155,30 +155,51 @@ def stop(proc: subprocess.Popen | None) -> None:
             proc.wait()
 
 
-def measure(base: str, endpoints: list, args, upstream_port: int) -> list[dict]:
+def backend_pids() -> list[int]:
+    """The PostgreSQL backends connected to the benchmark database (the web workers' connections)."""
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/{DB_NAME}", autocommit=True, connect_timeout=10) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DB_NAME]
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def measure(base: str, endpoints: list, args, upstream_port: int, webs: list) -> list[dict]:
+    """wrk on each endpoint; also the CPU that the web processes and PostgreSQL spent per request."""
     results = []
+    meter = _replicas.CpuMeter(webs, backend_pids)
     for name, path, headers in endpoints:
         before = upstream_calls(upstream_port)
+        meter.start()
         row = run_wrk(base + path, headers, duration=args.duration, connections=args.connections, threads=args.threads)
+        cpu = meter.stop()
         after = upstream_calls(upstream_port)
         row["endpoint"] = name
         row["upstream_calls"] = sum(after.values()) - sum(before.values())
         row["upstream_detail"] = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+        row["replica_cpu_s"] = [round(value, 2) for value in cpu["web_cpu_s"]]
+        row["web_cpu_ms_per_request"] = round(1000 * sum(cpu["web_cpu_s"]) / max(row["requests"], 1), 2)
+        row["db_cpu_ms_per_request"] = round(1000 * cpu["db_cpu_s"] / max(row["requests"], 1), 2)
         results.append(row)
         print(f"http_load: {name}: {row}", flush=True)
     return results
 
 
-def measure_replicas(base: str, endpoints: list, args, upstream_port: int, webs: list) -> list[dict]:
-    """The same endpoints behind all replicas; each replica must have done part of the work."""
-    before = [_replicas.tree_cpu_seconds(web.pid) for web in webs]
-    results = measure(base, endpoints, args, upstream_port)
-    used = [_replicas.tree_cpu_seconds(web.pid) - cpu for web, cpu in zip(webs, before, strict=True)]
+def check_spread(results: list[dict]) -> None:
+    """Behind N replicas, each must have done part of the work, or the ratio means nothing."""
+    used = [sum(values) for values in zip(*(row["replica_cpu_s"] for row in results), strict=True)]
     if min(used) < 0.05 * max(used):
         raise SystemExit(f"a web replica served (almost) nothing: CPU seconds per replica {used}")
+
+
+def print_cpu(results: list[dict]) -> None:
+    print("\n# CPU per request (user + system; the load generator's own CPU is not counted)")
+    print("| endpoint | web processes ms | PostgreSQL ms |")
+    print("| --- | ---: | ---: |")
     for row in results:
-        row["replica_cpu_s"] = [round(value, 2) for value in used]
-    return results
+        print(f"| {row['endpoint']} | {row['web_cpu_ms_per_request']:.1f} | {row['db_cpu_ms_per_request']:.1f} |")
 
 
 def print_ratios(single: list[dict], multi: list[dict], replicas: int, workers: str) -> None:
@@ -256,7 +277,7 @@ def main() -> None:
             ("GET / (landing)", "/", https),
             ("GET /dashboard/ (logged in, active key)", "/dashboard/", logged_in),
         ]
-        results = measure(base, endpoints, args, upstream_port)
+        results = measure(base, endpoints, args, upstream_port, [web])
         multi: list[dict] = []
         if args.web_replicas > 1:
             for n in range(1, args.web_replicas):
@@ -265,7 +286,8 @@ def main() -> None:
             for path, headers in (("/healthz", {"Host": HOST}), ("/", https), ("/dashboard/", logged_in)):
                 for _ in range(8 * args.web_replicas):
                     get(base + path, headers)
-            multi = measure_replicas(base, endpoints, args, upstream_port, [web, *extra])
+            multi = measure(base, endpoints, args, upstream_port, [web, *extra])
+            check_spread(multi)
 
         print(
             f"\n# http_load · {os.cpu_count()} CPUs · gunicorn workers={env['WEB_CONCURRENCY']} (sync) · "
@@ -278,6 +300,7 @@ def main() -> None:
                 f"| {row['endpoint']} | {row['requests']:,} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
                 f"{row['p90_ms']:.1f} | {row['p99_ms']:.1f} | {row['non_2xx']} | {row['upstream_calls']} |"
             )
+        print_cpu(results)
         if multi:
             print_ratios(results, multi, args.web_replicas, env["WEB_CONCURRENCY"])
         if args.json:
