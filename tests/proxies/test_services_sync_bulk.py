@@ -184,3 +184,17 @@ def test_a_record_larger_than_the_mirror_holds_is_skipped_not_a_failed_sync(monk
     huge.refresh_from_db()
     assert (huge.used_mb, huge.missing_upstream, huge.last_synced_at) == (0, False, None)
     assert PoolKey.objects.get(pk=fine.pk).used_mb == Decimal(5)
+
+
+def test_records_the_database_cannot_store_as_given_do_not_fail_the_sync(monkeypatch):
+    fake = FakePoolGatewayClient()
+    use_upstream(monkeypatch, fake)
+    key = PoolKeyFactory(upstream_id="pk_nul", label="before")
+    fake.add(id="pk_nul", label="a\x00b")
+    fake.add(id="pk_\x00bad")
+    fake.add(id="pk_" + "x" * 100)
+
+    result = pool_key_sync_all()
+
+    assert (result.updated, result.invalid, result.unmirrored_upstream) == (1, 1, 1)
+    assert PoolKey.objects.get(pk=key.pk).label == "ab"

@@ -51,7 +51,7 @@ def mirror_fields_from_record(record: PoolKeyRecord) -> dict[str, Any]:
     if cap is not None and cap >= _CAP_LIMIT:
         raise UpstreamBadResponse(f"pool key {record.id} reports a cap larger than fits", field="trafficCapGB")
     return {
-        "label": (record.label or "")[:_LABEL_MAX],
+        "label": (record.label or "").replace("\x00", "")[:_LABEL_MAX],  # PostgreSQL text holds no NUL
         "cap_gb": cap,
         "used_mb": used,
         "enabled": bool(record.enabled),

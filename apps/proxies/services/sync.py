@@ -73,6 +73,10 @@ def _read_reply(records) -> tuple[set[str], dict[str, dict], int]:
     fresh: dict[str, dict] = {}
     invalid = 0
     for record in records:
+        if "\x00" in record.id:  # PostgreSQL text cannot hold it, and no mirror row can carry it
+            invalid += 1
+            logger.warning("pool key sync: skipped a record whose id holds a NUL character")
+            continue
         seen.add(record.id)
         try:
             fresh[record.id] = mirror_fields_from_record(record)

@@ -113,7 +113,7 @@ def mirror_write_batched(
 
 _STAGE = "proxies_sync_upstream"
 _COLUMNS = (
-    ("upstream_id", "varchar(64)"),
+    ("upstream_id", "text"),  # longer than the mirror's ids: staged, then simply matches no row
     ("valid", "boolean"),
     ("label", "varchar(200)"),
     ("cap_gb", "numeric(12,3)"),
