@@ -4,7 +4,8 @@ Each replica is a whole `docker/entrypoint.sh web` (its own master and WEB_CONCU
 workers) started with gunicorn's `--reuse-port`: every master binds its own socket to the same
 port with SO_REUSEPORT and the kernel spreads new connections across them. That is what a
 proxy in front of N web containers does, without a proxy process of our own competing for the
-same cores. Linux only: the checks read /proc.
+same cores. Linux only: the checks read /proc. Also the CPU accounting per request and the
+tables http_load.py prints from it.
 """
 
 # Fixed argv lists built here, never from outside input.
@@ -102,3 +103,29 @@ class CpuMeter:
         db_after = pids_cpu_seconds(list(self.db_before))
         db = sum(db_after[pid] - self.db_before[pid] for pid in db_after)
         return {"web_cpu_s": web, "db_cpu_s": db}
+
+
+def check_spread(results: list[dict]) -> None:
+    """Behind N replicas, each must have done part of the work, or the ratio means nothing."""
+    used = [sum(values) for values in zip(*(row["replica_cpu_s"] for row in results), strict=True)]
+    if min(used) < 0.05 * max(used):
+        raise SystemExit(f"a web replica served (almost) nothing: CPU seconds per replica {used}")
+
+
+def print_cpu(results: list[dict]) -> None:
+    print("\n# CPU per request (user + system; the load generator's own CPU is not counted)")
+    print("| endpoint | web processes ms | PostgreSQL ms |")
+    print("| --- | ---: | ---: |")
+    for row in results:
+        print(f"| {row['endpoint']} | {row['web_cpu_ms_per_request']:.1f} | {row['db_cpu_ms_per_request']:.1f} |")
+
+
+def print_ratios(single: list[dict], multi: list[dict], replicas: int, workers: str) -> None:
+    print(f"\n# {replicas} gunicorn replicas × {workers} workers vs 1, same run")
+    print(f"| endpoint | req/s, 1 replica | req/s, {replicas} replicas | ratio | p99 ms, 1 | p99 ms, {replicas} |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for one, many in zip(single, multi, strict=True):
+        print(
+            f"| {one['endpoint']} | {one['rps']:.0f} | {many['rps']:.0f} | {many['rps'] / one['rps']:.2f}× | "
+            f"{one['p99_ms']:.1f} | {many['p99_ms']:.1f} |"
+        )

@@ -187,32 +187,6 @@ def measure(base: str, endpoints: list, args, upstream_port: int, webs: list) ->
     return results
 
 
-def check_spread(results: list[dict]) -> None:
-    """Behind N replicas, each must have done part of the work, or the ratio means nothing."""
-    used = [sum(values) for values in zip(*(row["replica_cpu_s"] for row in results), strict=True)]
-    if min(used) < 0.05 * max(used):
-        raise SystemExit(f"a web replica served (almost) nothing: CPU seconds per replica {used}")
-
-
-def print_cpu(results: list[dict]) -> None:
-    print("\n# CPU per request (user + system; the load generator's own CPU is not counted)")
-    print("| endpoint | web processes ms | PostgreSQL ms |")
-    print("| --- | ---: | ---: |")
-    for row in results:
-        print(f"| {row['endpoint']} | {row['web_cpu_ms_per_request']:.1f} | {row['db_cpu_ms_per_request']:.1f} |")
-
-
-def print_ratios(single: list[dict], multi: list[dict], replicas: int, workers: str) -> None:
-    print(f"\n# {replicas} gunicorn replicas × {workers} workers vs 1, same run")
-    print(f"| endpoint | req/s, 1 replica | req/s, {replicas} replicas | ratio | p99 ms, 1 | p99 ms, {replicas} |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for one, many in zip(single, multi, strict=True):
-        print(
-            f"| {one['endpoint']} | {one['rps']:.0f} | {many['rps']:.0f} | {many['rps'] / one['rps']:.2f}× | "
-            f"{one['p99_ms']:.1f} | {many['p99_ms']:.1f} |"
-        )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (bounded)")
@@ -287,7 +261,7 @@ def main() -> None:
                 for _ in range(8 * args.web_replicas):
                     get(base + path, headers)
             multi = measure(base, endpoints, args, upstream_port, [web, *extra])
-            check_spread(multi)
+            _replicas.check_spread(multi)
 
         print(
             f"\n# http_load · {os.cpu_count()} CPUs · gunicorn workers={env['WEB_CONCURRENCY']} (sync) · "
@@ -300,9 +274,9 @@ def main() -> None:
                 f"| {row['endpoint']} | {row['requests']:,} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
                 f"{row['p90_ms']:.1f} | {row['p99_ms']:.1f} | {row['non_2xx']} | {row['upstream_calls']} |"
             )
-        print_cpu(results)
+        _replicas.print_cpu(results)
         if multi:
-            print_ratios(results, multi, args.web_replicas, env["WEB_CONCURRENCY"])
+            _replicas.print_ratios(results, multi, args.web_replicas, env["WEB_CONCURRENCY"])
         if args.json:
             data = {"single": results, "replicas": multi} if multi else results
             Path(args.json).write_text(json.dumps(data, indent=2))
