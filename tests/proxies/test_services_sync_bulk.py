@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey
 from apps.proxies.services import pool_key_sync_all
-from apps.proxies.services.sync import _read_reply
+from apps.proxies.services.sync import mirror_fields_from_reply
 from apps.proxies.services.sync_bulk import mirror_write_batched, mirror_write_set_based
 from tests.factories import UserFactory
 from tests.proxies.factories import PoolKeyFactory, pool_keys_bulk_create
@@ -150,7 +150,7 @@ def _mixed_shop(fake: FakePoolGatewayClient) -> None:
 def test_set_based_and_batched_paths_agree_on_every_case(monkeypatch):
     fake = FakePoolGatewayClient()
     _mixed_shop(fake)
-    seen, fresh, invalid = _read_reply(fake.list_keys())
+    seen, fresh, invalid = mirror_fields_from_reply(fake.list_keys())
     started = timezone.now()
     now = started + timedelta(seconds=1)
     outcomes, states = [], []

@@ -67,7 +67,7 @@ def pool_key_sync(*, key: PoolKey, actor=None, reason: str = "") -> PoolKey:
     return key
 
 
-def _read_reply(records) -> tuple[set[str], dict[str, dict], int]:
+def mirror_fields_from_reply(records) -> tuple[set[str], dict[str, dict], int]:
     """Every id the reply carried, the mirror fields of each readable record, and how many were not."""
     seen: set[str] = set()
     fresh: dict[str, dict] = {}
@@ -97,7 +97,7 @@ def pool_key_sync_all(*, actor=None, reason: str = "", batch_size: int = SYNC_BA
     started = timezone.now()
     records = client.upstream_client().list_keys()
     now = timezone.now()
-    seen, fresh, invalid = _read_reply(records)
+    seen, fresh, invalid = mirror_fields_from_reply(records)
 
     if connection.vendor == "postgresql":
         outcome = mirror_write_set_based(seen=seen, fresh=fresh, started=started, now=now)
