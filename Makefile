@@ -42,7 +42,7 @@ smoke: install
 bench: install
 	$(PY) benchmarks/sync_all.py
 	$(PY) benchmarks/webhook.py
-	$(PY) benchmarks/http_load.py
+	$(PY) benchmarks/http_load.py --web-replicas 2
 
 ci:
 	bash .ci/run

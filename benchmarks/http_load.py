@@ -4,7 +4,11 @@ loopback. The upstream is the sandbox over real HTTP in its own process, countin
 so the dashboard's upstream calls are measured rather than assumed. Load comes from `wrk` in a
 second process: bounded runs of --duration seconds each.
 
-    .venv/bin/python benchmarks/http_load.py [--duration 10] [--connections 16]
+    .venv/bin/python benchmarks/http_load.py [--duration 10] [--connections 16] [--web-replicas N]
+
+With --web-replicas N (N > 1) every endpoint is measured twice in the same run: behind one
+gunicorn, then behind N gunicorn processes sharing the port (benchmarks/_replicas.py), and the
+ratio N vs 1 is printed. It stops without numbers if a replica did not serve part of the load.
 
 Needs wrk (`apt-get install -y wrk`), PostgreSQL and Redis on 127.0.0.1.
 """
@@ -21,12 +25,17 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import _replicas  # noqa: E402
+
 PYTHON = os.environ.get("PYTHON", str(ROOT / ".venv" / "bin" / "python"))
 SERVER = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = os.environ.get("BENCH_HTTP_DATABASE", "storefront_bench_http")
@@ -149,6 +158,38 @@ def stop(proc: subprocess.Popen | None) -> None:
             proc.wait()
 
 
+def backend_pids() -> list[int]:
+    """The PostgreSQL backends connected to the benchmark database (the web workers' connections)."""
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/{DB_NAME}", autocommit=True, connect_timeout=10) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DB_NAME]
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def measure(base: str, endpoints: list, args, upstream_port: int, webs: list) -> list[dict]:
+    """wrk on each endpoint; also the CPU that the web processes and PostgreSQL spent per request."""
+    results = []
+    meter = _replicas.CpuMeter(webs, backend_pids)
+    for name, path, headers in endpoints:
+        before = upstream_calls(upstream_port)
+        meter.start()
+        row = run_wrk(base + path, headers, duration=args.duration, connections=args.connections, threads=args.threads)
+        cpu = meter.stop()
+        after = upstream_calls(upstream_port)
+        row["endpoint"] = name
+        row["upstream_calls"] = sum(after.values()) - sum(before.values())
+        row["upstream_detail"] = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+        row["replica_cpu_s"] = [round(value, 2) for value in cpu["web_cpu_s"]]
+        row["web_cpu_ms_per_request"] = round(1000 * sum(cpu["web_cpu_s"]) / max(row["requests"], 1), 2)
+        row["db_cpu_ms_per_request"] = round(1000 * cpu["db_cpu_s"] / max(row["requests"], 1), 2)
+        results.append(row)
+        print(f"http_load: {name}: {row}", flush=True)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (bounded)")
@@ -156,6 +197,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument(
+        "--web-replicas", type=int, default=1, choices=range(1, 9), metavar="N", help="also measure N gunicorns (1-8)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -164,6 +208,7 @@ def main() -> None:
     upstream_port, web_port = free_port(), free_port()
     env = server_env(work, bind=f"127.0.0.1:{web_port}", upstream_port=upstream_port, redis_url=args.redis_url)
     upstream = web = None
+    extra: list[subprocess.Popen] = []
     try:
         print(f"http_load: database {DB_NAME}, upstream :{upstream_port}, gunicorn :{web_port}", flush=True)
         recreate_database()
@@ -184,8 +229,13 @@ def main() -> None:
             .splitlines()[-1]
         )
         log = (work / "server.log").open("w")
+        reuse = ["--reuse-port"] if args.web_replicas > 1 else []
         web = subprocess.Popen(
-            [str(ROOT / "docker" / "entrypoint.sh"), "web"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            [str(ROOT / "docker" / "entrypoint.sh"), "web", *reuse],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{web_port}"
         https = {"Host": HOST, "X-Forwarded-Proto": "https"}
@@ -204,23 +254,23 @@ def main() -> None:
             for _ in range(8):
                 get(base + path, headers)
 
-        results = []
-        for name, path, headers in (
+        endpoints = [
             ("GET /healthz", "/healthz", {"Host": HOST}),
             ("GET / (landing)", "/", https),
             ("GET /dashboard/ (logged in, active key)", "/dashboard/", logged_in),
             ("GET /api/v1/keys (API key, one proxy key)", "/api/v1/keys", api_key),
-        ):
-            before = upstream_calls(upstream_port)
-            row = run_wrk(
-                base + path, headers, duration=args.duration, connections=args.connections, threads=args.threads
-            )
-            after = upstream_calls(upstream_port)
-            row["endpoint"] = name
-            row["upstream_calls"] = sum(after.values()) - sum(before.values())
-            row["upstream_detail"] = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
-            results.append(row)
-            print(f"http_load: {name}: {row}", flush=True)
+        ]
+        results = measure(base, endpoints, args, upstream_port, [web])
+        multi: list[dict] = []
+        if args.web_replicas > 1:
+            for n in range(1, args.web_replicas):
+                extra.append(_replicas.start_replica(env, work / f"server-{n}.log"))
+            _replicas.wait_listeners(web_port, args.web_replicas, [web, *extra])
+            for path, headers in (("/healthz", {"Host": HOST}), ("/", https), ("/dashboard/", logged_in)):
+                for _ in range(8 * args.web_replicas):
+                    get(base + path, headers)
+            multi = measure(base, endpoints, args, upstream_port, [web, *extra])
+            _replicas.check_spread(multi)
 
         print(
             f"\n# http_load · {os.cpu_count()} CPUs · gunicorn workers={env['WEB_CONCURRENCY']} (sync) · "
@@ -233,9 +283,15 @@ def main() -> None:
                 f"| {row['endpoint']} | {row['requests']:,} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
                 f"{row['p90_ms']:.1f} | {row['p99_ms']:.1f} | {row['non_2xx']} | {row['upstream_calls']} |"
             )
+        _replicas.print_cpu(results)
+        if multi:
+            _replicas.print_ratios(results, multi, args.web_replicas, env["WEB_CONCURRENCY"])
         if args.json:
-            Path(args.json).write_text(json.dumps(results, indent=2))
+            data = {"single": results, "replicas": multi} if multi else results
+            Path(args.json).write_text(json.dumps(data, indent=2))
     finally:
+        for proc in extra:
+            stop(proc)
         stop(web)
         stop(upstream)
         shutil.rmtree(work, ignore_errors=True)

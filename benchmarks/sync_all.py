@@ -2,9 +2,13 @@
 
 The upstream is the real PoolGatewayClient over an httpx.MockTransport whose list reply is
 synthesized (JSON in the contract's shape), so parsing is measured too and no sandbox rows are
-needed. Per size and scenario: upstream calls (must be 1), SQL statements, wall time.
+needed. Per size and scenario: upstream calls, SQL statements, rows written, wall time.
 
-    .venv/bin/python benchmarks/sync_all.py [--sizes 1000 10000] [--repeat 3]
+It stops without numbers if a fact it relies on breaks: more than one upstream call per sync,
+a row count other than the scenario's, or SQL statements that grow with the number of keys.
+
+    .venv/bin/python benchmarks/sync_all.py [--sizes 1000 10000] [--repeat 3] [--json out.json]
+    .venv/bin/python benchmarks/sync_all.py --against before.json   # adds before / after ratios
 """
 
 import argparse
@@ -79,6 +83,17 @@ def seed(size: int) -> list[str]:
     return ids
 
 
+def vacuum() -> None:
+    """What autovacuum does between syncs (it may be off on a development server): the row
+    versions of earlier runs are dead tuples that every scan would otherwise step over."""
+    from django.db import connection
+
+    from apps.proxies.models import PoolKey
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {PoolKey._meta.db_table}")
+
+
 def run(size: int, repeat: int) -> list[dict]:
     import httpx
 
@@ -101,6 +116,7 @@ def run(size: int, repeat: int) -> list[dict]:
     # steady: 10 % of keys used traffic since the last run; unchanged: nothing moved.
     for scenario, fraction in (("first", None), ("steady (10% changed)", 0.10), ("unchanged", 0.0)):
         times, queries, calls, last = [], [], [], None
+        vacuum()
         for _ in range(repeat if scenario != "first" else 1):
             if fraction:
                 upstream.use_traffic(fraction, rng)
@@ -124,10 +140,46 @@ def run(size: int, repeat: int) -> list[dict]:
         )
         if max(calls) != 1:
             raise SystemExit(f"sync_all made {max(calls)} upstream calls for {size} keys (expected 1)")
+        expected = size if fraction is None else int(size * fraction)
+        if (last.updated, last.unchanged) != (expected, size - expected):
+            raise SystemExit(f"{scenario} with {size} keys: {last.updated} rows updated, expected {expected}")
     from apps.proxies.models import PoolKey
 
     PoolKey.objects.filter(upstream_id__startswith="pk_bench_").delete()
     return rows
+
+
+def check_statements_flat(results: list[dict]) -> None:
+    """On PostgreSQL the sync is set-based: its statement count must not depend on the key count."""
+    by_scenario: dict[str, set[int]] = {}
+    for row in results:
+        by_scenario.setdefault(row["scenario"], set()).add(row["queries"])
+    grown = {scenario: sorted(counts) for scenario, counts in by_scenario.items() if len(counts) > 1}
+    if grown:
+        raise SystemExit(f"SQL statements grow with the number of keys: {grown}")
+
+
+def print_table(results: list[dict], against: list[dict] | None) -> None:
+    before = {(row["keys"], row["scenario"]): row for row in against or []}
+    extra = " | before (median s) | before ÷ after" if against else ""
+    print(
+        "| keys | scenario | runs | upstream calls | SQL queries | rows updated | rows unchanged "
+        f"| median s | min s | max s{extra} |"
+    )
+    print(
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---:"
+        + (" | ---: | ---:" if against else "")
+        + " |"
+    )
+    for row in results:
+        line = (
+            f"| {row['keys']:,} | {row['scenario']} | {row['runs']} | {row['upstream_calls']} | {row['queries']} "
+            f"| {row['updated']:,} | {row['unchanged']:,} | {row['median_s']} | {row['min_s']} | {row['max_s']}"
+        )
+        if against:
+            old = before.get((row["keys"], row["scenario"]))
+            line += f" | {old['median_s']} | {old['median_s'] / row['median_s']:.1f}×" if old else " | – | –"
+        print(line + " |")
 
 
 def main() -> None:
@@ -135,23 +187,18 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--against", help="results of an earlier run (--json): print before / after ratios")
     args = parser.parse_args()
+    against = json.loads(Path(args.against).read_text()) if args.against else None
     _django.setup(db_name=DB_NAME)
-    print(f"# sync_all · {_django.machine()}")
     results = []
-    print(
-        "| keys | scenario | runs | upstream calls | SQL queries | rows updated | rows unchanged "
-        "| median s | min s | max s |"
-    )
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for size in args.sizes:
         for row in run(size, args.repeat):
             results.append(row)
-            print(
-                f"| {row['keys']:,} | {row['scenario']} | {row['runs']} | {row['upstream_calls']} | {row['queries']} "
-                f"| {row['updated']:,} | {row['unchanged']:,} | {row['median_s']} | {row['min_s']} | {row['max_s']} |",
-                flush=True,
-            )
+            print(f"sync_all: {row}", flush=True)
+    check_statements_flat(results)
+    print(f"\n# sync_all · {_django.machine()}")
+    print_table(results, against)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

@@ -20,6 +20,15 @@ _THOUSANDTH = Decimal("0.001")
 _LABEL_MAX = PoolKey._meta.get_field("label").max_length
 
 
+def _column_limit(name: str) -> Decimal:
+    column = PoolKey._meta.get_field(name)
+    return Decimal(10) ** (column.max_digits - column.decimal_places)
+
+
+# Values at or past these overflow the columns: the whole batch (on PostgreSQL the whole sync) would fail.
+_USED_LIMIT, _CAP_LIMIT = _column_limit("used_mb"), _column_limit("cap_gb")
+
+
 def _quantize(value: Decimal) -> Decimal:
     return Decimal(value).quantize(_THOUSANDTH, rounding=ROUND_HALF_UP)
 
@@ -32,13 +41,19 @@ def mirror_fields_from_record(record: PoolKeyRecord) -> dict[str, Any]:
     used = record.traffic_used_mb if record.traffic_used_mb is not None else Decimal(0)
     if not Decimal(used).is_finite() or used < 0:
         raise UpstreamBadResponse(f"pool key {record.id} reports negative usage", field="trafficUsedMB")
+    used = _quantize(used)
+    if used >= _USED_LIMIT:
+        raise UpstreamBadResponse(f"pool key {record.id} reports more usage than fits", field="trafficUsedMB")
     cap = record.traffic_cap_gb
     if cap is not None and (not Decimal(cap).is_finite() or cap < 0):
         raise UpstreamBadResponse(f"pool key {record.id} reports a negative cap", field="trafficCapGB")
+    cap = _quantize(cap) if cap is not None else None
+    if cap is not None and cap >= _CAP_LIMIT:
+        raise UpstreamBadResponse(f"pool key {record.id} reports a cap larger than fits", field="trafficCapGB")
     return {
-        "label": (record.label or "")[:_LABEL_MAX],
-        "cap_gb": _quantize(cap) if cap is not None else None,
-        "used_mb": _quantize(used),
+        "label": (record.label or "").replace("\x00", "")[:_LABEL_MAX],  # PostgreSQL text holds no NUL
+        "cap_gb": cap,
+        "used_mb": used,
         "enabled": bool(record.enabled),
         "expires_at": record.expires_at,
         "last_used_at": record.last_used_at,
