@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/", include("apps.accounts.urls")),
     path("billing/", include("apps.billing.urls")),
     path("", include("apps.proxies.urls")),
+    path("", include("apps.ports.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.SANDBOX_ACTIVE:
