@@ -87,6 +87,12 @@ def test_a_released_port_cannot_be_renewed(port, upstream):
     assert upstream.calls["renew_port"] == 0
 
 
+def _plan_renew(customer, port):
+    return port_plan_renew(
+        customer=customer, port_id=port.pk, order_ref="R-9", plan_slug="port-shared-30d", idempotency_key="r-9-renew"
+    )
+
+
 def test_plan_renewal_checks_the_owner(port, upstream):
     with pytest.raises(PortsTerminalError):
         port_plan_renew(

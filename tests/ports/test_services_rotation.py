@@ -23,6 +23,17 @@ from apps.sandbox.ports.models import SandboxPort
 pytestmark = pytest.mark.django_db
 
 
+def _auto(port, seconds, key, *, match_carrier=False):
+    return port_rotation_settings_set(
+        port=port,
+        enabled=True,
+        interval_seconds=seconds,
+        match_carrier=match_carrier,
+        match_city=False,
+        idempotency_key=key,
+    )
+
+
 def _rotate(port, nonce="1"):
     return port_rotate(port=port, idempotency_key=f"port{port.pk}-rotate-{nonce}", actor=port.customer)
 
@@ -40,9 +51,9 @@ def test_a_rotation_gives_a_new_ip_and_grows_the_history(port):
 
 def test_inside_the_cooldown_the_customer_is_told_the_time_left_and_nothing_rotates(port, upstream):
     _rotate(port, "1")
-    with time_machine.travel(timezone.now() + timedelta(seconds=86), tick=False):
-        with pytest.raises(PortCooldownError) as caught:
-            _rotate(port, "2")
+    later = time_machine.travel(timezone.now() + timedelta(seconds=86), tick=False)
+    with later, pytest.raises(PortCooldownError) as caught:
+        _rotate(port, "2")
 
     assert caught.value.remaining == 214
     assert "3 min 34 s" in caught.value.message
