@@ -16,7 +16,7 @@ from .upstream.records import AUTO_ROTATION_BOUNDS, OS_FINGERPRINTS
 
 PLACEHOLDER = "__PORT_PASSWORD__"
 MASK = "••••••••"
-STATUS_TONES = {
+STATUS_TONES: dict[str, str] = {
     PortStatus.ACTIVE: "ok",
     PortStatus.BLOCKED: "danger",
     PortStatus.SUSPENDED: "danger",

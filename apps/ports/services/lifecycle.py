@@ -59,7 +59,7 @@ def port_check(*, port: Port) -> PortCheck:
         ping = client.ping_port(port.upstream_id)
     now = timezone.now()
     online = status.status == "online" and ping.success
-    fields = {"health": "healthy" if online else "offline"}
+    fields: dict[str, object] = {"health": "healthy" if online else "offline"}
     if ping.ip:
         fields.update(last_ip=ping.ip, last_ip_at=now)
     port_update(port=port, fields=fields, now=now)

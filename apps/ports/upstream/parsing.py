@@ -331,10 +331,10 @@ def _slots(obj: JsonObject | None) -> tuple[int, int, int]:
 def _tier(obj: JsonObject, name: str, traffic_name: str, keys: tuple[str, str, str]) -> SlotTierRecord:
     tier = obj.child(name) if obj.data.get(name) is not None else None
     total, used, available = _slots(tier)
-    traffic = (_ZERO, _ZERO, _ZERO)
+    traffic: list[Decimal] = [_ZERO, _ZERO, _ZERO]
     if tier is not None and tier.data.get(traffic_name) is not None:
         child = tier.child(traffic_name)
-        traffic = tuple(child.number(key, required=False, nullable=True) or _ZERO for key in keys)
+        traffic = [child.number(key, required=False, nullable=True) or _ZERO for key in keys]
     return SlotTierRecord(
         slots_total=total,
         slots_used=used,

@@ -198,6 +198,7 @@ def port_fingerprint_view(request: HttpRequest, port_id: int) -> HttpResponse:
 def port_check_view(request: HttpRequest, port_id: int) -> HttpResponse:
     """ "Test": status and a request through the port. JSON for the page's script."""
     port = own_port(request, port_id)
+    payload: dict[str, object]
     if not rate_limit_allows(request, action="port_change"):
         payload, status = {"error": TOO_MANY}, 429
     else:
@@ -211,7 +212,7 @@ def port_check_view(request: HttpRequest, port_id: int) -> HttpResponse:
     if wants_json(request):
         return JsonResponse(payload, status=status)
     if status != 200:
-        messages.error(request, payload["error"])
+        messages.error(request, str(payload["error"]))
     elif payload["online"]:
         messages.success(request, f"Online: your public IP is {payload['ip']} ({payload['response_ms']} ms).")
     else:
