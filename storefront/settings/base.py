@@ -514,6 +514,8 @@ PORTS_SANDBOX_TRANSPORT = "apps.sandbox.ports.transport.SandboxPortsTransport"
 PORTS_RELEASE_GRACE_HOURS = env_int("PORTS_RELEASE_GRACE_HOURS", 72, minimum=0, maximum=24 * 90)
 PORTS_EXPIRY_SECONDS = env_int("PORTS_EXPIRY_SECONDS", 3600, minimum=60, maximum=86400)
 PORTS_SYNC_SECONDS = env_int("PORTS_SYNC_SECONDS", 900, minimum=60, maximum=86400)
+# The Ports page re-reads a port (and its rotation history) at most this often.
+PORTS_REFRESH_SECONDS = env_int("PORTS_REFRESH_SECONDS", 30, minimum=0, maximum=3600)
 # How long one fulfilment attempt holds an order's claim before another may take over.
 PORTS_FULFIL_LEASE_SECONDS = env_int("PORTS_FULFIL_LEASE_SECONDS", 300, minimum=30, maximum=3600)
 # Uses of one shop rotation link (/r/<token>), e.g. "10/1h/ip" (the per part is ignored: per link).

@@ -181,3 +181,23 @@ def test_a_bad_nonce_changes_nothing(owner, port):
 
     assert "Reload it and try again" in response.content.decode()
     assert SandboxPort.objects.get().rotation_count == 0
+
+
+def test_the_page_shows_automatic_rotations_once_they_happened(owner, port):
+    op = _op(owner.get(reverse("ports:detail", args=[port.pk])))
+    owner.post(reverse("ports:rotation_settings", args=[port.pk]), {"op": op, "enabled": "on", "interval_minutes": "5"})
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False):
+        page = owner.get(reverse("ports:detail", args=[port.pk]))
+
+    assert [r.trigger for r in page.context["history"]] == ["automatic"]
+    assert page.context["port"].last_ip == page.context["history"][0].to_ip
+
+
+def test_an_upstream_outage_still_renders_the_page_from_the_mirror(owner, port):
+    from apps.sandbox.upstream.faults import inject
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False), inject(status=503, times=None):
+        page = owner.get(reverse("ports:detail", args=[port.pk]))
+
+    assert page.status_code == 200 and port.server_ip in page.content.decode()

@@ -3,13 +3,14 @@ another country (operators), releasing it upstream, and the sync that keeps the 
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
-from apps.ports.models import Port, PortRotationLink
+from apps.ports.models import Port, PortRotationLink, PortStatus
 from apps.ports.upstream.errors import UpstreamNotFound
 from apps.ports.upstream.records import OS_FINGERPRINT_VALUES
 
@@ -124,7 +125,7 @@ def port_release(*, port: Port, idempotency_key: str, actor=None, reason: str = 
 
 def port_sync(*, port: Port, history: bool = True) -> Port:
     """Reads the port (and its rotation history) from the upstream into the mirror. A port gone
-    upstream is marked missing."""
+    upstream is marked missing. The newest rotation's IP becomes the last known IP."""
     if port.released_at is not None:
         return port
     client = ports_client()
@@ -132,8 +133,29 @@ def port_sync(*, port: Port, history: bool = True) -> Port:
         record = client.get_port(port.upstream_id)
         port_mirror_apply(port=port, record=record)
         if history:
-            rotations_mirror(port=port, history=client.rotation_history(port.upstream_id))
+            rotations = client.rotation_history(port.upstream_id)
+            rotations_mirror(port=port, history=rotations)
+            latest = max(
+                (r for r in rotations.rotations if r.success and r.to_ip), key=lambda r: r.created_at, default=None
+            )
+            if latest is not None and (port.last_ip_at is None or latest.created_at > port.last_ip_at):
+                port_update(port=port, fields={"last_ip": latest.to_ip, "last_ip_at": latest.created_at})
     return port
+
+
+def port_refresh_if_stale(*, port: Port) -> bool:
+    """Read-through refresh for the Ports page: syncs the port when the mirror is older than
+    PORTS_REFRESH_SECONDS (automatic rotations happen upstream). Never fails the page: an
+    upstream error leaves the mirror as it was. Returns whether it synced."""
+    max_age = timedelta(seconds=settings.PORTS_REFRESH_SECONDS)
+    if port.status != PortStatus.ACTIVE or (port.last_synced_at and timezone.now() - port.last_synced_at < max_age):
+        return False
+    try:
+        port_sync(port=port)
+    except ApplicationError as exc:
+        logger.info("port %s: refresh skipped: %s", port.pk, exc)
+        return False
+    return True
 
 
 def ports_sync_all(*, now: datetime | None = None) -> dict:

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from apps.core.errors import ApplicationError
 from apps.ports.dashboard import port_card
 from apps.ports.selectors import port_list_for_customer
-from apps.ports.services import port_can_rotate
+from apps.ports.services import port_can_rotate, port_refresh_if_stale
 from apps.ports.services.upstream import cooldown_text
 
 from .common import own_port, port_page
@@ -25,7 +25,9 @@ def ports_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def port_detail_view(request: HttpRequest, port_id: int) -> HttpResponse:
-    return port_page(request, own_port(request, port_id))
+    port = own_port(request, port_id)
+    port_refresh_if_stale(port=port)  # automatic rotations happen upstream
+    return port_page(request, port)
 
 
 @never_cache
