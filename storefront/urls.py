@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("apps.api.urls")),
     path("", include("apps.billing.urls_dashboard")),  # the customer's orders, under /dashboard/
     path("", include("apps.proxies.urls")),
+    path("", include("apps.ports.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.SANDBOX_ACTIVE:

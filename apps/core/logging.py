@@ -26,6 +26,9 @@ TOKEN_PATH_PREFIXES = (
     "/accounts/password/reset/key/",
     "/accounts/confirm-email/",
     "/ports/rotate/",
+    # The shop's own rotation link (apps/ports) and the upstream's public one (…/rotate/<token>).
+    "/r/",
+    "/rotate/",
 )
 TOKEN_PATH_PATTERN = re.compile(
     "(" + "|".join(re.escape(prefix) for prefix in TOKEN_PATH_PREFIXES) + r")(?!done/|…)[^/\s?#&\"'<>]+"
@@ -35,14 +38,34 @@ TOKEN_QUERY_PATTERN = re.compile(
     r"((?:^|(?<=[?&;'\"]))(?:token|key|code|secret)=)(?![^&#\s\"'<>]*…)[^&#\s\"'<>]+", re.IGNORECASE | re.MULTILINE
 )
 
+# Named secret fields of the ports API (docs/ports-contract.md): the proxy password and the
+# rotation token, as JSON (`"proxyPassword": "x"`), a Python repr (`'rotation_token': 'x'`) or a
+# form/query pair (`proxyPassword=x`). The whole value goes: it has no prefix worth keeping.
+SECRET_FIELD_PATTERN = re.compile(
+    r"""(["']?(?:proxyPassword|proxy_password|rotationToken|rotation_token)["']?\s*[:=]\s*)"""
+    r"""(?:(["'])(?!…\2)(?:\\.|(?!\2).)*\2|(?![\s"'…])[^\s,;&}\])"'<>]+)"""
+)
+# The password in a URL's userinfo (`http://login:password@host:port`, a port's connection
+# string): the login stays, the password goes. A value already masked (with …) is left alone.
+USERINFO_PATTERN = re.compile(r"(://[^:/@\s\"'<>]+:)(?![^@\s/]*…)[^@\s/\"'<>]+(?=@)")
+
+SECRET_FIELD_NAMES = frozenset({"proxyPassword", "proxy_password", "rotationToken", "rotation_token", "rotationLink"})
+
 # LogRecord attributes that are not "extra" fields and need no masking of their own.
 _RECORD_INTERNALS = {"msg", "args", "exc_info", "exc_text", "request", "levelno", "lineno", "created", "msecs"}
+
+
+def _mask_field(match: re.Match) -> str:
+    quote = match.group(2) or ""
+    return f"{match.group(1)}{quote}…{quote}"
 
 
 def mask_secrets(text: str) -> str:
     """The one place secrets are masked: keys by their prefix, tokens by the path or query
     parameter that carries them."""
     text = SECRET_PATTERN.sub(lambda m: f"{m.group(1)}{m.group(2)}…", text)
+    text = SECRET_FIELD_PATTERN.sub(_mask_field, text)
+    text = USERINFO_PATTERN.sub(lambda m: f"{m.group(1)}…", text)
     text = TOKEN_PATH_PATTERN.sub(lambda m: f"{m.group(1)}…", text)
     return TOKEN_QUERY_PATTERN.sub(lambda m: f"{m.group(1)}…", text)
 
@@ -52,7 +75,7 @@ def mask_value(value: Any) -> Any:
     if isinstance(value, str):
         return mask_secrets(value)
     if isinstance(value, dict):
-        return {k: mask_value(v) for k, v in value.items()}
+        return {k: "…" if k in SECRET_FIELD_NAMES and value[k] else mask_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
         return [mask_value(v) for v in value]
     return value

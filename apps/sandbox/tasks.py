@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
+from .ports.services import sandbox_ports_random_traffic, sandbox_ports_tick
 from .upstream.traffic import sandbox_simulate_traffic
 
 
@@ -17,3 +18,13 @@ def sandbox_traffic_tick() -> dict:
         "suspended_cap": tick.suspended_cap,
         "suspended_expired": tick.suspended_expired,
     }
+
+
+@shared_task(ignore_result=True)
+def sandbox_ports_tick_task() -> dict:
+    """The ports simulator's clock: due auto-rotations and a little traffic on every port."""
+    if not settings.PROXIES_SX_SANDBOX:
+        return {"skipped": "not in sandbox mode"}
+    rotated = sandbox_ports_tick()
+    sandbox_ports_random_traffic()
+    return {"rotated": len(rotated)}

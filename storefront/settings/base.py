@@ -198,6 +198,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.proxies",
+    "apps.ports",
     "apps.billing",
     "rest_framework",
     "drf_spectacular",
@@ -513,6 +514,33 @@ CELERY_BEAT_SCHEDULE["proxies-alerts"] = {
 }
 CELERY_BEAT_SCHEDULE["proxies-usage-prune"] = {"task": "apps.proxies.tasks.usage_history_prune", "schedule": 86400.0}
 # --- end proxies settings ---
+# --- ports settings ---
+# Dedicated ports (apps/ports, docs/ports-contract.md): same upstream host and reseller key as the
+# pool (PROXIES_SX_*). The simulator answers in sandbox mode, chosen by this dotted path.
+PORTS_SANDBOX_TRANSPORT = "apps.sandbox.ports.transport.SandboxPortsTransport"
+# An expired port is released upstream (its slot freed) this many hours after expiry, so a late
+# renewal still finds it. Notices go out 7 days and 1 day before expiry and at expiry.
+PORTS_RELEASE_GRACE_HOURS = env_int("PORTS_RELEASE_GRACE_HOURS", 72, minimum=0, maximum=24 * 90)
+PORTS_EXPIRY_SECONDS = env_int("PORTS_EXPIRY_SECONDS", 3600, minimum=60, maximum=86400)
+PORTS_SYNC_SECONDS = env_int("PORTS_SYNC_SECONDS", 900, minimum=60, maximum=86400)
+# The Ports page re-reads a port (and its rotation history) at most this often.
+PORTS_REFRESH_SECONDS = env_int("PORTS_REFRESH_SECONDS", 30, minimum=0, maximum=3600)
+# How long one fulfilment attempt holds an order's claim before another may take over.
+PORTS_FULFIL_LEASE_SECONDS = env_int("PORTS_FULFIL_LEASE_SECONDS", 300, minimum=30, maximum=3600)
+# Uses of one shop rotation link (/r/<token>), e.g. "10/1h/ip" (the per part is ignored: per link).
+PORTS_ROTATION_LINK_RATE = env_rate_limit("PORTS_ROTATION_LINK_RATE", "20/1h/ip")
+RATE_LIMITS["port_rotate"] = env_rate_limit("PORT_ROTATE_RATE_LIMIT", "30/10m/user")
+RATE_LIMITS["port_reveal"] = env_rate_limit("PORT_REVEAL_RATE_LIMIT", "30/10m/user")
+RATE_LIMITS["port_change"] = env_rate_limit("PORT_CHANGE_RATE_LIMIT", "20/10m/user")
+RATE_LIMITS["port_rotation_link"] = env_rate_limit("PORT_ROTATION_LINK_RATE_LIMIT", "60/10m/ip")
+CELERY_BEAT_SCHEDULE["ports-expiry"] = {"task": "ports.expiry", "schedule": float(PORTS_EXPIRY_SECONDS)}
+CELERY_BEAT_SCHEDULE["ports-sync"] = {"task": "ports.sync", "schedule": float(PORTS_SYNC_SECONDS)}
+if PROXIES_SX_SANDBOX:
+    CELERY_BEAT_SCHEDULE["ports-sandbox-tick"] = {
+        "task": "apps.sandbox.tasks.sandbox_ports_tick_task",
+        "schedule": 30.0,
+    }
+# --- end ports settings ---
 # --- billing settings ---
 # Stripe client (apps/billing/stripe_client.py): timeouts in seconds and the library's own
 # network retries (same idempotency key on each retry).

@@ -1,0 +1,1 @@
+"""Dedicated mobile ports: the second product (docs/ports-contract.md)."""

@@ -1,0 +1,46 @@
+"""Reads of the ports mirror. A customer reaches only their own ports: someone else's port is
+NotFound, exactly like a missing one."""
+
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.core.errors import NotFound
+
+from .models import Port, PortPlan, PortRotation, PortRotationLink, PortStatus
+
+HISTORY_LIMIT = 20
+
+
+def port_list_for_customer(*, customer) -> QuerySet[Port]:
+    """The customer's ports, released ones last."""
+    return Port.objects.filter(customer=customer).order_by("released_at", "-created_at", "-pk")
+
+
+def port_get_for_customer(*, customer, port_id) -> Port:
+    try:
+        return Port.objects.select_related("customer").get(pk=int(port_id), customer=customer)
+    except (Port.DoesNotExist, TypeError, ValueError):
+        raise NotFound("No such port.") from None
+
+
+def port_rotations(*, port: Port, limit: int = HISTORY_LIMIT) -> list[PortRotation]:
+    return list(PortRotation.objects.filter(port=port).order_by("-rotated_at", "-pk")[:limit])
+
+
+def port_rotation_link_get(*, port: Port) -> PortRotationLink | None:
+    return PortRotationLink.objects.filter(port=port, revoked_at__isnull=True).first()
+
+
+def ports_expiring(*, within_days: int, now: datetime | None = None) -> QuerySet[Port]:
+    now = now or timezone.now()
+    return Port.objects.with_status(PortStatus.ACTIVE, now).filter(expires_at__lte=now + timedelta(days=within_days))
+
+
+def port_plan_for_slug(*, plan_slug: str) -> PortPlan | None:
+    return PortPlan.objects.filter(plan_slug=plan_slug).first()
+
+
+def port_plans_by_slug() -> dict[str, PortPlan]:
+    return {plan.plan_slug: plan for plan in PortPlan.objects.all()}

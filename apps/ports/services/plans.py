@@ -1,0 +1,83 @@
+"""What billing calls for a port plan (keyed by the billing plan's slug; ports keeps no foreign
+key into billing): can it be sold now, deliver it, renew it, revoke it after a refund. Plain
+values in and out; errors are the ports errors (retryable / terminal)."""
+
+from dataclasses import dataclass
+
+from apps.core.errors import ApplicationError
+from apps.ports.errors import PortCapacityError, PortsRetryableError, PortsTerminalError
+from apps.ports.models import Port, PortPlan
+
+from .client import ports_client
+from .credentials import port_block
+from .fulfil import PortDelivery, port_fulfil, port_location_choose
+from .renew import port_renew
+from .upstream import capacity_message, upstream_call
+
+UNAVAILABLE = "Ports can't be bought right now; please try again in a few minutes."
+
+
+@dataclass(frozen=True)
+class PortAvailability:
+    available: bool
+    reason: str = ""  # "" | "slots" | "devices" | "unavailable" | "no_plan"
+    message: str = ""
+
+
+def port_plan_get(*, plan_slug: str) -> PortPlan:
+    plan = PortPlan.objects.filter(plan_slug=plan_slug).first()
+    if plan is None:
+        raise ApplicationError(f"No port plan is defined for the plan {plan_slug!r}.")
+    return plan
+
+
+def port_plan_availability(*, plan_slug: str) -> PortAvailability:
+    """Whether the plan can be delivered right now: a free slot of its type and a free device
+    where it asks. Checkout refuses the plan (nothing charged) when not. Two reads upstream."""
+    plan = PortPlan.objects.filter(plan_slug=plan_slug).first()
+    if plan is None:
+        return PortAvailability(False, "no_plan", UNAVAILABLE)
+    try:
+        with upstream_call():
+            summary = ports_client().account_summary()
+            if summary.tier(plan.sharing).slots_available <= 0:
+                return PortAvailability(False, "slots", capacity_message("slots"))
+            port_location_choose(sharing=plan.sharing, country=plan.country_code, carrier=plan.carrier)
+    except PortCapacityError as exc:
+        return PortAvailability(False, exc.reason, exc.message)
+    except (PortsRetryableError, PortsTerminalError):
+        return PortAvailability(False, "unavailable", UNAVAILABLE)
+    return PortAvailability(True)
+
+
+def port_plan_fulfil(*, customer, order_ref: str, plan_slug: str, idempotency_key: str) -> PortDelivery:
+    """port_fulfil with the options of the port plan keyed by `plan_slug`."""
+    plan = port_plan_get(plan_slug=plan_slug)
+    return port_fulfil(
+        customer=customer,
+        order_ref=order_ref,
+        sharing=plan.sharing,
+        country=plan.country_code,
+        carrier=plan.carrier,
+        days=plan.period_days,
+        idempotency_key=idempotency_key,
+    )
+
+
+def port_plan_renew(*, customer, port_id: int, order_ref: str, plan_slug: str, idempotency_key: str) -> PortDelivery:
+    """Renews the customer's port by the period of the port plan keyed by `plan_slug`."""
+    plan = port_plan_get(plan_slug=plan_slug)
+    port = Port.objects.filter(pk=port_id, customer=customer).first()
+    if port is None:
+        raise PortsTerminalError("The port to renew does not exist or belongs to someone else.")
+    return port_renew(port=port, days=plan.period_days, order_ref=order_ref, idempotency_key=idempotency_key)
+
+
+def port_order_revoke(*, order_ref: str, idempotency_key: str, reason: str = "") -> bool:
+    """After a refund or dispute of the order that created a port: blocks the port at once (its
+    slot and IP stay until an operator releases it). False when the order delivered no port."""
+    port = Port.objects.filter(create_order_ref=order_ref).first()
+    if port is None:
+        return False
+    port_block(port=port, idempotency_key=idempotency_key, reason=reason or f"order {order_ref} refunded or disputed")
+    return True

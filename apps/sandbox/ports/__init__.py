@@ -1,0 +1,1 @@
+"""Simulator of the Proxies.sx dedicated ports API (docs/ports-contract.md)."""
