@@ -7,7 +7,6 @@ finds its URL from the linked object's own model."""
 import json
 
 from django.contrib import admin
-from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -20,7 +19,7 @@ def admin_link(obj, text=None) -> str:
     """A link to `obj`'s change page in the admin, labelled `text` (default: str(obj)); "—" for None."""
     if obj is None:
         return "—"
-    url = reverse(admin_urlname(obj._meta, "change"), args=[obj.pk])
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, str(obj) if text is None else text)
 
 

@@ -150,9 +150,10 @@ def pool_key_extend(*, key: PoolKey, days: int, idempotency_key: str, actor=None
     """Moves the expiry `days` past max(now, expiry), through the upstream's atomic top-up."""
     idempotency_key_validate(idempotency_key)
     ensure_live(key)
-    days = clean_days(days)
-    if days is None:
+    cleaned_days = clean_days(days)
+    if cleaned_days is None:
         raise ApplicationError("Say by how many days to extend the key.")
+    days = cleaned_days
     expires_before = key.expires_at
     with marks_missing(key):
         record = client.upstream_client().top_up_key(key.upstream_id, extend_days=days, idempotency_key=idempotency_key)

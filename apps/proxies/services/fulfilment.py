@@ -99,12 +99,12 @@ def pool_key_fulfilment_prepare(
         ).exclude(order_ref=order_ref)
         if minting.exists():  # this customer's first key is still being minted: top it up afterwards
             raise FulfilmentWait("the customer's first key is still being minted", retry_after=WAIT_FOR_MINT_SECONDS)
-        key = _customer_key(customer_id=customer_id, order_ref=order_ref)
+        current = _customer_key(customer_id=customer_id, order_ref=order_ref)
         return PoolKeyFulfilment.objects.create(
             order_ref=order_ref,
             customer_id=customer_id,
-            action=A.TOP_UP if key else A.MINT,
-            key=key,
+            action=A.TOP_UP if current else A.MINT,
+            key=current,
             started_at=first_attempt_at,
         )
     if record.action == A.TOP_UP and attempt > 1 and timezone.now() - first_attempt_at > TOP_UP_REPLAY_WINDOW:

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from apps.core.models import AuditEntry
@@ -22,6 +22,8 @@ _LABEL_MAX = PoolKey._meta.get_field("label").max_length
 
 def _column_limit(name: str) -> Decimal:
     column = PoolKey._meta.get_field(name)
+    if not isinstance(column, models.DecimalField):
+        raise TypeError(f"PoolKey.{name} is not a DecimalField")
     return Decimal(10) ** (column.max_digits - column.decimal_places)
 
 
