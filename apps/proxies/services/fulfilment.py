@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -28,6 +29,9 @@ from apps.proxies.upstream.errors import UpstreamNotFound
 
 from .changes import pool_key_top_up
 from .keys import pool_key_adopt, pool_key_find_upstream_by_label, pool_key_label_for, pool_key_mint
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +128,7 @@ def _mint_expiry(record: PoolKeyFulfilment, days: int | None) -> datetime | None
     return expires_at if expires_at > timezone.now() + timedelta(minutes=5) else timezone.now() + validity
 
 
-def _mint(record, *, customer, quantity, days, idempotency_key, attempt, reason) -> PoolKey:
+def _mint(record, *, customer: "User", quantity, days, idempotency_key, attempt, reason) -> PoolKey:
     label = pool_key_label_for(customer=customer, order_ref=record.order_ref)
     mint_key = f"{idempotency_key}-mint"
     if attempt > 1:
@@ -154,7 +158,7 @@ def _mint(record, *, customer, quantity, days, idempotency_key, attempt, reason)
 
 def pool_key_fulfil(
     *,
-    customer,
+    customer: "User",
     order_ref: str,
     quantity: Decimal,
     days: int | None,
