@@ -7,6 +7,7 @@ finds its URL from the linked object's own model."""
 import json
 
 from django.contrib import admin
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -23,11 +24,12 @@ def admin_link(obj, text=None) -> str:
     return format_html('<a href="{}">{}</a>', url, str(obj) if text is None else text)
 
 
-def customer_link(customer) -> str:
+def customer_link(customer: AbstractBaseUser | None) -> str:
     """The customer's admin page, labelled with their e-mail address; "—" when there is none."""
     if customer is None:
         return "—"
-    return admin_link(customer, customer.email)
+    # Any user model: read the e-mail through the model's own EMAIL_FIELD ("email" for ours).
+    return admin_link(customer, getattr(customer, customer.get_email_field_name()))
 
 
 def short_text(text: str, limit: int = SHORT_TEXT) -> str:
