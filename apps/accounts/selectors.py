@@ -54,12 +54,12 @@ def account_security_get(*, user: User) -> AccountSecurity:
     )
 
 
-def api_key_list_for_customer(*, customer) -> QuerySet[ApiKey]:
+def api_key_list_for_customer(*, customer: "User") -> QuerySet[ApiKey]:
     """The customer's API keys, newest first, revoked and expired ones included (the page shows them)."""
     return ApiKey.objects.filter(customer_id=getattr(customer, "pk", None))
 
 
-def api_key_get_for_customer(*, customer, key_id) -> ApiKey:
+def api_key_get_for_customer(*, customer: "User", key_id) -> ApiKey:
     """One of the customer's API keys; anyone else's (or a malformed id) raises ApiKey.DoesNotExist."""
     try:
         pk = int(key_id)

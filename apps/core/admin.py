@@ -90,9 +90,10 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="who", ordering="actor__email")
     def who(self, obj: AuditEntry) -> str:
-        if obj.actor_id is None:
+        actor = obj.actor
+        if actor is None:
             return "system"
-        return f"{obj.actor.email}{' (staff)' if obj.actor.is_staff else ''}"
+        return f"{actor.email}{' (staff)' if actor.is_staff else ''}"
 
     @admin.display(description="customer", ordering="customer__email")
     def customer_link(self, obj: AuditEntry) -> str:

@@ -7,7 +7,7 @@ finds its URL from the linked object's own model."""
 import json
 
 from django.contrib import admin
-from django.contrib.admin.templatetags.admin_urls import admin_urlname
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -20,15 +20,16 @@ def admin_link(obj, text=None) -> str:
     """A link to `obj`'s change page in the admin, labelled `text` (default: str(obj)); "—" for None."""
     if obj is None:
         return "—"
-    url = reverse(admin_urlname(obj._meta, "change"), args=[obj.pk])
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, str(obj) if text is None else text)
 
 
-def customer_link(customer) -> str:
+def customer_link(customer: AbstractBaseUser | None) -> str:
     """The customer's admin page, labelled with their e-mail address; "—" when there is none."""
     if customer is None:
         return "—"
-    return admin_link(customer, customer.email)
+    # Any user model: read the e-mail through the model's own EMAIL_FIELD ("email" for ours).
+    return admin_link(customer, getattr(customer, customer.get_email_field_name()))
 
 
 def short_text(text: str, limit: int = SHORT_TEXT) -> str:

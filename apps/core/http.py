@@ -1,6 +1,14 @@
 from allauth.core.internal.httpkit import get_client_ip
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's HtmxMiddleware (installed site-wide): for
+    annotating views that read `request.htmx`. Typing only; never instantiated."""
+
+    htmx: HtmxDetails
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -2,6 +2,7 @@
 NotFound, exactly like a missing one."""
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -10,15 +11,18 @@ from apps.core.errors import NotFound
 
 from .models import Port, PortPlan, PortRotation, PortRotationLink, PortStatus
 
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
 HISTORY_LIMIT = 20
 
 
-def port_list_for_customer(*, customer) -> QuerySet[Port]:
+def port_list_for_customer(*, customer: "User") -> QuerySet[Port]:
     """The customer's ports, released ones last."""
     return Port.objects.filter(customer=customer).order_by("released_at", "-created_at", "-pk")
 
 
-def port_get_for_customer(*, customer, port_id) -> Port:
+def port_get_for_customer(*, customer: "User", port_id) -> Port:
     try:
         return Port.objects.select_related("customer").get(pk=int(port_id), customer=customer)
     except (Port.DoesNotExist, TypeError, ValueError):

@@ -2,6 +2,7 @@
 values it puts into a username (see `apps.proxies.dashboard.formats.proxy_options`)."""
 
 import re
+from typing import cast
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -63,7 +64,10 @@ class _BuilderBase(forms.Form):
         pool = self.data.get(self.add_prefix("pool")) if self.is_bound else self.initial.get("pool")
         keep = self.data.get(self.add_prefix("country"), "") if self.is_bound else self.initial.get("country", "")
         keep = keep.strip().lower() if isinstance(keep, str) and COUNTRY_RE.match(keep.strip().lower()) else ""
-        self.fields["country"].choices = country_choices(self.stock_counts, pool or DEFAULT_POOL, keep=keep)
+        # A copy of the `country` _CountryField declared above.
+        cast(_CountryField, self.fields["country"]).choices = country_choices(
+            self.stock_counts, pool or DEFAULT_POOL, keep=keep
+        )
 
 
 class ProxyUrlForm(_BuilderBase):

@@ -1,5 +1,6 @@
 import secrets
 import string
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -128,7 +129,7 @@ class PoolKey(BaseModel):
     def is_expired(self, now=None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
-    def status_at(self, now=None) -> str:
+    def status_at(self, now: datetime | None = None) -> PoolKeyStatus:
         """One status, most important first: what the customer must do about it differs."""
         if self.deleted_at is not None:
             return PoolKeyStatus.DELETED
@@ -148,7 +149,7 @@ class PoolKey(BaseModel):
         return PoolKeyStatus.ACTIVE
 
     @property
-    def status(self) -> str:
+    def status(self) -> PoolKeyStatus:
         return self.status_at()
 
     @property
@@ -273,7 +274,8 @@ def pool_key_status_q(status: str, now=None) -> models.Q:
     expired = pool_key_expired_q(now)
     at_cap = pool_key_usage_at_least_q(Decimal(100))
     usable = present & ~held & ~expired & ~at_cap
-    queries = {
+    # Keyed by the enum; `status` may be a plain string (a query param), which hashes the same.
+    queries: dict[str, models.Q] = {
         PoolKeyStatus.DELETED: models.Q(deleted_at__isnull=False),
         PoolKeyStatus.MISSING: live & models.Q(missing_upstream=True),
         PoolKeyStatus.EXPIRED: present & ~held & expired,

@@ -5,6 +5,7 @@ word on the latest refresh) and never call the upstream: a view that wants fresh
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -14,6 +15,9 @@ from django.utils import timezone
 from apps.core.errors import NotFound
 from apps.proxies.models import PoolKey, pool_key_status_q
 from apps.proxies.upstream.records import SessionRecord
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 WARN_PERCENT = Decimal(80)
 CRITICAL_PERCENT = Decimal(95)
@@ -58,17 +62,17 @@ class PoolKeyDashboardItem:
     usage: PoolKeyUsage
 
 
-def pool_key_list_for_customer(*, customer) -> QuerySet[PoolKey]:
+def pool_key_list_for_customer(*, customer: "User") -> QuerySet[PoolKey]:
     """The customer's keys, newest first; deleted ones left out."""
     return PoolKey.objects.live().filter(customer_id=getattr(customer, "pk", None))
 
 
-def pool_key_current_for_customer(*, customer) -> PoolKey | None:
+def pool_key_current_for_customer(*, customer: "User") -> PoolKey | None:
     """The key today's flows give a customer: their newest live one."""
     return pool_key_list_for_customer(customer=customer).first()
 
 
-def pool_key_get_for_customer(*, customer, key_id) -> PoolKey:
+def pool_key_get_for_customer(*, customer: "User", key_id) -> PoolKey:
     """One of the customer's keys. Someone else's key, a deleted one or a malformed id raise
     NotFound, so views answer 404 and never reveal that a key exists."""
     try:
@@ -150,7 +154,7 @@ def pool_key_mirror_is_stale(*, key: PoolKey, now: datetime) -> bool:
     return bool(cache.get(pool_key_refresh_failed_cache_key(key=key)))
 
 
-def pool_key_dashboard(*, customer) -> list[PoolKeyDashboardItem]:
+def pool_key_dashboard(*, customer: "User") -> list[PoolKeyDashboardItem]:
     """The customer's keys with usage, from the mirror. Keys whose latest refresh failed come
     back with stale=True and as_of = the last successful read."""
     now = timezone.now()
@@ -171,7 +175,7 @@ def pool_key_dashboard(*, customer) -> list[PoolKeyDashboardItem]:
 # shown to, nor closed for, a customer.
 
 
-def session_tags_for_customer(*, customer) -> list[str]:
+def session_tags_for_customer(*, customer: "User") -> list[str]:
     return list(PoolKey.objects.live().filter(customer=customer).values_list("session_tag", flat=True))
 
 
@@ -200,7 +204,7 @@ class CustomerSessions:
         return self.fetched_at is not None
 
 
-def session_list_for_customer(*, customer, feed, include_synthesized: bool = False) -> CustomerSessions:
+def session_list_for_customer(*, customer: "User", feed, include_synthesized: bool = False) -> CustomerSessions:
     """The customer's own sessions in `feed` (the reseller-wide sessions feed the caller read
     through `apps.proxies.services.feeds.sessions_feed`), newest activity first."""
     tags = session_tags_for_customer(customer=customer)

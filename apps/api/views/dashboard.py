@@ -1,17 +1,16 @@
 """The dashboard's API tab: create (the key is shown once), list and revoke API keys. Thin, like
 the other dashboard views: POST-redirect-GET, the services do the work."""
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.accounts.models import ApiKey, User
+from apps.accounts.http import AuthenticatedHttpRequest
+from apps.accounts.models import ApiKey
 from apps.accounts.selectors import api_key_get_for_customer, api_key_list_for_customer
 from apps.accounts.services import api_key_create, api_key_revoke
 from apps.core.errors import ApplicationError
@@ -23,7 +22,7 @@ from ..forms import ApiKeyCreateForm
 CREATED_SESSION_KEY = "api_key_created"
 
 
-def _page(request: HttpRequest, *, form: ApiKeyCreateForm, created: dict | None = None, status: int = 200):
+def _page(request: AuthenticatedHttpRequest, *, form: ApiKeyCreateForm, created: dict | None = None, status: int = 200):
     context = {"form": form, "api_keys": api_key_list_for_customer(customer=request.user), "created": created}
     return render(request, "api/keys.html", context, status=status)
 
@@ -31,7 +30,7 @@ def _page(request: HttpRequest, *, form: ApiKeyCreateForm, created: dict | None 
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_keys_page(request: HttpRequest) -> HttpResponse:
+def api_keys_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request, form=ApiKeyCreateForm(), created=request.session.pop(CREATED_SESSION_KEY, None))
     form = ApiKeyCreateForm(request.POST)
@@ -39,7 +38,7 @@ def api_keys_page(request: HttpRequest) -> HttpResponse:
         return _page(request, form=form, status=400)
     try:
         key, raw_key = api_key_create(
-            customer=cast(User, request.user),
+            customer=request.user,
             name=form.cleaned_data["name"],
             scopes=form.cleaned_data["scopes"],
             expires_at=form.expires_at(),
@@ -57,13 +56,13 @@ def api_keys_page(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
+def api_key_revoke_view(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     """Revokes one of the caller's keys; anyone else's is a 404."""
     try:
         key = api_key_get_for_customer(customer=request.user, key_id=key_id)
     except ApiKey.DoesNotExist:
         raise Http404("No such API key.") from None
-    if api_key_revoke(key=key, actor=cast(User, request.user), ip=client_ip(request), reason="revoked by the customer"):
+    if api_key_revoke(key=key, actor=request.user, ip=client_ip(request), reason="revoked by the customer"):
         message = f"API key “{key.name}” revoked. Requests with it now get 401."
     else:
         message = f"API key “{key.name}” was already revoked."

@@ -1,6 +1,8 @@
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils import timezone
 
@@ -22,15 +24,17 @@ def _scrub(value: Any) -> Any:
 def audit_log(
     *,
     action: str,
-    actor=None,
-    customer=None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+    customer: AbstractBaseUser | None = None,
     target: models.Model | None = None,
     reason: str = "",
     ip: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Writes one audit entry. Secrets in `data` are masked before they are stored."""
-    return AuditEntry.objects.create(
+    # Core names no user model: the FKs take any AUTH_USER_MODEL instance, but the stubs resolve
+    # AUTH_USER_MODEL to accounts.User and reject the model-agnostic AbstractBaseUser.
+    return AuditEntry.objects.create(  # type: ignore[misc]
         action=action,
         actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
         customer=customer,

@@ -4,6 +4,7 @@ block and unblock (contract A5: a password nobody is shown cuts access at once).
 
 import secrets
 import string
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -20,6 +21,9 @@ from .mirror import port_audit, port_mirror_apply, port_update
 from .rotation import ensure_usable
 from .upstream import upstream_call
 
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
 _ALPHABET = string.ascii_letters + string.digits
 PASSWORD_LENGTH = 16
 
@@ -28,12 +32,12 @@ def new_port_password() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(PASSWORD_LENGTH))
 
 
-def _owner_only(port: Port, actor) -> None:
+def _owner_only(port: Port, actor: "User") -> None:
     if actor is None or not getattr(actor, "is_authenticated", False) or actor.pk != port.customer_id:
         raise PermissionDenied("Only the port's owner can see its password.")
 
 
-def port_password_reveal(*, port: Port, actor, ip: str | None = None) -> str:
+def port_password_reveal(*, port: Port, actor: "User", ip: str | None = None) -> str:
     """The password, for the port's owner only (staff, even viewing as the customer, never see
     it). Read from the upstream each time; audited; never stored or logged."""
     _owner_only(port, actor)
@@ -67,7 +71,7 @@ def port_credentials_change(
     *,
     port: Port,
     idempotency_key: str,
-    actor=None,
+    actor: "User | None" = None,
     login: str | None = None,
     password: str | None = None,
     ip: str | None = None,
@@ -95,7 +99,7 @@ def port_credentials_change(
     return port, password
 
 
-def port_block(*, port: Port, idempotency_key: str, actor=None, reason: str = "") -> Port:
+def port_block(*, port: Port, idempotency_key: str, actor: "User | None" = None, reason: str = "") -> Port:
     """Cuts access at once (refund, dispute, operator) by a password nobody is shown; the port,
     its IP and its slot stay. Unblock gives the customer new credentials."""
     idempotency_key_validate(idempotency_key)
@@ -108,7 +112,7 @@ def port_block(*, port: Port, idempotency_key: str, actor=None, reason: str = ""
     return port
 
 
-def port_unblock(*, port: Port, idempotency_key: str, actor=None, reason: str = "") -> Port:
+def port_unblock(*, port: Port, idempotency_key: str, actor: "User | None" = None, reason: str = "") -> Port:
     """Lifts the shop's block: the customer reveals their new password on the dashboard."""
     idempotency_key_validate(idempotency_key)
     if port.blocked_at is None:

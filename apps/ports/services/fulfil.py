@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,6 +30,9 @@ from .client import ports_client
 from .keys import idempotency_key_validate
 from .mirror import port_audit, port_fields_from_record
 from .upstream import capacity_message, upstream_call
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +50,7 @@ class PortDelivery:
     adopted: bool = False
 
 
-def port_display_name_for(*, customer, order_ref: str) -> str:
+def port_display_name_for(*, customer: "User", order_ref: str) -> str:
     """The name the shop gives an order's port upstream: stable across retries, at most 64
     characters of the contract's alphabet, and never personal data."""
     raw = str(order_ref).strip()
@@ -79,7 +83,9 @@ def _clean_args(*, sharing: str, country: str | None, carrier: str | None, days:
     return sharing, code, (carrier or "").strip()[:80]
 
 
-def _claim(*, customer, order_ref: str, idempotency_key: str, sharing: str, country: str, carrier: str, days: int):
+def _claim(
+    *, customer: "User", order_ref: str, idempotency_key: str, sharing: str, country: str, carrier: str, days: int
+):
     defaults = {
         "customer": customer,
         "idempotency_key": idempotency_key,
@@ -190,7 +196,7 @@ def _adopt(claim: PortFulfilment, record: PortRecord, *, adopted: bool) -> Port:
 
 def port_fulfil(
     *,
-    customer,
+    customer: "User",
     order_ref: str,
     sharing: str,
     country: str | None,

@@ -4,6 +4,7 @@ another country (operators), releasing it upstream, and the sync that keeps the 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +22,9 @@ from .mirror import port_audit, port_mark_missing, port_mirror_apply, port_updat
 from .rotation import ensure_usable
 from .upstream import upstream_call
 
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 
@@ -32,7 +36,9 @@ class PortCheck:
     checked_at: datetime
 
 
-def port_os_fingerprint_set(*, port: Port, value: str, idempotency_key: str, actor=None, ip: str | None = None) -> Port:
+def port_os_fingerprint_set(
+    *, port: Port, value: str, idempotency_key: str, actor: "User | None" = None, ip: str | None = None
+) -> Port:
     idempotency_key_validate(idempotency_key)
     ensure_usable(port)
     if value not in OS_FINGERPRINT_VALUES:
@@ -68,7 +74,13 @@ def port_check(*, port: Port) -> PortCheck:
 
 
 def port_reconfigure(
-    *, port: Port, country_code: str, idempotency_key: str, carrier: str = "", actor=None, reason: str = ""
+    *,
+    port: Port,
+    country_code: str,
+    idempotency_key: str,
+    carrier: str = "",
+    actor: "User | None" = None,
+    reason: str = "",
 ) -> Port:
     """Moves the port to another country (and carrier). Operators only (the plan fixes where)."""
     idempotency_key_validate(idempotency_key)
@@ -95,7 +107,7 @@ def port_reconfigure(
     return port
 
 
-def port_release(*, port: Port, idempotency_key: str, actor=None, reason: str = "") -> Port:
+def port_release(*, port: Port, idempotency_key: str, actor: "User | None" = None, reason: str = "") -> Port:
     """Deletes the port upstream (its slot frees at once) and marks the mirror released; its
     rotation links stop working. The row stays for orders and the audit trail. A port already
     gone upstream counts as released."""

@@ -4,6 +4,7 @@ rotation through it reaches the upstream's token link (history: `api_token`), wh
 shop reads when needed and never shows or keeps."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,6 +29,9 @@ from .mirror import port_audit
 from .rotation import RotationOutcome, ensure_usable, rotation_recorded
 from .upstream import upstream_call
 
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
 TOKEN_MAX_LENGTH = 64
 
 
@@ -47,7 +51,7 @@ def port_rotation_link_active(*, port: Port) -> PortRotationLink | None:
     return PortRotationLink.objects.filter(port=port, revoked_at__isnull=True).first()
 
 
-def port_rotation_link_create(*, port: Port, actor=None, ip: str | None = None) -> NewRotationLink:
+def port_rotation_link_create(*, port: Port, actor: "User | None" = None, ip: str | None = None) -> NewRotationLink:
     """A new link for the port; any earlier one stops working at once."""
     ensure_usable(port)
     now = timezone.now()
@@ -73,7 +77,7 @@ def port_rotation_link_create(*, port: Port, actor=None, ip: str | None = None) 
     raise ApplicationError("The rotation link could not be made; please try again.")
 
 
-def port_rotation_link_revoke(*, port: Port, actor=None, ip: str | None = None) -> bool:
+def port_rotation_link_revoke(*, port: Port, actor: "User | None" = None, ip: str | None = None) -> bool:
     with transaction.atomic():
         link = PortRotationLink.objects.select_for_update().filter(port=port, revoked_at__isnull=True).first()
         if link is None:

@@ -2,7 +2,7 @@
 ports services share. Secrets never reach these rows or the audit data."""
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +12,9 @@ from apps.core.services import audit_log
 from apps.ports.models import Port, PortRotation, PortSharing
 from apps.ports.upstream.errors import UpstreamBadResponse
 from apps.ports.upstream.records import PortRecord, RotationHistoryRecord, RotationSettingsRecord
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 _NAME_MAX = Port._meta.get_field("name").max_length
 
@@ -77,7 +80,7 @@ def port_update(*, port: Port, fields: dict[str, Any], now: datetime | None = No
     return port
 
 
-def port_mark_missing(*, port: Port, actor=None, reason: str = "") -> bool:
+def port_mark_missing(*, port: Port, actor: "User | None" = None, reason: str = "") -> bool:
     """Marks the mirror as gone upstream (404), never deletes it. Audited the first time only."""
     now = timezone.now()
     with transaction.atomic():
@@ -119,7 +122,7 @@ def port_audit(
     *,
     action: str,
     port: Port,
-    actor=None,
+    actor: "User | None" = None,
     reason: str = "",
     ip: str | None = None,
     data: dict[str, Any] | None = None,

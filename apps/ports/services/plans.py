@@ -3,6 +3,7 @@ key into billing): can it be sold now, deliver it, renew it, revoke it after a r
 values in and out; errors are the ports errors (retryable / terminal)."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from apps.core.errors import ApplicationError
 from apps.ports.errors import PortCapacityError, PortsRetryableError, PortsTerminalError
@@ -13,6 +14,9 @@ from .credentials import port_block
 from .fulfil import PortDelivery, port_fulfil, port_location_choose
 from .renew import port_renew
 from .upstream import capacity_message, upstream_call
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 UNAVAILABLE = "Ports can't be bought right now; please try again in a few minutes."
 
@@ -50,7 +54,7 @@ def port_plan_availability(*, plan_slug: str) -> PortAvailability:
     return PortAvailability(True)
 
 
-def port_plan_fulfil(*, customer, order_ref: str, plan_slug: str, idempotency_key: str) -> PortDelivery:
+def port_plan_fulfil(*, customer: "User", order_ref: str, plan_slug: str, idempotency_key: str) -> PortDelivery:
     """port_fulfil with the options of the port plan keyed by `plan_slug`."""
     plan = port_plan_get(plan_slug=plan_slug)
     return port_fulfil(
@@ -64,7 +68,9 @@ def port_plan_fulfil(*, customer, order_ref: str, plan_slug: str, idempotency_ke
     )
 
 
-def port_plan_renew(*, customer, port_id: int, order_ref: str, plan_slug: str, idempotency_key: str) -> PortDelivery:
+def port_plan_renew(
+    *, customer: "User", port_id: int, order_ref: str, plan_slug: str, idempotency_key: str
+) -> PortDelivery:
     """Renews the customer's port by the period of the port plan keyed by `plan_slug`."""
     plan = port_plan_get(plan_slug=plan_slug)
     port = Port.objects.filter(pk=port_id, customer=customer).first()

@@ -6,6 +6,7 @@ retry sends that same absolute time (contract A4), so a lost reply, a replay or 
 delivery extends once, and two renewals bought back to back extend twice."""
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -21,6 +22,9 @@ from .fulfil import PortDelivery
 from .keys import idempotency_key_validate
 from .mirror import port_audit, port_mirror_apply
 from .upstream import upstream_call
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 SHORTEN_CODES = {"expiry_would_shorten"}
 
@@ -52,7 +56,7 @@ def _renewal(*, port: Port, days: int, order_ref: str, idempotency_key: str) -> 
 
 
 def port_renew(
-    *, port: Port, days: int, order_ref: str, idempotency_key: str, actor=None, reason: str = ""
+    *, port: Port, days: int, order_ref: str, idempotency_key: str, actor: "User | None" = None, reason: str = ""
 ) -> PortDelivery:
     """Extends `port` by `days`, once per `order_ref`. Raises PortsRetryableError (try later) or
     PortsTerminalError (released or gone: an operator decides)."""

@@ -3,6 +3,7 @@ refused call), auto-rotation settings within the contract's bounds, and the hist
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,9 @@ from .client import ports_client
 from .keys import idempotency_key_validate
 from .mirror import port_audit, port_update, rotation_fields, rotations_mirror
 from .upstream import cooldown_message, cooldown_text, upstream_call
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +64,13 @@ def rotation_recorded(port: Port, *, new_ip: str | None, count: int | None) -> N
 
 
 def port_rotate(
-    *, port: Port, idempotency_key: str, actor=None, ip: str | None = None, reason: str = "", check_first: bool = True
+    *,
+    port: Port,
+    idempotency_key: str,
+    actor: "User | None" = None,
+    ip: str | None = None,
+    reason: str = "",
+    check_first: bool = True,
 ) -> RotationOutcome:
     """A new IP now. Raises PortCooldownError (with the seconds left) inside the cooldown."""
     idempotency_key_validate(idempotency_key)
@@ -105,7 +115,7 @@ def port_rotation_settings_set(
     match_carrier: bool,
     match_city: bool,
     idempotency_key: str,
-    actor=None,
+    actor: "User | None" = None,
     ip: str | None = None,
 ) -> Port:
     """Auto-rotation on or off, with an interval inside the bounds of the port's type."""

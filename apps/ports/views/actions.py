@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from apps.accounts.http import AuthenticatedHttpRequest
 from apps.core.errors import ApplicationError
 from apps.core.http import client_ip
 from apps.core.ratelimit import rate_limit_allows
@@ -46,7 +47,7 @@ def _key(form, action: str, port) -> str:
     return port_idempotency_key(action=action, port_id=port.pk, nonce=form.cleaned_data["op"])
 
 
-def _fail(request: HttpRequest, port, exc: ApplicationError, what: str) -> HttpResponse:
+def _fail(request: AuthenticatedHttpRequest, port, exc: ApplicationError, what: str) -> HttpResponse:
     logger.warning("port %s: %s failed: %s", port.pk, what, exc)
     messages.error(request, exc.message)
     return _back(port)
@@ -56,7 +57,7 @@ def _fail(request: HttpRequest, port, exc: ApplicationError, what: str) -> HttpR
 @never_cache
 @login_required
 @require_POST
-def port_rotate_view(request: HttpRequest, port_id: int) -> HttpResponse:
+def port_rotate_view(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse:
     port = own_port(request, port_id)
     form = ActionForm(request.POST)
     if not form.is_valid():
@@ -82,7 +83,7 @@ def port_rotate_view(request: HttpRequest, port_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def port_reveal_view(request: HttpRequest, port_id: int) -> HttpResponse:
+def port_reveal_view(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse:
     """The password, through the audited reveal: JSON for the page's copy buttons, else the page
     (no-store) with every connection string in clear."""
     port = own_port(request, port_id)
@@ -109,7 +110,7 @@ def port_reveal_view(request: HttpRequest, port_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def port_credentials_view(request: HttpRequest, port_id: int) -> HttpResponse:
+def port_credentials_view(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse:
     port = own_port(request, port_id)
     form = CredentialsForm(request.POST)
     if not form.is_valid():
@@ -135,7 +136,7 @@ def port_credentials_view(request: HttpRequest, port_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def port_rotation_settings_view(request: HttpRequest, port_id: int) -> HttpResponse:
+def port_rotation_settings_view(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse:
     port = own_port(request, port_id)
     form = RotationSettingsForm(request.POST)
     if not form.is_valid():
@@ -169,7 +170,7 @@ def port_rotation_settings_view(request: HttpRequest, port_id: int) -> HttpRespo
 @never_cache
 @login_required
 @require_POST
-def port_fingerprint_view(request: HttpRequest, port_id: int) -> HttpResponse:
+def port_fingerprint_view(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse:
     port = own_port(request, port_id)
     form = FingerprintForm(request.POST)
     if not form.is_valid():
@@ -195,7 +196,7 @@ def port_fingerprint_view(request: HttpRequest, port_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def port_check_view(request: HttpRequest, port_id: int) -> HttpResponse:
+def port_check_view(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse:
     """ "Test": status and a request through the port. JSON for the page's script."""
     port = own_port(request, port_id)
     payload: dict[str, object]
@@ -224,7 +225,7 @@ def port_check_view(request: HttpRequest, port_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def port_link_create_view(request: HttpRequest, port_id: int) -> HttpResponse:
+def port_link_create_view(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse:
     """A new rotation link, shown once on the page this returns (no-store, never in a URL)."""
     port = own_port(request, port_id)
     if not rate_limit_allows(request, action="port_change"):
@@ -241,7 +242,7 @@ def port_link_create_view(request: HttpRequest, port_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def port_link_revoke_view(request: HttpRequest, port_id: int) -> HttpResponse:
+def port_link_revoke_view(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse:
     port = own_port(request, port_id)
     if port_rotation_link_revoke(port=port, actor=request.user, ip=client_ip(request)):
         messages.success(request, "The rotation link no longer works.")

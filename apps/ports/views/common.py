@@ -1,13 +1,14 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from apps.accounts.http import AuthenticatedHttpRequest
 from apps.core.errors import NotFound
 from apps.ports.dashboard import port_page_context
 from apps.ports.models import Port
 from apps.ports.selectors import port_get_for_customer
 
 
-def own_port(request: HttpRequest, port_id) -> Port:
+def own_port(request: AuthenticatedHttpRequest, port_id) -> Port:
     """The caller's port or 404: someone else's port looks exactly like a missing one."""
     try:
         return port_get_for_customer(customer=request.user, port_id=port_id)
@@ -19,5 +20,5 @@ def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def port_page(request: HttpRequest, port: Port, *, status: int = 200, **extra) -> HttpResponse:
+def port_page(request: AuthenticatedHttpRequest, port: Port, *, status: int = 200, **extra) -> HttpResponse:
     return render(request, "ports/port.html", port_page_context(port=port, **extra), status=status)

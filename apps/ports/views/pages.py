@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps.accounts.http import AuthenticatedHttpRequest
 from apps.core.errors import ApplicationError
 from apps.ports.dashboard import port_card
 from apps.ports.selectors import port_list_for_customer
@@ -16,7 +17,7 @@ from .common import own_port, port_page
 @never_cache
 @login_required
 @require_GET
-def ports_list_view(request: HttpRequest) -> HttpResponse:
+def ports_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     cards = [port_card(port) for port in port_list_for_customer(customer=request.user)]
     return render(request, "ports/list.html", {"cards": cards})
 
@@ -24,7 +25,7 @@ def ports_list_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def port_detail_view(request: HttpRequest, port_id: int) -> HttpResponse:
+def port_detail_view(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse:
     port = own_port(request, port_id)
     port_refresh_if_stale(port=port)  # automatic rotations happen upstream
     return port_page(request, port)
@@ -33,7 +34,7 @@ def port_detail_view(request: HttpRequest, port_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def port_can_rotate_view(request: HttpRequest, port_id: int) -> HttpResponse:
+def port_can_rotate_view(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse:
     """The rotate button's state, answered by the upstream before the click (htmx, on load)."""
     port = own_port(request, port_id)
     context = {"port": port, "can_rotate": False, "remaining": 0, "reason": ""}

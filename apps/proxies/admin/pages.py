@@ -4,6 +4,7 @@ selection) and the upstream's own audit trail for one key, read live. A mixin of
 import csv
 import json
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -69,7 +70,13 @@ def csv_response(rows, filename: str) -> StreamingHttpResponse:
     return response
 
 
-class PoolKeyPagesMixin:
+if TYPE_CHECKING:  # the mixin only ever sits before admin.ModelAdmin, whose methods it calls
+    _PagesBase = admin.ModelAdmin[PoolKey]
+else:
+    _PagesBase = object
+
+
+class PoolKeyPagesMixin(_PagesBase):
     """The export action and the extra URLs of PoolKeyAdmin (put before admin.ModelAdmin)."""
 
     @admin.action(description="Export daily usage of the selected keys (CSV, last 30 days)")

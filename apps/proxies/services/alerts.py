@@ -45,7 +45,7 @@ EXPIRY_WINDOWS: dict[str, timedelta] = {K.EXPIRY_7D: timedelta(days=7), K.EXPIRY
 # Within a family only the most urgent threshold crossed is mailed; the others are claimed as covered.
 FAMILIES: tuple[tuple[str, ...], ...] = ((K.USAGE_100, K.USAGE_80), (K.EXPIRY_1D, K.EXPIRY_7D))
 STALE_CLAIM = timedelta(minutes=15)
-SUBJECTS = {
+SUBJECTS: dict[str, str] = {  # row.kind comes back from the database as a plain str
     K.USAGE_80: "You have used 80 % of your proxy traffic",
     K.USAGE_100: "Your proxy traffic is used up",
     K.EXPIRY_7D: "Your proxy expires in less than 7 days",

@@ -5,6 +5,7 @@ record into the mirror and writes the audit entry in one short transaction.
 """
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -18,6 +19,9 @@ from .idempotency import idempotency_key_derive, idempotency_key_validate
 from .mirror import jsonable, marks_missing, pool_key_audit, pool_key_mark_missing, pool_key_mirror_apply
 from .validation import clean_add_gb, clean_cap, clean_days, clean_label, ensure_live
 
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
 
 def pool_key_top_up(
     *,
@@ -26,7 +30,7 @@ def pool_key_top_up(
     extend_days: int | None,
     idempotency_key: str,
     reenable: bool = False,
-    actor=None,
+    actor: "User | None" = None,
     reason: str = "",
 ) -> PoolKey:
     """Adds traffic and/or days (upstream arithmetic: a null cap stays null, expiry is
@@ -97,7 +101,9 @@ def pool_key_top_up(
     return key
 
 
-def pool_key_set_enabled(*, key: PoolKey, enabled: bool, idempotency_key: str, actor=None, reason: str = "") -> PoolKey:
+def pool_key_set_enabled(
+    *, key: PoolKey, enabled: bool, idempotency_key: str, actor: "User | None" = None, reason: str = ""
+) -> PoolKey:
     """Enables or disables a key upstream (disabling cuts traffic at once). A disable through
     the shop is an operator hold: a later paid top-up will not lift it, only an enable will."""
     idempotency_key_validate(idempotency_key)
@@ -121,7 +127,7 @@ def pool_key_set_enabled(*, key: PoolKey, enabled: bool, idempotency_key: str, a
 
 
 def pool_key_set_cap(
-    *, key: PoolKey, cap_gb: Decimal | None, idempotency_key: str, actor=None, reason: str = ""
+    *, key: PoolKey, cap_gb: Decimal | None, idempotency_key: str, actor: "User | None" = None, reason: str = ""
 ) -> PoolKey:
     """Sets the cap to an absolute value (None: unlimited). For adding GB use the top-up, which
     is atomic upstream; this is for corrections such as a refund."""
@@ -146,13 +152,16 @@ def pool_key_set_cap(
     return key
 
 
-def pool_key_extend(*, key: PoolKey, days: int, idempotency_key: str, actor=None, reason: str = "") -> PoolKey:
+def pool_key_extend(
+    *, key: PoolKey, days: int, idempotency_key: str, actor: "User | None" = None, reason: str = ""
+) -> PoolKey:
     """Moves the expiry `days` past max(now, expiry), through the upstream's atomic top-up."""
     idempotency_key_validate(idempotency_key)
     ensure_live(key)
-    days = clean_days(days)
-    if days is None:
+    cleaned_days = clean_days(days)
+    if cleaned_days is None:
         raise ApplicationError("Say by how many days to extend the key.")
+    days = cleaned_days
     expires_before = key.expires_at
     with marks_missing(key):
         record = client.upstream_client().top_up_key(key.upstream_id, extend_days=days, idempotency_key=idempotency_key)
@@ -174,7 +183,9 @@ def pool_key_extend(*, key: PoolKey, days: int, idempotency_key: str, actor=None
     return key
 
 
-def pool_key_relabel(*, key: PoolKey, label: str, idempotency_key: str, actor=None, reason: str = "") -> PoolKey:
+def pool_key_relabel(
+    *, key: PoolKey, label: str, idempotency_key: str, actor: "User | None" = None, reason: str = ""
+) -> PoolKey:
     """Renames the key upstream (the mirror copies the label from there, so a sync keeps it)."""
     idempotency_key_validate(idempotency_key)
     ensure_live(key)

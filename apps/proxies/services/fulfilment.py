@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -28,6 +29,9 @@ from apps.proxies.upstream.errors import UpstreamNotFound
 
 from .changes import pool_key_top_up
 from .keys import pool_key_adopt, pool_key_find_upstream_by_label, pool_key_label_for, pool_key_mint
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -99,12 +103,12 @@ def pool_key_fulfilment_prepare(
         ).exclude(order_ref=order_ref)
         if minting.exists():  # this customer's first key is still being minted: top it up afterwards
             raise FulfilmentWait("the customer's first key is still being minted", retry_after=WAIT_FOR_MINT_SECONDS)
-        key = _customer_key(customer_id=customer_id, order_ref=order_ref)
+        current = _customer_key(customer_id=customer_id, order_ref=order_ref)
         return PoolKeyFulfilment.objects.create(
             order_ref=order_ref,
             customer_id=customer_id,
-            action=A.TOP_UP if key else A.MINT,
-            key=key,
+            action=A.TOP_UP if current else A.MINT,
+            key=current,
             started_at=first_attempt_at,
         )
     if record.action == A.TOP_UP and attempt > 1 and timezone.now() - first_attempt_at > TOP_UP_REPLAY_WINDOW:
@@ -124,7 +128,7 @@ def _mint_expiry(record: PoolKeyFulfilment, days: int | None) -> datetime | None
     return expires_at if expires_at > timezone.now() + timedelta(minutes=5) else timezone.now() + validity
 
 
-def _mint(record, *, customer, quantity, days, idempotency_key, attempt, reason) -> PoolKey:
+def _mint(record, *, customer: "User", quantity, days, idempotency_key, attempt, reason) -> PoolKey:
     label = pool_key_label_for(customer=customer, order_ref=record.order_ref)
     mint_key = f"{idempotency_key}-mint"
     if attempt > 1:
@@ -154,7 +158,7 @@ def _mint(record, *, customer, quantity, days, idempotency_key, attempt, reason)
 
 def pool_key_fulfil(
     *,
-    customer,
+    customer: "User",
     order_ref: str,
     quantity: Decimal,
     days: int | None,

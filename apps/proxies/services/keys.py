@@ -4,6 +4,7 @@ import logging
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +19,9 @@ from .idempotency import idempotency_key_validate
 from .mirror import jsonable, mirror_fields_from_record, pool_key_audit, secret_last4
 from .validation import clean_cap, clean_expiry, clean_label
 
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 _ORDER_REF_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]+")
@@ -25,7 +29,7 @@ _ORDER_REF_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]+")
 _CREATE_ATTEMPTS = 3
 
 
-def pool_key_label_for(*, customer, order_ref: str) -> str:
+def pool_key_label_for(*, customer: "User", order_ref: str) -> str:
     """The label the shop gives the key it mints for an order: stable across retries, so the
     key can be found upstream by label if a mint reply was lost. No e-mail (personal data)."""
     ref = _ORDER_REF_UNSAFE.sub("_", str(order_ref).strip())[:100]
@@ -45,7 +49,7 @@ def pool_key_find_upstream_by_label(*, label: str) -> PoolKeyRecord | None:
     return min(matches, key=lambda r: (r.created_at or epoch, r.id))
 
 
-def _check_owner(key: PoolKey, customer) -> PoolKey:
+def _check_owner(key: PoolKey, customer: "User") -> PoolKey:
     if key.customer_id != customer.pk:
         # Never hand one customer's key to another, whatever the caller passed.
         raise ApplicationError(
@@ -64,9 +68,9 @@ def _existing(*, upstream_id: str, idempotency_key: str | None) -> PoolKey | Non
 
 def pool_key_adopt(
     *,
-    customer,
+    customer: "User",
     record: PoolKeyRecord,
-    actor=None,
+    actor: "User | None" = None,
     reason: str = "",
     idempotency_key: str | None = None,
     action: str = "pool_key.adopt",
@@ -117,12 +121,12 @@ def pool_key_adopt(
 
 def pool_key_mint(
     *,
-    customer,
+    customer: "User",
     label: str,
     cap_gb: Decimal | None,
     expires_at: datetime | None,
     idempotency_key: str,
-    actor=None,
+    actor: "User | None" = None,
     reason: str = "",
 ) -> PoolKey:
     """Creates a key upstream and its mirror. Exactly once per idempotency key: a key already
@@ -148,7 +152,7 @@ def pool_key_mint(
     )
 
 
-def pool_key_delete(*, key: PoolKey, idempotency_key: str, actor=None, reason: str = "") -> None:
+def pool_key_delete(*, key: PoolKey, idempotency_key: str, actor: "User | None" = None, reason: str = "") -> None:
     """Deletes the key upstream (traffic stops at once) and marks the mirror deleted. The row
     stays: orders and the audit trail point at it. A key already gone upstream counts as deleted."""
     idempotency_key_validate(idempotency_key)

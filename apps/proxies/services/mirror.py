@@ -3,9 +3,9 @@
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from apps.core.models import AuditEntry
@@ -13,6 +13,9 @@ from apps.core.services import audit_log
 from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import UpstreamBadResponse, UpstreamNotFound
 from apps.proxies.upstream.records import PoolKeyRecord
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 # The fields a record overwrites. Anything else on PoolKey is the shop's own state.
 MIRROR_FIELDS = ("label", "cap_gb", "used_mb", "enabled", "expires_at", "last_used_at", "missing_upstream")
@@ -22,6 +25,8 @@ _LABEL_MAX = PoolKey._meta.get_field("label").max_length
 
 def _column_limit(name: str) -> Decimal:
     column = PoolKey._meta.get_field(name)
+    if not isinstance(column, models.DecimalField):
+        raise TypeError(f"PoolKey.{name} is not a DecimalField")
     return Decimal(10) ** (column.max_digits - column.decimal_places)
 
 
@@ -87,7 +92,9 @@ def pool_key_mirror_apply(
     return key
 
 
-def pool_key_mark_missing(*, key: PoolKey, actor=None, reason: str = "", now: datetime | None = None) -> bool:
+def pool_key_mark_missing(
+    *, key: PoolKey, actor: "User | None" = None, reason: str = "", now: datetime | None = None
+) -> bool:
     """Marks the mirror as gone upstream (404), never deletes it. Audited the first time only.
     Returns True when it was not marked before."""
     now = now or timezone.now()
@@ -115,7 +122,7 @@ def pool_key_audit(
     *,
     action: str,
     key: PoolKey,
-    actor=None,
+    actor: "User | None" = None,
     reason: str = "",
     ip: str | None = None,
     data: dict[str, Any] | None = None,

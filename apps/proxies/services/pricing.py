@@ -31,8 +31,10 @@ def wholesale_pricing_error() -> str:
 
 
 def wholesale_pricing_is_fresh(entry: dict | None, *, now=None) -> bool:
+    if not entry:
+        return False
     now = now or timezone.now()
-    return bool(entry) and (now - entry["fetched_at"]).total_seconds() < PRICING_FRESH_SECONDS
+    return (now - entry["fetched_at"]).total_seconds() < PRICING_FRESH_SECONDS
 
 
 def wholesale_pricing_refresh() -> None:

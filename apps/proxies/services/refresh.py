@@ -3,6 +3,7 @@ shows usage at most POOL_KEY_REFRESH_SECONDS old, and never fails because the up
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -17,6 +18,9 @@ from apps.proxies.selectors import (
 from apps.proxies.upstream.errors import UpstreamError
 
 from .sync import pool_key_sync
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +53,7 @@ def pool_key_refresh_if_stale(*, key: PoolKey, now: datetime | None = None) -> b
     return True
 
 
-def pool_key_refresh_for_customer(*, customer, now: datetime | None = None) -> int:
+def pool_key_refresh_for_customer(*, customer: "User", now: datetime | None = None) -> int:
     """`pool_key_refresh_if_stale` for each of the customer's live keys; how many were read."""
     now = now or timezone.now()
     return sum(pool_key_refresh_if_stale(key=key, now=now) for key in pool_key_list_for_customer(customer=customer))

@@ -1,6 +1,8 @@
 """The key's secret: regenerate and reveal. The secret passes through, is never stored, logged
 or audited; the audit data carries only the masked hint."""
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from apps.core.errors import NotFound
@@ -12,6 +14,9 @@ from .idempotency import idempotency_key_validate
 from .mirror import marks_missing, pool_key_audit, pool_key_mirror_apply
 from .validation import ensure_live
 
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
 
 def _secret_of(record, call: str) -> str:
     if not record.secret or not record.secret.startswith("pak_"):
@@ -20,7 +25,7 @@ def _secret_of(record, call: str) -> str:
 
 
 def pool_key_regenerate(
-    *, key: PoolKey, idempotency_key: str, actor=None, reason: str = "", ip: str | None = None
+    *, key: PoolKey, idempotency_key: str, actor: "User | None" = None, reason: str = "", ip: str | None = None
 ) -> tuple[PoolKey, str]:
     """A new secret for the same key; the old one stops working at once. Returns the key and the
     new secret, to be shown once to its owner (never to staff, never in a URL)."""
@@ -44,7 +49,7 @@ def pool_key_regenerate(
     return key, secret
 
 
-def pool_key_reveal(*, key: PoolKey, actor, ip: str | None = None) -> str:
+def pool_key_reveal(*, key: PoolKey, actor: "User", ip: str | None = None) -> str:
     """The secret, read through the upstream's audited reveal, for the key's owner only: staff
     (even "view as customer") never see a customer's secret: anyone else gets NotFound, as if
     the key did not exist. Audited locally too."""

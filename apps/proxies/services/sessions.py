@@ -9,6 +9,7 @@ confirmed against the live feed, never the cache, and anyone else's session is a
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.services import audit_log
@@ -17,6 +18,9 @@ from apps.proxies.upstream.errors import UpstreamError, UpstreamNotFound
 from apps.proxies.upstream.records import SessionRecord
 
 from . import client, feeds
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +31,7 @@ def _own(feed: feeds.Feed, tags: list[str]) -> list[SessionRecord]:
     return [s for s in (feed.value or []) if session_belongs_to(s, tags)]
 
 
-def _own_live_sessions(*, customer, wanted: Callable[[SessionRecord], bool]) -> list[SessionRecord]:
+def _own_live_sessions(*, customer: "User", wanted: Callable[[SessionRecord], bool]) -> list[SessionRecord]:
     """The customer's sessions that `wanted` picks, as the upstream lists them now.
 
     The cached feed answers first (one upstream read every few seconds serves every customer):
@@ -47,7 +51,7 @@ def _own_live_sessions(*, customer, wanted: Callable[[SessionRecord], bool]) -> 
     return [s for s in _own(live, tags) if wanted(s)]
 
 
-def session_close(*, customer, session_key: str, ip: str | None = None) -> SessionRecord:
+def session_close(*, customer: "User", session_key: str, ip: str | None = None) -> SessionRecord:
     """Closes one of the customer's sessions. Raises NotFound for anyone else's (or one that is
     not live any more), ApplicationError when the upstream cannot say or close it now."""
     own = _own_live_sessions(customer=customer, wanted=lambda s: s.session_key == session_key)
@@ -78,7 +82,7 @@ class CloseAllResult:
     failed: int
 
 
-def sessions_close_all(*, customer, ip: str | None = None) -> CloseAllResult:
+def sessions_close_all(*, customer: "User", ip: str | None = None) -> CloseAllResult:
     """Closes each of the customer's own sessions, one call per session."""
     closed, failed, keys = 0, 0, []
     for session in _own_live_sessions(customer=customer, wanted=lambda s: True):

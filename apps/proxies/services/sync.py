@@ -3,6 +3,7 @@
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -14,6 +15,9 @@ from apps.proxies.upstream.errors import UpstreamBadResponse, UpstreamNotFound
 from . import client
 from .mirror import mirror_fields_from_record, pool_key_audit, pool_key_mark_missing, pool_key_mirror_apply
 from .sync_bulk import mirror_write_batched, mirror_write_set_based
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +44,7 @@ class PoolKeySyncResult:
         return data
 
 
-def pool_key_sync(*, key: PoolKey, actor=None, reason: str = "") -> PoolKey:
+def pool_key_sync(*, key: PoolKey, actor: "User | None" = None, reason: str = "") -> PoolKey:
     """Reads one key upstream and refreshes its mirror; a 404 marks it missing (and returns it).
     Other upstream errors propagate. Routine refreshes are not audited (they would bury the
     log); an operator's "sync now" (an actor) and a key going missing or coming back are."""
@@ -86,7 +90,9 @@ def mirror_fields_from_reply(records) -> tuple[set[str], dict[str, dict], int]:
     return seen, fresh, invalid
 
 
-def pool_key_sync_all(*, actor=None, reason: str = "", batch_size: int = SYNC_BATCH_SIZE) -> PoolKeySyncResult:
+def pool_key_sync_all(
+    *, actor: "User | None" = None, reason: str = "", batch_size: int = SYNC_BATCH_SIZE
+) -> PoolKeySyncResult:
     """Mirrors every key with ONE list call. On PostgreSQL the reply is staged in a temporary
     table and applied with a few set-based UPDATEs (a fixed number of statements whatever the
     number of keys); elsewhere (SQLite) with one read and writes batched by `batch_size`. Either

@@ -98,8 +98,8 @@ def mirror_write_batched(
             with transaction.atomic():
                 PoolKey.objects.bulk_update(batch, names, batch_size=batch_size)
                 PoolKey.objects.filter(pk__in=[row.pk for row in batch]).update(updated_at=now)
-    for batch in _chunks(synced, batch_size):
-        PoolKey.objects.filter(pk__in=batch).update(last_synced_at=now)
+    for pks in _chunks(synced, batch_size):
+        PoolKey.objects.filter(pk__in=pks).update(last_synced_at=now)
     for batch in _chunks(newly_missing, batch_size):
         out.marked_missing += PoolKey.objects.filter(pk__in=[row.pk for row in batch], missing_upstream=False).update(
             missing_upstream=True, updated_at=now

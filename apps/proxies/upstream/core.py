@@ -176,13 +176,13 @@ class UpstreamCaller:
         text = f"{op} failed: {status} {response.reason_phrase}".rstrip()
         if message:
             text = f"{text}: {message}"
-        kwargs = {"status": status, "request_id": request_id, "code": code}
         text = self.mask(text)
         if status == 429:
-            return UpstreamRateLimited(text, retry_after=self._retry_after(response), **kwargs)
-        if status >= 500:
-            return UpstreamUnavailable(text, **kwargs)
-        return _STATUS_ERRORS.get(status, TerminalUpstreamError)(text, **kwargs)
+            return UpstreamRateLimited(
+                text, retry_after=self._retry_after(response), status=status, request_id=request_id, code=code
+            )
+        error_class = UpstreamUnavailable if status >= 500 else _STATUS_ERRORS.get(status, TerminalUpstreamError)
+        return error_class(text, status=status, request_id=request_id, code=code)
 
     def _retry_after(self, response: httpx.Response | None) -> float | None:
         if response is None or response.is_success:

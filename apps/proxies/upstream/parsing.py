@@ -235,7 +235,8 @@ def parse_error_body(data: Any) -> tuple[str, str | None, str | None]:
     or ``{message, code}``. Masked and shortened; never raises."""
     message, code, request_id = "", None, None
     if isinstance(data, dict):
-        inner = data.get("error") if isinstance(data.get("error"), dict) else data
+        error = data.get("error")
+        inner: dict[Any, Any] = error if isinstance(error, dict) else data
         raw = inner.get("message") or inner.get("detail") or (data.get("error") if inner is data else None)
         if isinstance(raw, list):
             message = "; ".join(str(item) for item in raw)

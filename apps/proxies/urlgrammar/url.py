@@ -8,6 +8,7 @@ reseller username or secret with reserved characters still round-trips.
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, unquote
 
 from django.conf import settings
@@ -158,7 +159,8 @@ def _check_reseller(value: object) -> None:
 def _parse_username(username: str, protocol: str) -> tuple[str, ProxyOptions]:
     reseller, _, rest = username.partition("-")
     _check_reseller(reseller)
-    found: dict[str, str] = {}
+    # Raw username tokens; ProxyOptions.__post_init__ validates and converts them (ttl text -> int).
+    found: dict[str, Any] = {}
     parts = rest.split("-") if rest else []
     index = 0
     while index < len(parts):

@@ -1,5 +1,6 @@
 from django.http import HttpRequest
 
+from apps.accounts.http import AuthenticatedHttpRequest
 from apps.proxies.dashboard.live import stock_counts
 from apps.proxies.dashboard.page import (
     DashboardReads,
@@ -17,7 +18,7 @@ def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def own_key(request: HttpRequest, key_id) -> PoolKey:
+def own_key(request: AuthenticatedHttpRequest, key_id) -> PoolKey:
     """The caller's key; anyone else's raises NotFound, a 404 exactly like a missing key."""
     return pool_key_get_for_customer(customer=request.user, key_id=key_id)
 
@@ -27,7 +28,7 @@ def stock_counts_cached() -> dict:
     return stock_counts(feeds.stock_feed(fetch=False).value)
 
 
-def dashboard_page_context(request: HttpRequest, *, builder_form=None, bulk_form=None, **kwargs) -> dict:
+def dashboard_page_context(request: AuthenticatedHttpRequest, *, builder_form=None, bulk_form=None, **kwargs) -> dict:
     """The dashboard's context: refreshes the caller's keys from the upstream when their mirror
     is old (at most once per interval; a failure leaves the mirror, shown "as of"), then reads
     what the page shows. Unbound builder and bulk forms unless the view passes bound ones."""

@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from apps.accounts.http import AuthenticatedHttpRequest
 from apps.proxies.dashboard.builder import random_sid_part
 from apps.proxies.forms import ProxyUrlForm
 
@@ -13,7 +14,7 @@ from .common import dashboard_page_context, stock_counts_cached
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET: the dashboard. POST: the URL builder without JavaScript (the options travel in the
     body, never in a URL, and the page is rebuilt with them)."""
     builder_form = None

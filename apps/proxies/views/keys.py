@@ -3,11 +3,12 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.accounts.http import AuthenticatedHttpRequest
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.http import client_ip
 from apps.core.ratelimit import rate_limit_allows, rate_limited_response
@@ -31,11 +32,11 @@ def _counts() -> dict:
     return stock_counts_cached()
 
 
-def _page(request: HttpRequest, *, status: int = 200, **kwargs) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, *, status: int = 200, **kwargs) -> HttpResponse:
     return render(request, "proxies/dashboard.html", dashboard_page_context(request, **kwargs), status=status)
 
 
-def _builder_form_from(request: HttpRequest) -> ProxyUrlForm | None:
+def _builder_form_from(request: AuthenticatedHttpRequest) -> ProxyUrlForm | None:
     """The builder's options when the reveal came from the builder form (no-JS path)."""
     return ProxyUrlForm(request.POST, stock_counts=_counts()) if "pool" in request.POST else None
 
@@ -46,7 +47,7 @@ def _builder_form_from(request: HttpRequest) -> ProxyUrlForm | None:
 @never_cache
 @login_required
 @require_POST
-def key_reveal(request: HttpRequest, key_id: int) -> HttpResponse:
+def key_reveal(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     """The secret, through the upstream's audited reveal. JSON for the page's script; a full
     page (no-store) without JavaScript."""
     key = own_key(request, key_id)
@@ -72,7 +73,7 @@ def key_reveal(request: HttpRequest, key_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def key_regenerate(request: HttpRequest, key_id: int) -> HttpResponse:
+def key_regenerate(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     """GET: the confirmation step. POST: a new secret; the old one stops working at once. The
     form's `op` is the idempotency nonce, so a double submit regenerates once."""
     key = own_key(request, key_id)
@@ -103,7 +104,7 @@ def key_regenerate(request: HttpRequest, key_id: int) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def key_bulk(request: HttpRequest, key_id: int) -> HttpResponse:
+def key_bulk(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     """Bulk lists. `preview` and `reseed` rebuild the page (masked); `txt` and `csv` download the
     list with the real secret (read through the audited reveal). POST only: the secret never
     travels in a URL."""

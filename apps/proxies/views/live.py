@@ -3,12 +3,13 @@ call the upstream (through the feed cache); the page itself never does."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.accounts.http import AuthenticatedHtmxHttpRequest
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.http import client_ip
 from apps.core.ratelimit import rate_limit_allows, rate_limited_response
@@ -18,7 +19,9 @@ from apps.proxies.selectors import session_list_for_customer
 from apps.proxies.services import feeds
 
 
-def _sessions_response(request: HttpRequest, message: dict | None = None, status: int = 200) -> HttpResponse:
+def _sessions_response(
+    request: AuthenticatedHtmxHttpRequest, message: dict | None = None, status: int = 200
+) -> HttpResponse:
     include = request.GET.get("synth") == "1" or request.POST.get("synth") == "1"
     sessions = session_list_for_customer(
         customer=request.user, feed=feeds.sessions_feed(fetch=True), include_synthesized=include
@@ -30,14 +33,14 @@ def _sessions_response(request: HttpRequest, message: dict | None = None, status
 TOO_MANY_CLOSES = "You closed sessions many times in a short time. Please wait a few minutes, then try again."
 
 
-def _rate_limited(request: HttpRequest) -> HttpResponse:
+def _rate_limited(request: AuthenticatedHtmxHttpRequest) -> HttpResponse:
     """429: the panel with the message for htmx (base.html lets htmx show a 429), else the page."""
     if request.htmx:
         return _sessions_response(request, {"tone": "danger", "text": TOO_MANY_CLOSES}, status=429)
     return rate_limited_response(request, message=TOO_MANY_CLOSES)
 
 
-def _back_to_sessions(request: HttpRequest, message: dict) -> HttpResponse:
+def _back_to_sessions(request: AuthenticatedHtmxHttpRequest, message: dict) -> HttpResponse:
     """Without htmx: a normal redirect back, the message shown on the page."""
     level = messages.SUCCESS if message["tone"] == "ok" else messages.ERROR
     messages.add_message(request, level, message["text"])
@@ -47,14 +50,14 @@ def _back_to_sessions(request: HttpRequest, message: dict) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def sessions_partial(request: HttpRequest) -> HttpResponse:
+def sessions_partial(request: AuthenticatedHtmxHttpRequest) -> HttpResponse:
     return _sessions_response(request)
 
 
 @never_cache
 @login_required
 @require_POST
-def session_close(request: HttpRequest, session_key: str) -> HttpResponse:
+def session_close(request: AuthenticatedHtmxHttpRequest, session_key: str) -> HttpResponse:
     """Closes one of the caller's sessions; anyone else's session is a 404."""
     if not rate_limit_allows(request, action="session_close"):
         return _rate_limited(request)
@@ -74,7 +77,7 @@ def session_close(request: HttpRequest, session_key: str) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def sessions_close_all(request: HttpRequest) -> HttpResponse:
+def sessions_close_all(request: AuthenticatedHtmxHttpRequest) -> HttpResponse:
     """Closes each of the caller's own sessions (never the upstream's close-all)."""
     if not rate_limit_allows(request, action="sessions_close_all"):
         return _rate_limited(request)
@@ -95,7 +98,7 @@ def sessions_close_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def stock_partial(request: HttpRequest) -> HttpResponse:
+def stock_partial(request: AuthenticatedHtmxHttpRequest) -> HttpResponse:
     incidents = active_incidents(feeds.incidents_feed(fetch=False))
     view = stock_view(feeds.stock_feed(fetch=True), incidents=incidents)
     view.oob = True
@@ -104,6 +107,6 @@ def stock_partial(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def incidents_partial(request: HttpRequest) -> HttpResponse:
+def incidents_partial(request: AuthenticatedHtmxHttpRequest) -> HttpResponse:
     incidents = incident_views(feeds.incidents_feed(fetch=True))
     return render(request, "proxies/partials/incidents.html", {"incidents": incidents, "lazy": False})

@@ -49,7 +49,7 @@ PRICING = {
 
 def _outages(now: datetime) -> set[str]:
     """`pool:cc` entries that a live major or critical incident takes offline."""
-    down = set()
+    down: set[str] = set()
     for incident in SandboxIncident.objects.filter(resolved_at__isnull=True, severity__in=("major", "critical")):
         down.update(a for a in incident.affects if isinstance(a, str) and ":" in a)
     return down

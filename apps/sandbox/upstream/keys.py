@@ -87,7 +87,7 @@ def key_update(request: SandboxRequest, now: datetime, key_id: str) -> Reply:
     body = v.parse_body(request)
     v.only_fields(body, ("label", "enabled", "trafficCapGB", "expiresAt"))
     key = _key_for_update(key_id)
-    new = {}
+    new: dict[str, object] = {}
     if "label" in body:
         new["label"] = v.label(body["label"])
     if "enabled" in body:

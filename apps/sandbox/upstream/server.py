@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import cast
 
 from django.db import connections
 
@@ -22,6 +23,7 @@ MAX_BODY = 1024 * 1024
 class SandboxRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the real API behind a load balancer
     server_version = "PoolGatewaySandbox/1.0"
+    server: "SandboxHTTPServer"  # the only server this handler is mounted on
 
     def version_string(self) -> str:
         return self.server_version
@@ -126,5 +128,6 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     @property
     def base_url(self) -> str:
-        host, port = self.server_address[:2]
+        # An AF_INET(6) address: the host is text, never bytes.
+        host, port = cast(tuple[str, int], self.server_address[:2])
         return f"http://{host}:{port}/v1"
