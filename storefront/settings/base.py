@@ -520,7 +520,7 @@ BILLING_PROVISION_MAX_RETRIES = env_int("BILLING_PROVISION_MAX_RETRIES", 8, mini
 BILLING_RECONCILE_AFTER_SECONDS = env_int("BILLING_RECONCILE_AFTER_SECONDS", 180, minimum=30, maximum=86400)
 BILLING_PROVISIONING_WINDOW_HOURS = env_int("BILLING_PROVISIONING_WINDOW_HOURS", 72, minimum=1, maximum=720)
 CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
-    "task": "apps.billing.tasks.reconcile_orders",
+    "task": "billing.reconcile_orders",
     "schedule": float(env_int("BILLING_RECONCILE_EVERY_SECONDS", 120, minimum=30, maximum=3600)),
 }
 # --- end billing settings ---

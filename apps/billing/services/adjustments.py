@@ -28,7 +28,7 @@ from apps.billing.models import KeyAdjustment, Order
 from apps.billing.money import proportional_gb, to_minor_units
 from apps.core.services import audit_log
 
-from .jobs import job_enqueue_on_commit
+from .jobs import APPLY_KEY_ADJUSTMENT, job_enqueue_on_commit
 from .orders import S, _transition, order_lock
 
 K = KeyAdjustment.Kind
@@ -83,8 +83,6 @@ def gb_owed_back(order: Order, budget: Budget, *, extra_disputed: Decimal = Deci
 
 
 def _add_adjustment(order: Order, *, kind: str, reference: str, amount: Decimal, source: str) -> KeyAdjustment:
-    from apps.billing.tasks import apply_key_adjustment
-
     action = _policy()
     budget = order_budget(order)
     extra = amount if kind == K.DISPUTE else Decimal("0")
@@ -116,7 +114,7 @@ def _add_adjustment(order: Order, *, kind: str, reference: str, amount: Decimal,
         },
     )
     if not nothing_to_do:
-        job_enqueue_on_commit(apply_key_adjustment, adjustment.pk)
+        job_enqueue_on_commit(APPLY_KEY_ADJUSTMENT, adjustment.pk)
     return adjustment
 
 
@@ -208,8 +206,6 @@ def order_fold_adjustments(order: Order) -> Decimal:
 
 def order_adjustments_release(*, order_id: int) -> None:
     """The order's goods were delivered: its effects waiting for the key go to their job."""
-    from apps.billing.tasks import apply_key_adjustment
-
     pending = KeyAdjustment.objects.filter(order_id=order_id, status=KeyAdjustment.Status.PENDING)
     for adjustment_id in pending.values_list("pk", flat=True):
-        job_enqueue_on_commit(apply_key_adjustment, adjustment_id)
+        job_enqueue_on_commit(APPLY_KEY_ADJUSTMENT, adjustment_id)

@@ -20,7 +20,7 @@ from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import RetryableUpstreamError, UpstreamError
 
 from .adjustments import MIN_CAP_GB, WAITING_FOR_DELIVERY, K, order_awaiting_delivery_q
-from .jobs import failure_text
+from .jobs import SEND_OPERATOR_ALERT, failure_text, job_enqueue
 from .leases import customer_key_lease
 from .results import JobResult, backoff_seconds
 
@@ -181,10 +181,9 @@ def _held_disabled(key: PoolKey, dispute: KeyAdjustment) -> str:
 
 
 def _alert(adjustment: KeyAdjustment, error: str) -> None:
-    from apps.billing.tasks import send_operator_alert
-
     order = adjustment.order
-    send_operator_alert.delay(
+    job_enqueue(
+        SEND_OPERATOR_ALERT,
         f"Refund/dispute effect failed on order {order.reference}",
         f"The {adjustment.get_kind_display().lower()} of {adjustment.amount} {order.currency.upper()} on order "
         f"{order.reference} ({order.customer.email}) could not be applied to the key: {failure_text(error)}. "

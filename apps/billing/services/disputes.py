@@ -20,7 +20,7 @@ from .adjustments import (
     order_adjustments_release,
     order_budget,
 )
-from .jobs import failure_text, job_enqueue_on_commit
+from .jobs import APPLY_KEY_ADJUSTMENT, SEND_ORDER_EMAIL, failure_text, job_enqueue_on_commit
 from .orders import S, _transition, order_lock
 
 WON = frozenset({"won", "warning_closed"})
@@ -81,8 +81,6 @@ def _record_lost(order: Order, dispute_id: str, amount: Decimal) -> KeyAdjustmen
 
 
 def _record_won(order: Order, dispute: KeyAdjustment | None, dispute_id: str, amount: Decimal) -> KeyAdjustment:
-    from apps.billing.tasks import apply_key_adjustment
-
     fields = {"order": order, "kind": K.DISPUTE_WON, "reference": dispute_id[:255], "amount": amount}
     if dispute is None:  # the closure outran the opening: the opening will be ignored
         return KeyAdjustment.objects.create(
@@ -112,15 +110,13 @@ def _record_won(order: Order, dispute: KeyAdjustment | None, dispute_id: str, am
         **fields, action=action, gb=gb, status=ST.SKIPPED if skip else ST.PENDING, error=skip
     )
     if not skip:
-        job_enqueue_on_commit(apply_key_adjustment, restore.pk)
+        job_enqueue_on_commit(APPLY_KEY_ADJUSTMENT, restore.pk)
     return restore
 
 
 def _leave_disputed(order: Order, *, dispute_id: str, source: str) -> None:
     """The order goes back to where the money says it is: refunded in full, delivered, or paid
     but not delivered (an operator decides: retry provisioning, or refund)."""
-    from apps.billing.tasks import send_order_email
-
     data = {"dispute": dispute_id}
     if order.refunded_at is not None or order.amount_refunded >= _paid_amount(order):  # never delivers
         _transition(order, S.REFUNDED, reason=f"dispute won ({source})", data=data)
@@ -131,4 +127,4 @@ def _leave_disputed(order: Order, *, dispute_id: str, source: str) -> None:
         order.failure_reason = failure_text(WON_BEFORE_DELIVERY)
         order.operator_alerted_at = None
         _transition(order, S.FAILED, reason=f"dispute won ({source})", data=data)
-        job_enqueue_on_commit(send_order_email, order.pk, "operator_alert")
+        job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "operator_alert")

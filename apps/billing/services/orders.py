@@ -13,7 +13,7 @@ from apps.billing.models import Order, Plan
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_log
 
-from .jobs import failure_text, job_enqueue_on_commit
+from .jobs import PROVISION_ORDER, SEND_ORDER_EMAIL, failure_text, job_enqueue_on_commit
 
 S = Order.Status
 
@@ -132,8 +132,6 @@ def order_mark_paid(
 ) -> bool:
     """Records a confirmed payment and, in the same transaction, schedules provisioning (it runs
     after commit, outside any lock). True when this call changed the order."""
-    from apps.billing.tasks import provision_order, send_order_email
-
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         money_back = order.status in {S.REFUNDED, S.DISPUTED}
@@ -163,8 +161,8 @@ def order_mark_paid(
         _transition(order, S.PAID, reason=source, data={"amount_paid": str(amount_paid)})
         # Robust: a broker outage after the commit must not turn this into an error for an
         # event already processed, nor cost the receipt; the reconciler re-drives both.
-        job_enqueue_on_commit(provision_order, order.pk)
-        job_enqueue_on_commit(send_order_email, order.pk, "receipt")
+        job_enqueue_on_commit(PROVISION_ORDER, order.pk)
+        job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "receipt")
     return True
 
 
@@ -185,8 +183,6 @@ def order_mark_underpaid(
     provisioned: the order is flagged for an operator (failed with the payment time set, so it
     shows under "needs attention"), who refunds it or, having checked, retries provisioning.
     True when this call changed the order."""
-    from apps.billing.tasks import send_order_email
-
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if order.paid_at is not None or order.status not in {S.PENDING, S.EXPIRED, S.FAILED}:
@@ -215,7 +211,7 @@ def order_mark_underpaid(
             )
         else:
             _transition(order, S.FAILED, reason=f"{reason} ({source})", data=data)
-        job_enqueue_on_commit(send_order_email, order.pk, "operator_alert")
+        job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "operator_alert")
     return True
 
 
@@ -251,22 +247,18 @@ def order_expire(*, order_id: int, reason: str = "checkout session expired") -> 
 
 def order_mark_failed(*, order_id: int, reason: str, actor=None) -> bool:
     """Provisioning gave up: the order is flagged for an operator, who is told by email."""
-    from apps.billing.tasks import send_order_email
-
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if order.status != S.PAID:
             return False
         order.failure_reason = failure_text(reason)
         changed = _transition(order, S.FAILED, reason=reason, actor=actor)
-        job_enqueue_on_commit(send_order_email, order.pk, "operator_alert")
+        job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "operator_alert")
     return changed
 
 
 def order_retry_provisioning(*, order_id: int, actor=None, reason: str = "operator retry") -> bool:
     """Puts a paid order whose provisioning failed back in the queue (an operator action)."""
-    from apps.billing.tasks import provision_order
-
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if order.status != S.FAILED or order.paid_at is None:
@@ -281,7 +273,7 @@ def order_retry_provisioning(*, order_id: int, actor=None, reason: str = "operat
             # or the job would fail it again at once and the order could never be delivered.
             order.provisioning_started_at = timezone.now()
         _transition(order, S.PAID, reason=reason, actor=actor)
-        job_enqueue_on_commit(provision_order, order.pk)
+        job_enqueue_on_commit(PROVISION_ORDER, order.pk)
     return True
 
 

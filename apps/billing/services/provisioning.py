@@ -29,7 +29,7 @@ from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import RetryableUpstreamError, UpstreamError, UpstreamNotFound
 
 from .adjustments import order_adjustments_release, order_fold_adjustments
-from .jobs import failure_text, job_enqueue_on_commit
+from .jobs import PROVISION_ORDER, SEND_OPERATOR_ALERT, SEND_ORDER_EMAIL, failure_text, job_enqueue_on_commit
 from .leases import customer_key_lease, customer_key_lease_held
 from .orders import S, _transition, order_lock, order_mark_failed
 from .results import JobResult, backoff_seconds
@@ -204,8 +204,6 @@ def _deliver(claim: Claim) -> PoolKey:
 
 
 def _complete(order_id: int, key: PoolKey) -> None:
-    from apps.billing.tasks import send_operator_alert, send_order_email
-
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         order.pool_key = key
@@ -215,13 +213,13 @@ def _complete(order_id: int, key: PoolKey) -> None:
             _transition(order, S.PAID, reason="a late provisioning attempt succeeded")
         if order.status == S.PAID:
             _transition(order, S.PROVISIONED, data={"pool_key": key.pk, "action": order.provisioning_action})
-            job_enqueue_on_commit(send_order_email, order.pk, "ready")
+            job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "ready")
             if not key.enabled and key.disabled_by_operator:
                 # The GB landed, but the shop keeps this key disabled (an operator or a refund policy
                 # did it): the customer paid for traffic they can't use until someone decides.
                 gb = f"{_delivery_gb(order).normalize():f}"
                 job_enqueue_on_commit(
-                    send_operator_alert,
+                    SEND_OPERATOR_ALERT,
                     f"Order {order.reference} topped up a disabled key",
                     f"{order.customer.email} paid order {order.reference} ({order.plan_name}); its "
                     f"{gb} GB were added to key {key.upstream_id}, which the shop keeps disabled.\n"
@@ -284,8 +282,6 @@ def order_provision(*, order_id: int) -> JobResult:
 def order_provisioning_nudge(*, order: Order) -> bool:
     """Schedules a provisioning attempt for a paid order whose retry is due. Lets the status
     page heal an order even where no beat process runs (the embedded default)."""
-    from apps.billing.tasks import provision_order
-
     if order.status != S.PAID:
         return False
     if order.provisioning_next_attempt_at and order.provisioning_next_attempt_at > timezone.now():
@@ -294,5 +290,5 @@ def order_provisioning_nudge(*, order: Order) -> bool:
         return False  # the first attempt was scheduled with the payment
     if customer_key_lease_held(customer_id=order.customer_id):
         return False
-    job_enqueue_on_commit(provision_order, order.pk)
+    job_enqueue_on_commit(PROVISION_ORDER, order.pk)
     return True

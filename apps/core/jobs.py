@@ -1,0 +1,42 @@
+"""Enqueueing a job after a commit, by its Celery task name.
+
+By name, so a service never imports the tasks module that imports it back (services sit below
+tasks): the task is looked up in the Celery app's registry when the callback runs, which works
+both eagerly (no Redis: it runs inline) and with a worker.
+
+Robust on purpose: the database work is done and committed by then, so a broker outage (or, in
+eager mode, a job that blows up inline) must neither undo the caller's answer — a webhook would
+answer 500 for an event it already processed — nor stop the callbacks queued after it. The
+failure is logged; each app's reconciler re-drives what its jobs do."""
+
+import logging
+
+from celery import current_app
+from django.db import transaction
+
+from .logging import mask_secrets
+
+logger = logging.getLogger(__name__)
+
+
+def job_enqueue(name: str, *args) -> None:
+    """Sends the task now (no transaction to wait for: a reconciler's loop, an operator action)."""
+    current_app.tasks[name].delay(*args)
+
+
+def job_enqueue_on_commit(name: str, *args) -> None:
+    """Schedules `<task name>.delay(*args)` for after the surrounding transaction commits."""
+
+    def enqueue() -> None:
+        try:
+            job_enqueue(name, *args)
+        except Exception as exc:
+            logger.error(
+                "could not enqueue %s%r after commit (%s); the reconciler will re-drive it",
+                name,
+                args,
+                mask_secrets(f"{exc.__class__.__name__}: {exc}"),
+                exc_info=True,
+            )
+
+    transaction.on_commit(enqueue, robust=True)
