@@ -1,0 +1,125 @@
+"""Orders: a snapshot of the plan bought, where the order is in its life, and the bookkeeping
+of its delivery."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.core.models import BaseModel
+
+from .plans import Plan, currency_code
+
+
+class Order(BaseModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending payment"
+        PAID = "paid", "Paid, provisioning"
+        PROVISIONED = "provisioned", "Provisioned"
+        EXPIRED = "expired", "Checkout expired"
+        FAILED = "failed", "Failed"
+        REFUNDED = "refunded", "Refunded"
+        DISPUTED = "disputed", "Disputed"
+
+    class Action(models.TextChoices):
+        MINT = "mint", "Mint a new key"
+        TOP_UP = "top_up", "Top up the customer's key"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="orders")
+    # Snapshot of the plan at purchase time.
+    plan_name = models.CharField(max_length=80)
+    gb = models.DecimalField("GB", max_digits=10, decimal_places=2)
+    price = models.DecimalField(max_digits=13, decimal_places=2)
+    currency = models.CharField(max_length=3, validators=[currency_code])
+    validity_days = models.PositiveIntegerField(null=True, blank=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    failure_reason = models.CharField(max_length=500, blank=True)
+
+    # Stripe side.
+    stripe_checkout_session_id = models.CharField(max_length=255, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    checkout_url = models.TextField(blank=True)
+    payment_status = models.CharField(max_length=32, blank=True, help_text="Last payment_status Stripe reported.")
+    amount_paid = models.DecimalField(max_digits=13, decimal_places=2, null=True, blank=True)
+    amount_refunded = models.DecimalField(max_digits=13, decimal_places=2, default=Decimal("0.00"))
+
+    paid_at = models.DateTimeField(null=True, blank=True)
+    provisioned_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True)
+
+    # Provisioning bookkeeping: what we decided to do upstream, and how it went.
+    provisioning_action = models.CharField(max_length=16, choices=Action.choices, blank=True)
+    provisioning_started_at = models.DateTimeField(null=True, blank=True)
+    provisioning_deadline = models.DateTimeField(
+        null=True, blank=True, help_text="After this, the reconciler stops retrying and flags the order."
+    )
+    provisioning_attempts = models.PositiveIntegerField(default=0)
+    provisioning_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    provisioning_error = models.TextField(blank=True)
+    provisioning_gb = models.DecimalField(
+        "GB to deliver",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Fixed when provisioning starts: the order's GB less any refunded before delivery.",
+    )
+    pool_key = models.ForeignKey(
+        "proxies.PoolKey",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text="The key this order minted or topped up.",
+    )
+
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    ready_sent_at = models.DateTimeField(null=True, blank=True)
+    operator_alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "paid_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(gb__gt=0), name="billing_order_gb_positive"),
+            models.CheckConstraint(condition=Q(price__gt=0), name="billing_order_price_positive"),
+            models.CheckConstraint(condition=Q(amount_refunded__gte=0), name="billing_order_refund_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["paid", "provisioned"]) | Q(paid_at__isnull=False),
+                name="billing_order_paid_has_paid_at",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="provisioned") | Q(pool_key__isnull=False),
+                name="billing_order_provisioned_has_key",
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_checkout_session_id"],
+                condition=~Q(stripe_checkout_session_id=""),
+                name="billing_order_session_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.reference} ({self.plan_name}, {self.get_status_display()})"
+
+    @property
+    def reference(self) -> str:
+        """Short public reference: shown to customers, used in upstream labels."""
+        return self.public_id.hex[:16]
+
+    @property
+    def idempotency_prefix(self) -> str:
+        return f"sf-order-{self.public_id.hex}"
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status == self.Status.FAILED and self.paid_at is not None
