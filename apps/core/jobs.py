@@ -19,9 +19,17 @@ from .logging import mask_secrets
 logger = logging.getLogger(__name__)
 
 
+def job_task(name: str):
+    """The registered task of that name. A web process imports the apps' tasks modules only when
+    asked (a worker does at start): the first lookup runs Celery's autodiscovery."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
 def job_enqueue(name: str, *args) -> None:
     """Sends the task now (no transaction to wait for: a reconciler's loop, an operator action)."""
-    current_app.tasks[name].delay(*args)
+    job_task(name).delay(*args)
 
 
 def job_enqueue_on_commit(name: str, *args) -> None:
