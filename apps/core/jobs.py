@@ -13,6 +13,7 @@ import logging
 
 from celery import current_app
 from django.db import transaction
+from django.utils.module_loading import autodiscover_modules
 
 from .logging import mask_secrets
 
@@ -20,10 +21,11 @@ logger = logging.getLogger(__name__)
 
 
 def job_task(name: str):
-    """The registered task of that name. A web process imports the apps' tasks modules only when
-    asked (a worker does at start): the first lookup runs Celery's autodiscovery."""
+    """The registered task of that name. A worker imports every app's tasks module at start; a web
+    process only when asked, so a name not registered yet imports them (Django's own module
+    autodiscovery: no Celery worker set-up, no second logging configuration)."""
     if name not in current_app.tasks:
-        current_app.loader.import_default_modules()
+        autodiscover_modules("tasks")
     return current_app.tasks[name]
 
 
