@@ -10,14 +10,14 @@ from django.conf import settings
 
 from apps.core.tasks import MAIL_TRANSIENT_ERRORS, mail_retry_countdown
 
-from .models import StripeEvent
+from .models import ProviderEvent
 from .services import (
     key_adjustment_apply,
     operators_notify,
     order_email_send,
     order_provision,
     orders_reconcile,
-    stripe_event_process,
+    provider_event_process,
 )
 from .services.jobs import (
     APPLY_KEY_ADJUSTMENT,
@@ -86,16 +86,16 @@ def send_operator_alert(self, subject: str, body: str) -> bool:
 
 
 @shared_task(name=PROCESS_PROVIDER_EVENT, acks_late=True, ignore_result=True)
-def process_stripe_event(event_pk: int) -> str:
-    """Processes a stored delivery again (the reconciler's stand-in for a Stripe redelivery)."""
-    record = StripeEvent.objects.filter(pk=event_pk).first()
-    return stripe_event_process(record=record).outcome if record is not None else "missing"
+def process_provider_event(event_pk: int) -> str:
+    """Processes a stored delivery again (the reconciler's stand-in for a provider's redelivery)."""
+    record = ProviderEvent.objects.filter(pk=event_pk).first()
+    return provider_event_process(record=record).outcome if record is not None else "missing"
 
 
 @shared_task(name=RECONCILE_ORDERS, ignore_result=True)
 def reconcile_orders() -> dict:
     """Beat, every couple of minutes: re-drive stuck paid orders, pending refund effects, unsent
-    receipts and async payments waiting for Stripe to settle."""
+    receipts and async payments waiting for the provider to settle."""
     report = orders_reconcile()
     for order_id in report.due:
         provision_order.delay(order_id)
@@ -104,7 +104,7 @@ def reconcile_orders() -> dict:
     for order_id in report.receipts:
         send_order_email.delay(order_id, "receipt")
     for event_pk in report.events:
-        process_stripe_event.delay(event_pk)
+        process_provider_event.delay(event_pk)
     return {
         "due": len(report.due),
         "given_up": len(report.given_up),

@@ -461,6 +461,12 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
 # billing service in-process (no secret involved). The public webhook then refuses every delivery
 # unless STRIPE_WEBHOOK_SECRET is set: no published secret is ever accepted (docs/security.md).
 STRIPE_SANDBOX = not STRIPE_SECRET_KEY
+# The payment providers (apps/billing/providers/), by dotted path. The first available one takes new
+# checkouts: Stripe with a secret key, the sandbox without one. A new provider is one line here.
+BILLING_PAYMENT_PROVIDERS = [
+    "apps.billing.providers.stripe.StripeProvider",
+    "apps.billing.providers.sandbox.SandboxProvider",
+]
 # What a refund or dispute does to the customer's key: "reduce_cap" or "disable".
 REFUND_POLICY = env_choice("REFUND_POLICY", "reduce_cap", ["reduce_cap", "disable"])
 

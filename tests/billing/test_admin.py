@@ -4,7 +4,8 @@ through the services."""
 import pytest
 from django.test import TestCase
 
-from apps.billing.models import Order, StripeEvent
+from apps.billing.models import Order, ProviderEvent
+from apps.billing.providers.base import Fact
 from apps.billing.services import events as events_module
 from apps.sandbox.upstream.faults import inject
 from tests.factories import StaffFactory
@@ -31,7 +32,7 @@ def failed_order(client, start_checkout):
     return order
 
 
-@pytest.mark.parametrize("model", ["plan", "order", "stripeevent", "billingprofile", "keyadjustment"])
+@pytest.mark.parametrize("model", ["plan", "order", "providerevent", "billingprofile", "keyadjustment"])
 def test_changelists_render(operator_client, plan, model):
     assert operator_client.get(f"/admin/billing/{model}/").status_code == 200
 
@@ -71,17 +72,17 @@ def test_reprocess_action_processes_an_event_that_failed(operator_client, client
     def broken(*args, **kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setitem(events_module._HANDLERS, event["type"], broken)
+    monkeypatch.setitem(events_module._APPLY, Fact.PAYMENT_CONFIRMED, broken)
     response = post_event(client, event)
     assert response.status_code == 500
-    stored = StripeEvent.objects.get()
+    stored = ProviderEvent.objects.get()
     assert stored.processed_at is None
     assert "database hiccup" in stored.error
     assert "Traceback" in stored.traceback
     monkeypatch.undo()
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        operator_client.post("/admin/billing/stripeevent/", {"action": "reprocess", "_selected_action": [stored.pk]})
+        operator_client.post("/admin/billing/providerevent/", {"action": "reprocess", "_selected_action": [stored.pk]})
 
     stored.refresh_from_db()
     assert stored.processed_at is not None

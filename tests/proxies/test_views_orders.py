@@ -21,7 +21,7 @@ def test_history_lists_my_orders_with_date_plan_gb_amount_and_state(upstream, lo
 
 
 def test_receipt_shows_the_order(upstream, logged_in, customer, key):
-    order = make_order(customer, status=Order.Status.PROVISIONED, pool_key=key, amount_paid=Decimal("35.00"))
+    order = make_order(customer, status=Order.Status.PROVISIONED, pool_key=key, charged=Decimal("35.00"))
     response = logged_in.get(reverse("proxies:order_receipt", args=[order.public_id]))
     html = response.content.decode()
     assert response.status_code == 200

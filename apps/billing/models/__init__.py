@@ -2,8 +2,9 @@
 in `apps.billing.services`; these classes hold data and invariants."""
 
 from .adjustments import KeyAdjustment
-from .events import StripeEvent
-from .orders import Order
+from .events import ProviderEvent
+from .orders import Order, OrderQuerySet
+from .payments import Payment, ProviderCustomer
 from .plans import BillingProfile, Plan, currency_code
 
 # The metadata key that marks a provider's object as ours and names the order (its public id).
@@ -14,7 +15,10 @@ __all__ = [
     "BillingProfile",
     "KeyAdjustment",
     "Order",
+    "OrderQuerySet",
+    "Payment",
     "Plan",
-    "StripeEvent",
+    "ProviderCustomer",
+    "ProviderEvent",
     "currency_code",
 ]

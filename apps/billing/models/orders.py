@@ -6,11 +6,27 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from apps.core.models import BaseModel
 
 from .plans import Plan, currency_code
+
+
+class OrderQuerySet(models.QuerySet):
+    def with_amount_charged(self) -> "OrderQuerySet":
+        """Annotates `amount_charged_db`, read by `Order.amount_charged` without another query (and
+        usable in filters, ordering and sums)."""
+        payments = self.model._meta.get_field("payments").related_model
+        received = payments.objects.filter(
+            order_id=OuterRef("pk"), state="confirmed", currency_received=OuterRef("currency")
+        ).values("amount_received")[:1]
+        return self.annotate(amount_charged_db=Coalesce(Subquery(received), Value(ZERO), output_field=MONEY))
+
+
+ZERO = Decimal("0.00")
+MONEY = models.DecimalField(max_digits=13, decimal_places=2)
 
 
 class Order(BaseModel):
@@ -27,6 +43,8 @@ class Order(BaseModel):
         MINT = "mint", "Mint a new key"
         TOP_UP = "top_up", "Top up the customer's key"
 
+    objects = OrderQuerySet.as_manager()
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="orders")
@@ -40,13 +58,7 @@ class Order(BaseModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     failure_reason = models.CharField(max_length=500, blank=True)
 
-    # Stripe side.
-    stripe_checkout_session_id = models.CharField(max_length=255, blank=True)
-    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
-    stripe_customer_id = models.CharField(max_length=255, blank=True)
-    checkout_url = models.TextField(blank=True)
-    payment_status = models.CharField(max_length=32, blank=True, help_text="Last payment_status Stripe reported.")
-    amount_paid = models.DecimalField(max_digits=13, decimal_places=2, null=True, blank=True)
+    # Payments are rows of their own (Payment); this is the total money taken back.
     amount_refunded = models.DecimalField(max_digits=13, decimal_places=2, default=Decimal("0.00"))
 
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -101,11 +113,6 @@ class Order(BaseModel):
                 condition=~Q(status="provisioned") | Q(pool_key__isnull=False),
                 name="billing_order_provisioned_has_key",
             ),
-            models.UniqueConstraint(
-                fields=["stripe_checkout_session_id"],
-                condition=~Q(stripe_checkout_session_id=""),
-                name="billing_order_session_unique",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -119,6 +126,34 @@ class Order(BaseModel):
     @property
     def idempotency_prefix(self) -> str:
         return f"sf-order-{self.public_id.hex}"
+
+    @property
+    def amount_charged(self) -> Decimal:
+        """The money actually received for this order: its confirmed payment's amount, in the
+        order's currency (the provider's own discounts already taken off, refunds not: those are
+        `amount_refunded`). 0.00 while nothing is confirmed, and for a payment received in another
+        currency (the payment row keeps that amount)."""
+        annotated = getattr(self, "amount_charged_db", None)
+        if annotated is not None:
+            return annotated
+        received = (
+            self.payments.filter(state="confirmed", currency_received=self.currency)
+            .values_list("amount_received", flat=True)
+            .first()
+        )
+        return received if received is not None else ZERO
+
+    @property
+    def amount_shown(self) -> Decimal:
+        """What a list of orders shows as an order's amount: the money received once it is paid,
+        the price before."""
+        return self.amount_charged if self.paid_at is not None else self.price
+
+    @property
+    def payment_in_flight(self) -> bool:
+        """A checkout completed whose money has not arrived yet (a bank debit): the provider holds a
+        payment for it, not yet confirmed."""
+        return self.payments.filter(state="pending").exclude(payment_reference="").exists()
 
     @property
     def needs_attention(self) -> bool:

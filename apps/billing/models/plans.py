@@ -52,22 +52,13 @@ class Plan(BaseModel):
 
 
 class BillingProfile(BaseModel):
-    """Per-customer billing state: the reusable Stripe customer id, and a short lease that lets
-    only one job at a time change this customer's proxy key (mint, top-up, refund effects)."""
+    """Per-customer billing state: a short lease that lets only one job at a time change this
+    customer's proxy key (mint, top-up, refund effects). Provider customer records (the reusable
+    Stripe customer id) are ProviderCustomer rows."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="billing_profile")
-    stripe_customer_id = models.CharField(max_length=255, blank=True)
     key_lease_until = models.DateTimeField(null=True, blank=True)
     key_lease_owner = models.CharField(max_length=64, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["stripe_customer_id"],
-                condition=~Q(stripe_customer_id=""),
-                name="billing_profile_stripe_customer_unique",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"billing profile of {self.user}"

@@ -48,8 +48,11 @@ def _policy() -> str:
     return KeyAdjustment.Action.DISABLE if settings.REFUND_POLICY == "disable" else KeyAdjustment.Action.REDUCE_CAP
 
 
-def _paid_amount(order: Order) -> Decimal:
-    return order.amount_paid if order.amount_paid else order.price
+def refund_base(order: Order) -> Decimal:
+    """The money refunds and disputes are measured against: what the order charged
+    (`Order.amount_charged`). Until its payment is recorded (a refund can outrun it), or when
+    nothing was charged for it, the price stands in."""
+    return order.amount_charged or order.price
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def order_budget(order: Order) -> Budget:
 def gb_owed_back(order: Order, budget: Budget, *, extra_disputed: Decimal = Decimal("0")) -> Decimal:
     """The GB the money taken back so far pays for: the cumulative refund plus every dispute not
     won, capped at the amount paid, so an overlap counts once."""
-    paid = _paid_amount(order)
+    paid = refund_base(order)
     taken_back = min(order.amount_refunded + budget.disputed + extra_disputed, paid)
     return proportional_gb(gb=order.gb, part=taken_back, whole=paid)
 
@@ -129,7 +132,7 @@ def order_record_refund(
             return "refund_already_recorded"
         order.amount_refunded = amount_refunded
         order.save(update_fields=["amount_refunded", "updated_at"])
-        if fully_refunded or amount_refunded >= _paid_amount(order):
+        if fully_refunded or amount_refunded >= refund_base(order):
             # Refunded in full: an order not delivered yet never will be (nothing leaves refunded).
             _transition(order, S.REFUNDED, reason=source, data={"amount_refunded": str(amount_refunded)})
         _add_adjustment(

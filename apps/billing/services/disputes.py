@@ -10,21 +10,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.billing.models import KeyAdjustment, Order
+from apps.billing.providers.base import DISPUTE_LOST, DISPUTE_WON
 from apps.core.services import audit_log
 
 from .adjustments import (
     CLOSURES,
     K,
-    _paid_amount,
     gb_owed_back,
     order_adjustments_release,
     order_budget,
+    refund_base,
 )
 from .jobs import APPLY_KEY_ADJUSTMENT, SEND_ORDER_EMAIL, failure_text, job_enqueue_on_commit
 from .orders import S, _transition, order_lock
 
-WON = frozenset({"won", "warning_closed"})
-LOST = frozenset({"lost"})
+WON = DISPUTE_WON
+LOST = DISPUTE_LOST
 A = KeyAdjustment.Action
 ST = KeyAdjustment.Status
 WON_BEFORE_DELIVERY = "a dispute was won before the order was delivered: check it, then retry provisioning"
@@ -118,7 +119,7 @@ def _leave_disputed(order: Order, *, dispute_id: str, source: str) -> None:
     """The order goes back to where the money says it is: refunded in full, delivered, or paid
     but not delivered (an operator decides: retry provisioning, or refund)."""
     data = {"dispute": dispute_id}
-    if order.refunded_at is not None or order.amount_refunded >= _paid_amount(order):  # never delivers
+    if order.refunded_at is not None or order.amount_refunded >= refund_base(order):  # never delivers
         _transition(order, S.REFUNDED, reason=f"dispute won ({source})", data=data)
     elif order.provisioned_at is not None and order.pool_key_id is not None:
         _transition(order, S.PROVISIONED, reason=f"dispute won ({source})", data=data)
