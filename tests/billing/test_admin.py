@@ -6,7 +6,7 @@ from django.test import TestCase
 
 from apps.billing.models import Order, ProviderEvent
 from apps.billing.providers.base import Fact
-from apps.billing.services import events as events_module
+from apps.billing.services import event_apply
 from apps.sandbox.upstream.faults import inject
 from tests.factories import StaffFactory
 
@@ -72,7 +72,7 @@ def test_reprocess_action_processes_an_event_that_failed(operator_client, client
     def broken(*args, **kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setitem(events_module._APPLY, Fact.PAYMENT_CONFIRMED, broken)
+    monkeypatch.setitem(event_apply._APPLY, Fact.PAYMENT_CONFIRMED, broken)
     response = post_event(client, event)
     assert response.status_code == 500
     stored = ProviderEvent.objects.get()

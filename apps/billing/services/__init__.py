@@ -23,13 +23,13 @@ from .orders import (
     order_retry_provisioning,
     order_transition,
 )
+from .payment_confirm import payment_confirm
 from .payments import (
     PAYMENT_TRANSITIONS,
     IllegalPaymentTransition,
     payment_attach_checkout,
     payment_cancel,
     payment_checkout_failed,
-    payment_confirm,
     payment_create,
     payment_fail,
     payment_note_pending,

@@ -19,7 +19,7 @@ Order of work, and why:
 import logging
 import math
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,24 +28,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.billing.errors import PaymentProviderError, PaymentProviderNotFound
-from apps.billing.models import Order, Payment, ProviderEvent
+from apps.billing.models import Order, ProviderEvent
 from apps.billing.providers.base import (
-    EventFacts,
     EventHeader,
     EventInvalid,
     EventRejected,
-    Fact,
     PaymentNotSettled,
     UnknownOrder,
 )
 from apps.billing.providers.registry import provider_for_endpoint, provider_get
-from apps.billing.selectors import payment_find
-from apps.core.errors import ApplicationError
 from apps.core.logging import mask_secrets
 
-from .adjustments import order_record_dispute, order_record_refund
-from .disputes import order_record_dispute_closed
-from .payments import payment_cancel, payment_confirm, payment_fail, payment_for_checkout, payment_note_pending
+from .event_apply import event_facts_apply
 
 logger = logging.getLogger(__name__)
 
@@ -59,101 +53,6 @@ class WebhookResult:
 
 # Outcome of an unprocessed async success whose payment did not read paid yet (reconciler input).
 AWAITING_SETTLEMENT = "awaiting_settlement"
-
-
-# Applying what happened (event row locked) ------------------------------------------------------
-
-
-def _source(record: ProviderEvent) -> str:
-    return f"{record.provider} {record.type} {record.event_id}"
-
-
-def _checkout_payment(record: ProviderEvent, order: Order, facts: EventFacts) -> Payment:
-    if not facts.checkout_reference:
-        raise EventRejected("the provider named no checkout for this payment")
-    try:
-        return payment_for_checkout(order=order, provider=record.provider, reference=facts.checkout_reference)
-    except ApplicationError as exc:
-        raise EventRejected(exc.message) from exc
-
-
-def _payment_confirmed(record: ProviderEvent, order: Order, facts: EventFacts) -> str:
-    payment = record.payment = _checkout_payment(record, order, facts)
-    return payment_confirm(
-        payment_id=payment.pk,
-        amount_received=facts.amount,
-        currency=facts.currency or order.currency,
-        discount=facts.discount,
-        payment_reference=facts.payment_reference,
-        customer_reference=facts.customer_reference,
-        provider_status=facts.provider_status,
-        source=_source(record),
-    )
-
-
-def _payment_pending(record: ProviderEvent, order: Order, facts: EventFacts) -> str:
-    payment = record.payment = _checkout_payment(record, order, facts)
-    return payment_note_pending(
-        payment_id=payment.pk,
-        provider_status=facts.provider_status,
-        payment_reference=facts.payment_reference,
-        customer_reference=facts.customer_reference,
-    )
-
-
-def _payment_failed(record: ProviderEvent, order: Order, facts: EventFacts) -> str:
-    payment = record.payment = _checkout_payment(record, order, facts)
-    return payment_fail(payment_id=payment.pk, reason=facts.reason or "the payment failed", provider_status="unpaid")
-
-
-def _checkout_expired(record: ProviderEvent, order: Order, facts: EventFacts) -> str:
-    payment = record.payment = _checkout_payment(record, order, facts)
-    return payment_cancel(payment_id=payment.pk)
-
-
-def _refund(record: ProviderEvent, order: Order, facts: EventFacts) -> str:
-    return order_record_refund(
-        order_id=order.pk,
-        charge_id=facts.reference,
-        amount_refunded=facts.amount,
-        fully_refunded=facts.fully_refunded,
-        source=_source(record),
-    )
-
-
-def _dispute_opened(record: ProviderEvent, order: Order, facts: EventFacts) -> str:
-    return order_record_dispute(
-        order_id=order.pk, dispute_id=facts.reference, amount=facts.amount, source=_source(record)
-    )
-
-
-def _dispute_closed(record: ProviderEvent, order: Order, facts: EventFacts) -> str:
-    return order_record_dispute_closed(
-        order_id=order.pk,
-        dispute_id=facts.reference,
-        status=facts.dispute_status,
-        amount=facts.amount,
-        source=_source(record),
-    )
-
-
-# One entry per fact; tests patch it (events._APPLY) to make processing fail.
-_APPLY: dict[Fact, Callable[[ProviderEvent, Order, EventFacts], str]] = {
-    Fact.PAYMENT_CONFIRMED: _payment_confirmed,
-    Fact.PAYMENT_PENDING: _payment_pending,
-    Fact.PAYMENT_FAILED: _payment_failed,
-    Fact.CHECKOUT_EXPIRED: _checkout_expired,
-    Fact.REFUND: _refund,
-    Fact.DISPUTE_OPENED: _dispute_opened,
-    Fact.DISPUTE_CLOSED: _dispute_closed,
-}
-
-
-def _apply(record: ProviderEvent, order: Order, facts: EventFacts) -> str:
-    if facts.payment_reference and record.payment_id is None:
-        # Refunds and disputes name the provider's payment; link the event to it when known.
-        record.payment = payment_find(provider=record.provider, payment_reference=facts.payment_reference)
-    return _APPLY[facts.fact](record, order, facts)
 
 
 # Storing and processing -------------------------------------------------------------------------
@@ -197,7 +96,11 @@ def provider_event_process(*, record: ProviderEvent) -> WebhookResult:
             locked = ProviderEvent.objects.select_for_update().get(pk=record.pk)
             if locked.processed_at is not None:
                 return WebhookResult(200, "duplicate")
-            outcome = _apply(locked, order, facts) if facts is not None and order is not None else "ignored"
+            outcome = (
+                event_facts_apply(record=locked, order=order, facts=facts)
+                if facts is not None and order is not None
+                else "ignored"
+            )
             locked.attempts += 1
             locked.processed_at = timezone.now()
             locked.outcome = outcome
