@@ -7,9 +7,9 @@ from django.db import transaction
 
 from apps.billing.providers.stripe.client import StripeNotFound, StripeRequestRejected
 
-from .charges import sandbox_charge_dict, sandbox_dispute_dict
+from .charges import sandbox_charge_dict, sandbox_charge_for_session, sandbox_dispute_dict
 from .events import SandboxResult, new_id, sandbox_deliver_into
-from .models import SandboxCharge, SandboxDispute
+from .models import SandboxCharge, SandboxCheckoutSession, SandboxDispute
 
 
 def _refused(message: str) -> SandboxResult:
@@ -79,9 +79,12 @@ def sandbox_dispute_close(*, dispute_id: str, won: bool) -> SandboxResult:
 def sandbox_payment_refund(*, payment_intent_id: str, amount: int) -> dict:
     """A refund asked through the API (the shop's provider.refund): refunds the payment's charge as
     the operator action does, and answers the way Stripe's refunds API does."""
-    charge = SandboxCharge.objects.filter(payment_intent_id=payment_intent_id).first()
-    if charge is None:
+    session = SandboxCheckoutSession.objects.filter(
+        payment_intent_id=payment_intent_id, payment_status=SandboxCheckoutSession.PaymentStatus.PAID
+    ).first()
+    if session is None:
         raise StripeNotFound(f"No such payment_intent: '{payment_intent_id}'")
+    charge = sandbox_charge_for_session(session=session)
     result = sandbox_charge_refund(charge_id=charge.id, amount=amount)
     if not result.ok:
         raise StripeRequestRejected(result.message)
