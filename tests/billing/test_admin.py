@@ -32,9 +32,23 @@ def failed_order(client, start_checkout):
     return order
 
 
-@pytest.mark.parametrize("model", ["plan", "order", "providerevent", "billingprofile", "keyadjustment"])
+@pytest.mark.parametrize(
+    "model", ["plan", "order", "payment", "providerevent", "providercustomer", "billingprofile", "keyadjustment"]
+)
 def test_changelists_render(operator_client, plan, model):
     assert operator_client.get(f"/admin/billing/{model}/").status_code == 200
+
+
+def test_an_orders_payments_show_on_its_page_and_their_own(operator_client, failed_order):
+    payment = failed_order.payments.get()
+
+    order_page = operator_client.get(f"/admin/billing/order/{failed_order.pk}/change/").content.decode()
+    payment_page = operator_client.get(f"/admin/billing/payment/{payment.pk}/change/")
+    found = operator_client.get("/admin/billing/order/", {"q": payment.payment_reference}).content.decode()
+
+    assert payment.reference in order_page and "35.00 USD" in order_page
+    assert payment_page.status_code == 200 and payment.payment_reference in payment_page.content.decode()
+    assert failed_order.reference in found
 
 
 def test_needs_attention_filter_lists_paid_orders_that_failed(operator_client, failed_order, start_checkout):

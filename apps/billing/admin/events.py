@@ -92,7 +92,7 @@ class ProviderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="order")
     def order_link(self, obj: ProviderEvent) -> str:
-        return admin_link(obj.order, obj.order.reference) if obj.order_id else "—"
+        return admin_link(obj.order, obj.order.reference) if obj.order is not None else "—"
 
     @admin.display(description="payment")
     def payment_link(self, obj: ProviderEvent) -> str:

@@ -4,6 +4,7 @@ of its delivery."""
 import uuid
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
@@ -18,8 +19,8 @@ class OrderQuerySet(models.QuerySet):
     def with_amount_charged(self) -> "OrderQuerySet":
         """Annotates `amount_charged_db`, read by `Order.amount_charged` without another query (and
         usable in filters, ordering and sums)."""
-        payments = self.model._meta.get_field("payments").related_model
-        received = payments.objects.filter(
+        payments = apps.get_model("billing", "Payment")  # defined next door (it points at Order)
+        received = payments._default_manager.filter(
             order_id=OuterRef("pk"), state="confirmed", currency_received=OuterRef("currency")
         ).values("amount_received")[:1]
         return self.annotate(amount_charged_db=Coalesce(Subquery(received), Value(ZERO), output_field=MONEY))

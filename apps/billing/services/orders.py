@@ -29,7 +29,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # A won dispute: back to delivered, or (paid, never delivered) to an operator.
     S.DISPUTED: frozenset({S.REFUNDED, S.PROVISIONED, S.FAILED}),
 }
-_TIMESTAMPS = {
+_TIMESTAMPS: dict[str, str] = {
     S.PAID: "paid_at",
     S.PROVISIONED: "provisioned_at",
     S.EXPIRED: "expired_at",

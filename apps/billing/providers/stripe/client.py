@@ -83,7 +83,7 @@ def _call(fn, *args, **kwargs) -> dict[str, Any]:
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
         raise StripeUnavailable(str(exc.user_message or exc), request_id=exc.request_id) from exc
     except stripe.InvalidRequestError as exc:
-        error = StripeNotFound if exc.http_status == 404 else StripeRequestRejected
+        error: type[StripeCallError] = StripeNotFound if exc.http_status == 404 else StripeRequestRejected
         raise error(str(exc.user_message or exc), request_id=exc.request_id, code=exc.code) from exc
     except stripe.StripeError as exc:
         status = exc.http_status or 0

@@ -11,6 +11,7 @@ charge's (or dispute's) PaymentIntent must be one of the order's: recorded on it
 when the refund outruns the payment event, the one its own Checkout Session reads now."""
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from apps.billing.models import ORDER_METADATA_KEY, Order
@@ -116,30 +117,31 @@ class StripeEvents:
         if metadata_ref(session) != str(order.public_id):
             raise EventRejected("the checkout session does not belong to this order")
         payment_status = session.get("payment_status") or ""
-        known = {
-            "checkout_reference": _str(session.get("id")),
-            "payment_reference": _str(session.get("payment_intent")),
-            "customer_reference": _str(session.get("customer")),
-            "provider_status": payment_status if isinstance(payment_status, str) else "",
-        }
+        known = EventFacts(
+            Fact.PAYMENT_PENDING,
+            checkout_reference=_str(session.get("id")),
+            payment_reference=_str(session.get("payment_intent")),
+            customer_reference=_str(session.get("customer")),
+            provider_status=payment_status if isinstance(payment_status, str) else "",
+        )
         if payment_status in PAID:
             currency = (session.get("currency") or order.currency).lower()
             totals = session.get("total_details") or {}
-            return EventFacts(
-                Fact.PAYMENT_CONFIRMED,
+            return replace(
+                known,
+                fact=Fact.PAYMENT_CONFIRMED,
                 amount=from_minor_units(int(session.get("amount_total") or 0), currency),
                 currency=currency,
                 # A promotion code: Stripe took this off the total, the order's price stays.
                 discount=from_minor_units(int(totals.get("amount_discount") or 0), currency),
-                **known,
             )
         if event_type == "checkout.session.async_payment_succeeded":
             raise PaymentNotSettled(f"the checkout session still reads {payment_status or 'no payment status'!r}")
         if event_type == "checkout.session.async_payment_failed":
-            return EventFacts(Fact.PAYMENT_FAILED, reason="the delayed payment failed", **known)
+            return replace(known, fact=Fact.PAYMENT_FAILED, reason="the delayed payment failed")
         if session.get("status") == "expired" or event_type == "checkout.session.expired":
-            return EventFacts(Fact.CHECKOUT_EXPIRED, **known)
-        return EventFacts(Fact.PAYMENT_PENDING, **known)
+            return replace(known, fact=Fact.CHECKOUT_EXPIRED)
+        return known
 
     def _refund_facts(self, order: Order, charge: dict[str, Any]) -> EventFacts:
         payment_intent = self._check_payment(order, charge, "refunded charge")
@@ -156,7 +158,8 @@ class StripeEvents:
     def _dispute_facts(self, event_type: str, order: Order, dispute: dict[str, Any]) -> EventFacts:
         payment_intent = self._check_payment(order, dispute, "dispute")
         currency = (dispute.get("currency") or order.currency).lower()
-        status = dispute.get("status") if isinstance(dispute.get("status"), str) else ""
+        status = dispute.get("status")
+        status = status if isinstance(status, str) else ""
         # A closed dispute (or an opening re-read after it was won: nothing to take back then).
         closed = event_type == "charge.dispute.closed" or status in DISPUTE_WON
         return EventFacts(
