@@ -14,7 +14,7 @@ from .services import provider_event_receive
 @transaction.non_atomic_requests
 @require_POST
 def provider_webhook(request, provider: str):
-    result = provider_event_receive(endpoint=provider, payload=request.body, headers=request.headers)
+    result = provider_event_receive(provider=provider, payload=request.body, headers=request.headers)
     body = {"received": result.status < 300, "outcome": result.outcome}
     if result.detail:
         body["detail"] = result.detail

@@ -185,18 +185,19 @@ def _record_or_result(
         return WebhookResult(503, "retry_later", "could not store the event; the provider will retry")
 
 
-def provider_event_receive(*, endpoint: str, payload: bytes, headers: Mapping[str, str]) -> WebhookResult:
-    """The whole webhook of one endpoint (/billing/webhooks/<endpoint>/): 400 for anything
-    unverified, malformed or naming an unknown order (nothing is written then), otherwise store
-    and process. An endpoint no available provider answers takes nothing (404)."""
-    provider = provider_for_endpoint(endpoint)
-    if provider is None:
+def provider_event_receive(*, provider: str, payload: bytes, headers: Mapping[str, str]) -> WebhookResult:
+    """The whole webhook of one provider's endpoint (/billing/webhooks/<provider>/): 400 for
+    anything unverified, malformed or naming an unknown order (nothing is written then), otherwise
+    store and process. An endpoint no available provider answers takes nothing (404). (Stripe's
+    endpoint is answered by the sandbox provider while sandbox payments are on.)"""
+    receiver = provider_for_endpoint(provider)
+    if receiver is None:
         return WebhookResult(404, "unknown_provider", "no payment provider takes deliveries here")
     try:
-        event = provider.event_verify(payload=payload, headers=headers)
+        event = receiver.event_verify(payload=payload, headers=headers)
     except EventInvalid as exc:
         return WebhookResult(400, exc.outcome, exc.detail)
-    return provider_event_ingest(provider=provider.name, event=event)
+    return provider_event_ingest(provider=receiver.name, event=event)
 
 
 def provider_event_ingest(*, provider: str, event: dict[str, Any]) -> WebhookResult:
