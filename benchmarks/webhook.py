@@ -69,7 +69,7 @@ def main() -> None:
     from django.test import Client
 
     from apps.billing.models import Order
-    from apps.billing.stripe_client import webhook_signature_header
+    from apps.billing.providers.stripe.client import webhook_signature_header
     from apps.sandbox.upstream.models import SandboxAuditEvent
 
     if not settings.CELERY_TASK_ALWAYS_EAGER:

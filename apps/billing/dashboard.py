@@ -57,7 +57,6 @@ def order_view(order: Order) -> OrderView:
         label, tone = ("Needs attention", "danger") if order.paid_at else ("Payment failed", "danger")
     else:
         label, tone = _STATES.get(order.status, (order.get_status_display(), "neutral"))
-    amount = order.amount_paid if order.amount_paid is not None else order.price
     return OrderView(
         public_id=str(order.public_id),
         reference=order.reference,
@@ -66,7 +65,7 @@ def order_view(order: Order) -> OrderView:
         plan_name=order.plan_name,
         gb=order.gb,
         validity_days=order.validity_days,
-        amount_display=money_text(amount, order.currency) or "—",
+        amount_display=money_text(order.amount_shown, order.currency) or "—",
         refunded_display=money_text(order.amount_refunded, order.currency) if order.amount_refunded else "",
         state_label=label,
         state_tone=tone,

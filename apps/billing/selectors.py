@@ -1,15 +1,15 @@
-"""Billing reads: plans for sale, a customer's orders."""
+"""Billing reads: plans for sale, a customer's orders, payments by their provider references."""
 
 import uuid
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from apps.core.errors import NotFound
 from apps.core.fulfilment import DeliveryView
 
-from .models import Order, Plan
+from .models import Order, Payment, Plan
 from .products import UnknownProduct, product_get
 
 
@@ -25,7 +25,12 @@ def plan_get_active(*, slug: str) -> Plan:
 
 
 def order_list_for_customer(*, customer) -> QuerySet[Order]:
-    return Order.objects.filter(customer=customer).select_related("plan").order_by("-created_at", "-id")
+    return (
+        Order.objects.filter(customer=customer)
+        .with_amount_charged()
+        .select_related("plan")
+        .order_by("-created_at", "-id")
+    )
 
 
 def order_get_for_customer(*, customer, public_id) -> Order:
@@ -61,20 +66,58 @@ def orders_for_delivery(*, product_kind: str, ref: str) -> QuerySet[Order]:
 CHECKOUT_SESSION_MAX_AGE = timedelta(hours=24)
 
 
-def order_pending_checkout_for(*, customer, plan: Plan) -> Order | None:
-    """The customer's newest pending order for `plan` that has a checkout to pay through and no
-    payment under way (a bank debit in flight keeps its order pending). Whether the session is
-    still open is for Stripe to say."""
+def payment_open_checkout_for(*, customer, plan: Plan) -> Payment | None:
+    """The payment of the customer's newest pending order for `plan` that has a checkout to pay
+    through and no payment under way (a bank debit in flight keeps its order pending). Whether the
+    checkout is still open is for the provider to say."""
     return (
-        Order.objects.filter(
-            customer=customer,
-            plan=plan,
-            status=Order.Status.PENDING,
-            stripe_payment_intent_id="",
-            created_at__gte=timezone.now() - CHECKOUT_SESSION_MAX_AGE,
+        Payment.objects.filter(
+            order__customer=customer,
+            order__plan=plan,
+            order__status=Order.Status.PENDING,
+            order__created_at__gte=timezone.now() - CHECKOUT_SESSION_MAX_AGE,
+            state=Payment.State.PENDING,
+            payment_reference="",
         )
-        .exclude(stripe_checkout_session_id="")
-        .exclude(checkout_url="")
+        .exclude(reference="")
+        .exclude(redirect_url="")
+        .select_related("order")
+        .order_by("-order__created_at", "-order__id", "-created_at", "-id")
+        .first()
+    )
+
+
+def order_open_payment(*, order: Order) -> Payment | None:
+    """The order's newest payment with a checkout still to pay through (none once paid)."""
+    return (
+        Payment.objects.filter(order=order, state__in=[Payment.State.CREATED, Payment.State.PENDING])
+        .exclude(redirect_url="")
         .order_by("-created_at", "-id")
         .first()
+    )
+
+
+def order_find(*, public_id: uuid.UUID) -> Order | None:
+    return Order.objects.filter(public_id=public_id).first()
+
+
+def payment_find(*, provider: str, reference: str = "", payment_reference: str = "") -> Payment | None:
+    """A payment by the provider's checkout id or its payment id (whichever is given)."""
+    if reference:
+        return Payment.objects.select_related("order").filter(provider=provider, reference=reference).first()
+    if payment_reference:
+        payments = Payment.objects.select_related("order").filter(
+            provider=provider, payment_reference=payment_reference
+        )
+        # The confirmed one first, should a payment id ever be seen on two attempts.
+        return payments.order_by(F("confirmed_at").asc(nulls_last=True), "-created_at", "-id").first()
+    return None
+
+
+def order_payment_references(*, order: Order, provider: str) -> list[tuple[str, str]]:
+    """(checkout id, payment id) of each of the order's payments through `provider`."""
+    return list(
+        Payment.objects.filter(order=order, provider=provider)
+        .order_by("created_at", "id")
+        .values_list("reference", "payment_reference")
     )

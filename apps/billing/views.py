@@ -53,8 +53,13 @@ def order_status(request, public_id):
 def _status_view(order: Order) -> dict:
     S = Order.Status
     if order.status == S.PENDING:
-        waiting_async = order.payment_status == "unpaid" and bool(order.stripe_payment_intent_id)
-        return {"tone": "info", "poll": "every 5s" if waiting_async else "every 2s", "final": False}
+        waiting_async = order.payment_in_flight
+        return {
+            "tone": "info",
+            "poll": "every 5s" if waiting_async else "every 2s",
+            "final": False,
+            "waiting_async": waiting_async,
+        }
     if order.status == S.PAID:
         return {"tone": "info", "poll": "every 2s", "final": False}
     if order.status == S.PROVISIONED:
@@ -67,6 +72,6 @@ def _status_view(order: Order) -> dict:
 def order_cancel(request, public_id):
     order = order_get_for_customer(customer=request.user, public_id=public_id)
     if order.status == Order.Status.PENDING:
-        # Left pending: Stripe expires the session later and tells us.
+        # Left pending: the provider expires the checkout later and tells us.
         messages.info(request, "Checkout cancelled. Nothing was charged.")
     return redirect(PRICING_URL)

@@ -471,6 +471,12 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
 # billing service in-process (no secret involved). The public webhook then refuses every delivery
 # unless STRIPE_WEBHOOK_SECRET is set: no published secret is ever accepted (docs/security.md).
 STRIPE_SANDBOX = not STRIPE_SECRET_KEY
+# The payment providers (apps/billing/providers/), by dotted path. The first available one takes new
+# checkouts: Stripe with a secret key, the sandbox without one. A new provider is one line here.
+BILLING_PAYMENT_PROVIDERS = [
+    "apps.billing.providers.stripe.StripeProvider",
+    "apps.billing.providers.sandbox.SandboxProvider",
+]
 # What a refund or dispute does to the customer's key: "reduce_cap" or "disable".
 REFUND_POLICY = env_choice("REFUND_POLICY", "reduce_cap", ["reduce_cap", "disable"])
 
@@ -560,7 +566,7 @@ BILLING_PROVISION_MAX_RETRIES = env_int("BILLING_PROVISION_MAX_RETRIES", 8, mini
 BILLING_RECONCILE_AFTER_SECONDS = env_int("BILLING_RECONCILE_AFTER_SECONDS", 180, minimum=30, maximum=86400)
 BILLING_PROVISIONING_WINDOW_HOURS = env_int("BILLING_PROVISIONING_WINDOW_HOURS", 72, minimum=1, maximum=720)
 CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
-    "task": "apps.billing.tasks.reconcile_orders",
+    "task": "billing.reconcile_orders",
     "schedule": float(env_int("BILLING_RECONCILE_EVERY_SECONDS", 120, minimum=30, maximum=3600)),
 }
 # --- end billing settings ---

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from apps.billing import stripe_client
 from apps.billing.models import Order
+from apps.billing.providers.stripe import client as stripe_client
 from apps.billing.services import checkout_start
 from apps.sandbox.payments.models import SandboxCheckoutSession
 

@@ -4,8 +4,9 @@ real checkout and webhook instead (see conftest.py)."""
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
-from apps.billing.models import Order, Plan
+from apps.billing.models import Order, Payment, Plan
 from tests.factories import UserFactory
 
 
@@ -34,3 +35,30 @@ class OrderFactory(factory.django.DjangoModelFactory):
     price = factory.LazyAttribute(lambda o: o.plan.price)
     currency = factory.LazyAttribute(lambda o: o.plan.currency)
     validity_days = factory.LazyAttribute(lambda o: o.plan.validity_days)
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A payment of an order, pending at the sandbox provider unless told otherwise;
+    `confirmed=True` makes it the order's money received (its amount, unless given)."""
+
+    class Meta:
+        model = Payment
+
+    class Params:
+        confirmed = factory.Trait(
+            state=Payment.State.CONFIRMED,
+            amount_received=factory.LazyAttribute(lambda o: o.amount),
+            currency_received=factory.LazyAttribute(lambda o: o.currency),
+            confirmed_at=factory.LazyFunction(timezone.now),
+        )
+
+    order = factory.SubFactory(OrderFactory)
+    provider = "sandbox"
+    state = Payment.State.PENDING
+    amount = factory.LazyAttribute(lambda o: o.order.price)
+    currency = factory.LazyAttribute(lambda o: o.order.currency)
+
+
+def order_payment(order: Order) -> Payment:
+    """The order's one payment (the attempt its checkout made)."""
+    return order.payments.get()

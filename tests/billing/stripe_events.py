@@ -13,7 +13,7 @@ from django.test import Client, TestCase
 
 from apps.billing.models import ORDER_METADATA_KEY, Order
 from apps.billing.money import to_minor_units
-from apps.billing.stripe_client import webhook_signature_header
+from apps.billing.providers.stripe.client import webhook_signature_header
 from apps.sandbox.payments.charges import sandbox_charge_dict, sandbox_charge_for_session, sandbox_dispute_dict
 from apps.sandbox.payments.checkout import sandbox_session_dict
 from apps.sandbox.payments.events import sandbox_event
@@ -79,6 +79,11 @@ def completed_paid(session: SandboxCheckoutSession) -> dict:
     return session_event(session, payment_status="paid", status="complete")
 
 
+def payment_intent_of(order: Order) -> str:
+    """The PaymentIntent recorded on the order's payment ("" before the checkout completed)."""
+    return order.payments.exclude(payment_reference="").values_list("payment_reference", flat=True).first() or ""
+
+
 def _sandbox_session(order: Order, payment_intent: str = "") -> SandboxCheckoutSession | None:
     sessions = SandboxCheckoutSession.objects.order_by("-created_at")
     if payment_intent:
@@ -116,14 +121,14 @@ def charge_refunded(order: Order, *, amount_refunded, charge_id: str = "", payme
     obj = copy.deepcopy(fixture("charge_refunded.json")["data"]["object"])
     charge = _sandbox_charge(order, charge_id=charge_id, payment_intent=payment_intent)
     if charge is None:
-        amount = to_minor_units(order.amount_paid or order.price, order.currency)
+        amount = to_minor_units(order.amount_charged or order.price, order.currency)
         obj.update(
             {
                 "id": charge_id or f"ch_test_{order.public_id.hex[:20]}",
                 "amount": amount,
                 "amount_captured": amount,
                 "currency": order.currency,
-                "payment_intent": payment_intent or order.stripe_payment_intent_id,
+                "payment_intent": payment_intent or payment_intent_of(order),
                 "metadata": {ORDER_METADATA_KEY: str(order.public_id)},
             }
         )

@@ -67,6 +67,9 @@ class FakeStripe:
             }
             self.sessions[session_id] = session
             return 200, session
+        if method == "POST" and path == "/v1/refunds":
+            refund = {"id": self.next_id("re"), "object": "refund", "status": "succeeded"}
+            return 200, refund | {"amount": int(form["amount"]), "payment_intent": form["payment_intent"]}
         if method == "GET" and parts[:3] == ["v1", "checkout", "sessions"] and len(parts) == 4:
             session = self.sessions.get(parts[3])
             return (200, session) if session else _missing(parts[3])

@@ -4,8 +4,9 @@ through the services."""
 import pytest
 from django.test import TestCase
 
-from apps.billing.models import Order, StripeEvent
-from apps.billing.services import events as events_module
+from apps.billing.models import Order, ProviderEvent
+from apps.billing.providers.base import Fact
+from apps.billing.services import event_apply
 from apps.sandbox.upstream.faults import inject
 from tests.factories import StaffFactory
 
@@ -31,9 +32,23 @@ def failed_order(client, start_checkout):
     return order
 
 
-@pytest.mark.parametrize("model", ["plan", "order", "stripeevent", "billingprofile", "keyadjustment"])
+@pytest.mark.parametrize(
+    "model", ["plan", "order", "payment", "providerevent", "providercustomer", "billingprofile", "keyadjustment"]
+)
 def test_changelists_render(operator_client, plan, model):
     assert operator_client.get(f"/admin/billing/{model}/").status_code == 200
+
+
+def test_an_orders_payments_show_on_its_page_and_their_own(operator_client, failed_order):
+    payment = failed_order.payments.get()
+
+    order_page = operator_client.get(f"/admin/billing/order/{failed_order.pk}/change/").content.decode()
+    payment_page = operator_client.get(f"/admin/billing/payment/{payment.pk}/change/")
+    found = operator_client.get("/admin/billing/order/", {"q": payment.payment_reference}).content.decode()
+
+    assert payment.reference in order_page and "35.00 USD" in order_page
+    assert payment_page.status_code == 200 and payment.payment_reference in payment_page.content.decode()
+    assert failed_order.reference in found
 
 
 def test_needs_attention_filter_lists_paid_orders_that_failed(operator_client, failed_order, start_checkout):
@@ -71,17 +86,17 @@ def test_reprocess_action_processes_an_event_that_failed(operator_client, client
     def broken(*args, **kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setitem(events_module._HANDLERS, event["type"], broken)
+    monkeypatch.setitem(event_apply._APPLY, Fact.PAYMENT_CONFIRMED, broken)
     response = post_event(client, event)
     assert response.status_code == 500
-    stored = StripeEvent.objects.get()
+    stored = ProviderEvent.objects.get()
     assert stored.processed_at is None
     assert "database hiccup" in stored.error
     assert "Traceback" in stored.traceback
     monkeypatch.undo()
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        operator_client.post("/admin/billing/stripeevent/", {"action": "reprocess", "_selected_action": [stored.pk]})
+        operator_client.post("/admin/billing/providerevent/", {"action": "reprocess", "_selected_action": [stored.pk]})
 
     stored.refresh_from_db()
     assert stored.processed_at is not None

@@ -10,10 +10,10 @@ from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
 
-from apps.billing import gateway
-from apps.billing.models import Order, StripeEvent
-from apps.billing.stripe_client import StripeCallError
+from apps.billing.models import Order, ProviderEvent
+from apps.billing.providers.stripe.client import StripeCallError
 from apps.core.models import AuditEntry
+from apps.sandbox.payments.backend import SandboxPayments
 from apps.sandbox.upstream.faults import inject
 from tests.factories import StaffFactory, UserFactory
 
@@ -23,7 +23,7 @@ from .support import delivered_key, upstream_keys, upstream_mints
 pytestmark = pytest.mark.django_db
 
 ORDERS = "/admin/billing/order/"
-EVENTS = "/admin/billing/stripeevent/"
+EVENTS = "/admin/billing/providerevent/"
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def _order_page(order) -> str:
 
 
 def _event_page(event) -> str:
-    return reverse("admin:billing_stripeevent_change", args=[event.pk])
+    return reverse("admin:billing_providerevent_change", args=[event.pk])
 
 
 # Orders ----------------------------------------------------------------------------------------
@@ -160,11 +160,12 @@ def failed_delivery(webhook_client, start_checkout, monkeypatch):
     def unreachable(session_id):
         raise StripeCallError("connection reset by peer")
 
-    monkeypatch.setattr(gateway, "checkout_session_retrieve", unreachable)
+    # The payment simulator stands in for Stripe: it cannot be reached this time.
+    monkeypatch.setattr(SandboxPayments, "checkout_session_retrieve", staticmethod(unreachable))
     response = post_event(webhook_client, event)
     monkeypatch.undo()
     assert response.status_code == 503
-    return order, event, StripeEvent.objects.get(event_id=event["id"])
+    return order, event, ProviderEvent.objects.get(event_id=event["id"])
 
 
 def test_a_failed_delivery_shows_its_outcome_error_and_traceback(ops, failed_delivery):
@@ -191,7 +192,7 @@ def test_reprocessing_a_failed_delivery_ends_like_a_first_time_success_and_provi
     assert response.status_code == 302
     order.refresh_from_db()
     stored.refresh_from_db()
-    twin_event = StripeEvent.objects.get(order=twin)
+    twin_event = ProviderEvent.objects.get(order=twin)
     assert (
         (order.status, stored.outcome, stored.error)
         == (twin.status, twin_event.outcome, "")
@@ -213,7 +214,7 @@ def test_reprocessing_a_failed_delivery_ends_like_a_first_time_success_and_provi
     assert [m.subject for m in mail.outbox if m.to == [order.customer.email]].count(
         "[Storefront] Your proxy is ready"
     ) == 1
-    entry = AuditEntry.objects.get(action="console.stripe_event_reprocess")
+    entry = AuditEntry.objects.get(action="console.provider_event_reprocess")
     assert (entry.actor, entry.ip, entry.data["outcome"]) == (operator, "127.0.0.1", "paid")
 
 
@@ -224,7 +225,7 @@ def test_reprocessing_needs_staff_with_the_change_permission(client, failed_deli
     assert "/login/" in response["Location"]
 
     viewer = StaffFactory(is_superuser=False)
-    viewer.user_permissions.add(Permission.objects.get(codename="view_stripeevent"))
+    viewer.user_permissions.add(Permission.objects.get(codename="view_providerevent"))
     client.force_login(viewer)
     with TestCase.captureOnCommitCallbacks(execute=True):
         client.post(EVENTS, {"action": "reprocess", "_selected_action": [stored.pk], "index": 0})

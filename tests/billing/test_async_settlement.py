@@ -4,7 +4,7 @@ order paid once the session reads paid."""
 
 import pytest
 
-from apps.billing.models import Order, StripeEvent
+from apps.billing.models import Order, ProviderEvent
 from apps.sandbox.payments.models import SandboxCheckoutSession
 
 from .stripe_events import post_event, session_event
@@ -34,7 +34,7 @@ def test_unsettled_async_success_is_left_unprocessed_for_a_redelivery(unsettled)
 
     assert response.status_code == 503
     assert response.json()["outcome"] == "awaiting_settlement"
-    stored = StripeEvent.objects.get(event_id=event["id"])
+    stored = ProviderEvent.objects.get(event_id=event["id"])
     assert stored.processed_at is None
     assert "PaymentNotSettled" in stored.error
     order.refresh_from_db()
@@ -62,7 +62,7 @@ def test_reconciler_marks_the_order_paid_once_the_session_reads_paid(client, uns
     reconcile_later()
     post_event(client, event)  # Stripe's own redelivery, later: nothing more happens
 
-    stored = StripeEvent.objects.get(event_id=event["id"])
+    stored = ProviderEvent.objects.get(event_id=event["id"])
     assert stored.processed_at is not None
     assert stored.outcome == "paid"
     order.refresh_from_db()
@@ -75,7 +75,7 @@ def test_reconciler_changes_nothing_while_the_session_is_still_unpaid(unsettled)
 
     reconcile_later()
 
-    stored = StripeEvent.objects.get(event_id=event["id"])
+    stored = ProviderEvent.objects.get(event_id=event["id"])
     assert stored.processed_at is None
     assert stored.attempts == 2
     order.refresh_from_db()

@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from apps.billing import stripe_client
-from apps.billing.models import ORDER_METADATA_KEY, BillingProfile, Order, StripeEvent
+from apps.billing.models import ORDER_METADATA_KEY, Order, Payment, ProviderCustomer, ProviderEvent
+from apps.billing.providers.stripe import client as stripe_client
 from apps.sandbox.payments.models import SandboxCheckoutSession
 from tests.factories import UserFactory
 
-from .factories import PlanFactory
+from .factories import PlanFactory, order_payment
 from .stripe_events import post_event
 from .stripe_fakes import REAL_WEBHOOK_SECRET
 from .support import upstream_keys
@@ -41,7 +41,9 @@ def test_checkout_creates_a_pending_order_and_sends_the_customer_to_pay(customer
         "usd",
         30,
     )
-    assert order.stripe_checkout_session_id == session.id
+    payment = order_payment(order)
+    assert (payment.provider, payment.state, payment.reference) == ("sandbox", Payment.State.PENDING, session.id)
+    assert (payment.amount, payment.currency, payment.redirect_url) == (Decimal("35.00"), "usd", response["Location"])
     assert session.amount_total == 3500
     assert session.metadata == {ORDER_METADATA_KEY: str(order.public_id)}
     assert (
@@ -99,10 +101,10 @@ def test_customer_id_is_created_once_and_reused(customer_client, customer, plan,
     customer_client.post("/billing/checkout/starter/")
     customer_client.post("/billing/checkout/pro/")
 
-    profile = BillingProfile.objects.get(user=customer)
-    assert profile.stripe_customer_id.startswith("cus_sandbox_")
-    assert set(SandboxCheckoutSession.objects.values_list("customer_id", flat=True)) == {profile.stripe_customer_id}
-    assert set(Order.objects.values_list("stripe_customer_id", flat=True)) == {profile.stripe_customer_id}
+    [record] = ProviderCustomer.objects.filter(user=customer)
+    assert (record.provider, record.reference[:12]) == ("sandbox", "cus_sandbox_")
+    assert set(SandboxCheckoutSession.objects.values_list("customer_id", flat=True)) == {record.reference}
+    assert set(Payment.objects.values_list("customer_reference", flat=True)) == {record.reference}
 
 
 # Real Stripe (a local fake API behind STRIPE_API_BASE) -----------------------------------------
@@ -114,7 +116,7 @@ def test_real_checkout_sends_a_payment_session_to_stripe(customer_client, custom
     order = Order.objects.get()
     [session_call] = stripe_api.calls("POST", "/v1/checkout/sessions")
     assert response.status_code == 303
-    assert response["Location"] == stripe_api.sessions[order.stripe_checkout_session_id]["url"]
+    assert response["Location"] == stripe_api.sessions[order_payment(order).reference]["url"]
     form = session_call.form
     assert form["mode"] == "payment"
     assert form["line_items[0][quantity]"] == "1"
@@ -128,7 +130,7 @@ def test_real_checkout_sends_a_payment_session_to_stripe(customer_client, custom
         f"http://127.0.0.1:8000/billing/orders/{order.public_id}/status/?session_id={{CHECKOUT_SESSION_ID}}"
     )
     assert form["cancel_url"] == f"http://127.0.0.1:8000/billing/orders/{order.public_id}/cancel/"
-    assert form["customer"] == BillingProfile.objects.get(user=customer).stripe_customer_id
+    assert form["customer"] == ProviderCustomer.objects.get(user=customer, provider="stripe").reference
     headers = session_call.headers
     assert headers["idempotency-key"] == f"sf-order-{order.public_id.hex}-checkout"
     assert headers["stripe-version"] == stripe_client.STRIPE_API_VERSION
@@ -142,7 +144,7 @@ def test_real_checkout_reuses_the_stripe_customer(customer_client, customer, pla
     assert len(stripe_api.calls("POST", "/v1/customers")) == 1
     assert len(stripe_api.calls("POST", "/v1/checkout/sessions")) == 2
     customers = {call.form["customer"] for call in stripe_api.calls("POST", "/v1/checkout/sessions")}
-    assert customers == {BillingProfile.objects.get(user=customer).stripe_customer_id}
+    assert customers == {ProviderCustomer.objects.get(user=customer, provider="stripe").reference}
 
 
 def test_stripe_down_at_checkout_fails_the_order_with_a_clear_message(customer_client, plan, stripe_api):
@@ -159,7 +161,7 @@ def test_stripe_down_at_checkout_fails_the_order_with_a_clear_message(customer_c
 
 
 def _real_event(fake, order, event_type="checkout.session.completed") -> dict:
-    session = fake.sessions[order.stripe_checkout_session_id]
+    session = fake.sessions[order_payment(order).reference]
     return {
         "id": f"evt_real_{fake.next_id('x')}",
         "object": "event",
@@ -172,14 +174,14 @@ def _real_event(fake, order, event_type="checkout.session.completed") -> dict:
 def test_real_webhook_rereads_the_session_before_acting(client, customer_client, plan, stripe_api):
     customer_client.post("/billing/checkout/starter/")
     order = Order.objects.get()
-    stripe_api.pay(order.stripe_checkout_session_id)
+    stripe_api.pay(order_payment(order).reference)
 
     response = post_event(client, _real_event(stripe_api, order), secret=REAL_WEBHOOK_SECRET)
 
     assert response.status_code == 200
     order.refresh_from_db()
     assert order.status == Order.Status.PROVISIONED
-    assert stripe_api.calls("GET", f"/v1/checkout/sessions/{order.stripe_checkout_session_id}")
+    assert stripe_api.calls("GET", f"/v1/checkout/sessions/{order_payment(order).reference}")
     assert [k.traffic_cap_gb for k in upstream_keys()] == [Decimal("5")]
 
 
@@ -199,14 +201,14 @@ def test_real_webhook_trusts_stripe_not_the_payload(client, customer_client, pla
 def test_stripe_unreachable_on_reread_asks_for_a_redelivery(client, customer_client, plan, stripe_api):
     customer_client.post("/billing/checkout/starter/")
     order = Order.objects.get()
-    stripe_api.pay(order.stripe_checkout_session_id)
+    stripe_api.pay(order_payment(order).reference)
     event = _real_event(stripe_api, order)
     stripe_api.failures = [503]
 
     response = post_event(client, event, secret=REAL_WEBHOOK_SECRET)
 
     assert response.status_code == 503
-    stored = StripeEvent.objects.get(event_id=event["id"])
+    stored = ProviderEvent.objects.get(event_id=event["id"])
     assert stored.processed_at is None
     assert "StripeUnavailable" in stored.error
     order.refresh_from_db()
@@ -225,7 +227,7 @@ def test_stripe_unreachable_on_reread_asks_for_a_redelivery(client, customer_cli
 def test_real_refund_is_traced_through_the_payment_intent(client, customer_client, plan, stripe_api):
     customer_client.post("/billing/checkout/starter/")
     order = Order.objects.get()
-    session = stripe_api.pay(order.stripe_checkout_session_id)
+    session = stripe_api.pay(order_payment(order).reference)
     post_event(client, _real_event(stripe_api, order), secret=REAL_WEBHOOK_SECRET)
     charge = {
         "id": "ch_real_1",

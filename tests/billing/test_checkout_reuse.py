@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from apps.billing.models import Order
+from apps.billing.models import Order, Payment
 from apps.billing.services import checkout_start
 from apps.sandbox.payments.models import SandboxCheckoutSession
 from tests.factories import UserFactory
@@ -47,7 +47,7 @@ def test_coming_back_from_a_cancelled_payment_reuses_the_checkout(customer_clien
 
 def test_real_stripe_checkout_is_reread_and_reused_not_created_again(customer_client, plan, stripe_api):  # noqa: F811
     first = payment_page(customer_client.post(BUY))
-    session_id = Order.objects.get().stripe_checkout_session_id
+    session_id = Payment.objects.get().reference
 
     assert payment_page(customer_client.post(BUY)) == first
     assert len(stripe_api.calls("POST", "/v1/checkout/sessions")) == 1
@@ -83,7 +83,7 @@ def _expire_soon(session: SandboxCheckoutSession) -> None:
         pytest.param(_expire_soon, id="expires_in_minutes"),
         pytest.param(lambda s: Order.objects.filter(pk=s.order_id).update(status="failed"), id="order_failed"),
         pytest.param(
-            lambda s: Order.objects.filter(pk=s.order_id).update(stripe_payment_intent_id="pi_debit"),
+            lambda s: Payment.objects.filter(order=s.order_id).update(payment_reference="pi_debit"),
             id="payment_under_way",
         ),
         pytest.param(

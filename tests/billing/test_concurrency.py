@@ -10,7 +10,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from apps.billing.models import Order, StripeEvent
+from apps.billing.models import Order, ProviderEvent
 from apps.billing.services import checkout_start, order_provision
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey
@@ -76,7 +76,7 @@ def test_fifty_concurrent_deliveries_of_one_event_change_the_order_once_and_mint
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert {status for status, _outcome in results} == {200}
     assert Counter(outcome for _status, outcome in results) == {"paid": 1, "duplicate": THREADS - 1}
-    event = StripeEvent.objects.get()
+    event = ProviderEvent.objects.get()
     assert (event.deliveries, event.attempts) == (THREADS, 1)
     assert AuditEntry.objects.filter(action="order.paid", target_id=str(order.pk)).count() == 1
     order.refresh_from_db()

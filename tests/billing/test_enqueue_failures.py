@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from kombu.exceptions import OperationalError
 
-from apps.billing.models import Order, StripeEvent
+from apps.billing.models import Order, ProviderEvent
 from apps.billing.tasks import provision_order, send_order_email
 
 from .stripe_events import completed_paid, post_event, session_event
@@ -33,7 +33,7 @@ def test_broker_down_for_provisioning_still_answers_200_and_sends_the_receipt(
 
     assert response.status_code == 200
     assert response.json()["outcome"] == "paid"
-    assert StripeEvent.objects.get(event_id=event["id"]).processed_at is not None
+    assert ProviderEvent.objects.get(event_id=event["id"]).processed_at is not None
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
     assert upstream_mints() == 0

@@ -11,13 +11,13 @@ from apps.billing.services import (
     TRANSITIONS,
     IllegalTransition,
     order_expire,
-    order_mark_paid,
     order_mark_payment_failed,
     order_transition,
+    payment_confirm,
 )
 from apps.core.models import AuditEntry
 
-from .factories import OrderFactory, PlanFactory
+from .factories import OrderFactory, PaymentFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,7 @@ def test_transition_to_the_current_state_is_a_no_op(status):
 
 def test_paid_timestamp_is_when_the_money_first_arrived():
     order = order_in(S.PENDING)
-    order_mark_paid(order_id=order.pk, amount_paid=Decimal("35.00"))
+    payment_confirm(payment_id=PaymentFactory(order=order).pk, amount_received=Decimal("35.00"), currency="usd")
     order.refresh_from_db()
     first_paid_at = order.paid_at
     order_transition(order_id=order.pk, to=S.FAILED)
@@ -106,8 +106,9 @@ def test_paid_timestamp_is_when_the_money_first_arrived():
 @pytest.mark.parametrize("status", [S.PAID, S.PROVISIONED, S.REFUNDED, S.DISPUTED])
 def test_mark_paid_is_a_no_op_once_paid_or_money_returned(status):
     order = order_in(status)
+    payment = PaymentFactory(order=order)
 
-    assert order_mark_paid(order_id=order.pk, amount_paid=Decimal("35.00")) is False
+    assert payment_confirm(payment_id=payment.pk, amount_received=Decimal("35.00"), currency="usd") == "already_paid"
 
     order.refresh_from_db()
     assert order.status == status

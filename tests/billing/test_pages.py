@@ -9,7 +9,7 @@ import pytest
 from apps.billing.models import Order
 from tests.factories import UserFactory
 
-from .factories import PlanFactory
+from .factories import PlanFactory, order_payment
 from .support import get, upstream_keys
 
 pytestmark = pytest.mark.django_db
@@ -74,9 +74,9 @@ def status_url(order: Order) -> str:
 def test_status_page_polls_while_the_order_is_paid(customer_client, start_checkout, monkeypatch):
     order, _session = start_checkout()
     monkeypatch.setattr("apps.billing.tasks.provision_order.delay", lambda *a, **k: None)
-    from apps.billing.services import order_mark_paid
+    from apps.billing.services import payment_confirm
 
-    order_mark_paid(order_id=order.pk, amount_paid=Decimal("35.00"))
+    payment_confirm(payment_id=order_payment(order).pk, amount_received=Decimal("35.00"), currency="usd")
 
     response = get(customer_client, status_url(order))
 
@@ -122,9 +122,9 @@ def test_status_page_heals_a_paid_order_whose_retry_is_due(customer_client, star
     """Where no beat runs (the embedded default), the page itself re-drives the order."""
     order, _session = start_checkout()
     monkeypatch.setattr("apps.billing.tasks.provision_order.delay", lambda *a, **k: None)
-    from apps.billing.services import order_mark_paid
+    from apps.billing.services import payment_confirm
 
-    order_mark_paid(order_id=order.pk, amount_paid=Decimal("35.00"))
+    payment_confirm(payment_id=order_payment(order).pk, amount_received=Decimal("35.00"), currency="usd")
     Order.objects.filter(pk=order.pk).update(provisioning_attempts=1)  # the first attempt failed
     monkeypatch.undo()
 

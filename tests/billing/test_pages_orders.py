@@ -29,9 +29,7 @@ def test_history_lists_my_orders_with_date_plan_gb_amount_and_state(customer_cli
 
 
 def test_receipt_shows_the_order(customer_client, customer, key):
-    order = make_order(
-        customer, status=Order.Status.PROVISIONED, fulfilment_ref=str(key.pk), amount_paid=Decimal("35.00")
-    )
+    order = make_order(customer, status=Order.Status.PROVISIONED, fulfilment_ref=str(key.pk), charged=Decimal("35.00"))
     response = customer_client.get(reverse("orders:receipt", args=[order.public_id]))
     html = response.content.decode()
     assert response.status_code == 200

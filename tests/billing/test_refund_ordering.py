@@ -13,6 +13,7 @@ from apps.billing.services import order_retry_provisioning
 from apps.core.errors import ApplicationError
 from apps.sandbox.upstream.faults import inject
 
+from .factories import order_payment
 from .stripe_events import charge_refunded, completed_paid, post_event
 from .support import MINT, cap_changes, reconcile_later, upstream_cap, upstream_keys, upstream_mints
 
@@ -146,13 +147,13 @@ def test_refund_of_an_unclaimed_failed_order_is_taken_off_the_operators_delivery
     order, session = start_checkout(for_plan=pro_plan)
     completed_paid(session)
     # Paid $140 of $150: flagged for an operator, nothing provisioned yet.
-    from apps.billing.services import order_mark_underpaid
+    from apps.billing.services import payment_confirm
 
-    order_mark_underpaid(
-        order_id=order.pk,
-        amount_paid=Decimal("140.00"),
+    payment_confirm(
+        payment_id=order_payment(order).pk,
+        amount_received=Decimal("140.00"),
         currency="usd",
-        payment_intent_id=session.payment_intent_id,
+        payment_reference=session.payment_intent_id,
     )
     post_event(client, charge_refunded(Order.objects.get(pk=order.pk), amount_refunded=Decimal("28.00")))
 

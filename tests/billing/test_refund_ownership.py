@@ -11,8 +11,8 @@ from apps.billing.models import KeyAdjustment, Order
 from apps.sandbox.payments.models import SandboxCharge
 from tests.factories import UserFactory
 
-from .factories import OrderFactory
-from .stripe_events import charge_refunded, dispute_closed, dispute_created, post_event
+from .factories import OrderFactory, PaymentFactory
+from .stripe_events import charge_refunded, dispute_closed, dispute_created, payment_intent_of, post_event
 from .support import cap_changes, upstream_keys
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -39,12 +39,12 @@ def caps() -> list[Decimal]:
     "make_event",
     [
         pytest.param(
-            lambda x, y: charge_refunded(x, amount_refunded=x.price, payment_intent=y.stripe_payment_intent_id),
+            lambda x, y: charge_refunded(x, amount_refunded=x.price, payment_intent=payment_intent_of(y)),
             id="refund",
         ),
-        pytest.param(lambda x, y: dispute_created(x, payment_intent=y.stripe_payment_intent_id), id="dispute"),
+        pytest.param(lambda x, y: dispute_created(x, payment_intent=payment_intent_of(y)), id="dispute"),
         pytest.param(
-            lambda x, y: dispute_closed(dispute_created(x, payment_intent=y.stripe_payment_intent_id), status="won"),
+            lambda x, y: dispute_closed(dispute_created(x, payment_intent=payment_intent_of(y)), status="won"),
             id="dispute_closed",
         ),
     ],
@@ -68,7 +68,7 @@ def test_event_naming_one_order_with_another_orders_payment_is_refused(client, t
 def test_refund_naming_an_unpaid_order_with_another_orders_payment_is_refused(client, buy, start_checkout):
     y = buy(user=UserFactory())
     x, _ = start_checkout()  # not paid: no payment of its own to compare with
-    event = charge_refunded(x, amount_refunded=Decimal("10.00"), payment_intent=y.stripe_payment_intent_id)
+    event = charge_refunded(x, amount_refunded=Decimal("10.00"), payment_intent=payment_intent_of(y))
 
     response = post_event(client, event)
 
@@ -96,7 +96,8 @@ def test_refund_without_a_payment_intent_is_refused(client, buy):
 
 
 def paid_order(payment_intent: str) -> Order:
-    order = OrderFactory(stripe_payment_intent_id=payment_intent, amount_paid=Decimal("35.00"))
+    order = OrderFactory()
+    PaymentFactory(order=order, provider="stripe", confirmed=True, payment_reference=payment_intent)
     Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID, paid_at=timezone.now())
     order.refresh_from_db()
     return order

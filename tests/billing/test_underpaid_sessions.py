@@ -10,6 +10,7 @@ from apps.billing.models import Order
 from apps.proxies.models import PoolKey
 from apps.sandbox.payments.models import SandboxCheckoutSession
 
+from .factories import order_payment
 from .stripe_events import completed_paid, post_event, session_event
 from .support import reconcile_later, upstream_keys, upstream_mints
 
@@ -39,7 +40,9 @@ def test_underpaid_session_flags_the_order_for_an_operator_and_mints_nothing(cli
     assert order.needs_attention
     assert order.failure_reason.startswith("paid amount differs from the order")
     assert "10.00 USD" in order.failure_reason and "35.00 USD" in order.failure_reason
-    assert order.amount_paid == Decimal("10.00")
+    assert order.amount_charged == Decimal("10.00")
+    payment = order_payment(order)
+    assert (payment.state, payment.amount_received, payment.discount) == ("confirmed", Decimal("10.00"), 0)
     assert upstream_mints() == 0
     assert PoolKey.objects.count() == 0
     [alert] = _operator_mails()
@@ -58,7 +61,9 @@ def test_payment_in_another_currency_is_flagged_not_provisioned(client, start_ch
     assert response.json()["outcome"] == "underpaid"
     order.refresh_from_db()
     assert order.status == Order.Status.FAILED
-    assert order.amount_paid is None  # an amount in another currency is not the order's money
+    assert order.amount_charged == 0  # an amount in another currency is not the order's money
+    payment = order_payment(order)
+    assert (payment.amount_received, payment.currency_received) == (Decimal("35.00"), "eur")  # but it is kept
     assert "35.00 EUR" in order.failure_reason
     assert upstream_keys() == []
 

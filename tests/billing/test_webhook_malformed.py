@@ -7,7 +7,7 @@ import json
 import pytest
 from django.db import DataError, OperationalError
 
-from apps.billing.models import Order, StripeEvent
+from apps.billing.models import Order, ProviderEvent
 
 from .stripe_events import completed_paid, post_event
 from .support import upstream_keys
@@ -27,7 +27,7 @@ def assert_refused_as_malformed(response, order: Order) -> None:
     assert response.json()["outcome"] == "malformed"
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING
-    assert StripeEvent.objects.count() == 0
+    assert ProviderEvent.objects.count() == 0
     assert upstream_keys() == []
 
 
@@ -91,7 +91,7 @@ def test_a_delivery_that_cannot_be_stored_gets_a_clean_answer(client, paid_event
     def refuse(**kwargs):
         raise error
 
-    monkeypatch.setattr("apps.billing.services.events.stripe_event_record", refuse)
+    monkeypatch.setattr("apps.billing.services.events.provider_event_record", refuse)
 
     response = post_event(client, event)
 

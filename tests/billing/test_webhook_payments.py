@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from apps.billing.models import Order, StripeEvent
+from apps.billing.models import Order, Payment, ProviderEvent
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey
 
+from .factories import order_payment
 from .stripe_events import completed_paid, post_event, session_event
 from .support import delivered_key, delivery_action, upstream_keys, upstream_mints
 
@@ -25,8 +26,15 @@ def test_paid_checkout_provisions_one_key_with_the_plan_cap(client, start_checko
     assert response.json()["outcome"] == "paid"
     order.refresh_from_db()
     assert order.status == Order.Status.PROVISIONED
-    assert order.amount_paid == Decimal("35.00")
-    assert order.stripe_payment_intent_id == session.payment_intent_id
+    assert order.amount_charged == Decimal("35.00")
+    payment = order_payment(order)
+    assert (payment.state, payment.amount_received, payment.payment_reference, payment.provider_status) == (
+        Payment.State.CONFIRMED,
+        Decimal("35.00"),
+        session.payment_intent_id,
+        "paid",
+    )
+    assert ProviderEvent.objects.get().payment == payment
     assert delivery_action(order) == "mint"
     [key] = upstream_keys()
     assert key.traffic_cap_gb == Decimal("5")
@@ -43,7 +51,7 @@ def test_every_delivery_is_stored_with_its_outcome(client, start_checkout):
 
     post_event(client, event)
 
-    stored = StripeEvent.objects.get(event_id=event["id"])
+    stored = ProviderEvent.objects.get(event_id=event["id"])
     assert stored.type == "checkout.session.completed"
     assert stored.payload == event
     assert stored.order == order
@@ -63,7 +71,7 @@ def test_redelivered_event_changes_nothing(client, start_checkout):
 
     assert response.status_code == 200
     assert response.json()["outcome"] == "duplicate"
-    stored = StripeEvent.objects.get(event_id=event["id"])
+    stored = ProviderEvent.objects.get(event_id=event["id"])
     assert stored.deliveries == 2
     assert stored.attempts == 1
     assert upstream_mints() == 1
@@ -95,7 +103,10 @@ def test_unpaid_completed_checkout_does_not_mint(client, start_checkout):
     assert response.json()["outcome"] == "awaiting_payment"
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING
-    assert order.payment_status == "unpaid"
+    payment = order_payment(order)
+    assert (payment.state, payment.provider_status) == (Payment.State.PENDING, "unpaid")
+    assert payment.payment_reference == session.payment_intent_id
+    assert order.amount_charged == 0
     assert upstream_keys() == []
     assert PoolKey.objects.count() == 0
 
@@ -124,6 +135,7 @@ def test_async_payment_failure_fails_the_order_without_a_key(client, start_check
     order.refresh_from_db()
     assert order.status == Order.Status.FAILED
     assert order.paid_at is None
+    assert order_payment(order).state == Payment.State.FAILED
     assert upstream_keys() == []
     assert not [m for m in mail.outbox if "ops@example.com" in m.to]  # no money, nothing for operators
 
@@ -136,6 +148,7 @@ def test_expired_checkout_expires_the_pending_order(client, start_checkout):
     assert response.json()["outcome"] == "expired"
     order.refresh_from_db()
     assert order.status == Order.Status.EXPIRED
+    assert order_payment(order).state == Payment.State.CANCELED
     assert upstream_keys() == []
 
 

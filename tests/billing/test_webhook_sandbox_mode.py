@@ -10,12 +10,12 @@ from decimal import Decimal
 
 import pytest
 
-from apps.billing.models import ORDER_METADATA_KEY, KeyAdjustment, Order, StripeEvent
+from apps.billing.models import ORDER_METADATA_KEY, KeyAdjustment, Order, ProviderEvent
 from apps.billing.money import to_minor_units
 from tests.core.fresh_settings import import_settings
 from tests.core.subprocesses import production_env
 
-from .stripe_events import WEBHOOK_URL, charge_refunded, fixture, post_event, sign
+from .stripe_events import WEBHOOK_URL, charge_refunded, fixture, payment_intent_of, post_event, sign
 from .support import upstream_keys
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def forged_refund(victim: Order) -> dict:
             "amount_refunded": amount,
             "refunded": True,
             "currency": victim.currency,
-            "payment_intent": victim.stripe_payment_intent_id,
+            "payment_intent": payment_intent_of(victim),
             "metadata": {ORDER_METADATA_KEY: str(victim.public_id)},
         }
     )
@@ -59,7 +59,7 @@ def forged_dispute(victim: Order) -> dict:
             "id": "dp_forged_0001",
             "amount": to_minor_units(victim.price, victim.currency),
             "currency": victim.currency,
-            "payment_intent": victim.stripe_payment_intent_id,
+            "payment_intent": payment_intent_of(victim),
             "charge": "ch_forged_0001",
         }
     )
@@ -83,13 +83,13 @@ def test_a_sandbox_deployment_accepts_nothing_signed_with_the_published_secret(c
     # The secret a demo deployment (SANDBOX_ALLOWED=true, no Stripe keys) really runs with.
     deployed = import_settings("storefront.settings.production", production_env(), monkeypatch)
     settings.STRIPE_WEBHOOK_SECRET = deployed.STRIPE_WEBHOOK_SECRET
-    events_before = StripeEvent.objects.count()
+    events_before = ProviderEvent.objects.count()
 
     dispute = post_event(client, forged_dispute(victim), secret=PUBLISHED_SANDBOX_SECRET)
     refund = post_event(client, forged_refund(victim), secret=PUBLISHED_SANDBOX_SECRET)
 
     assert (dispute.status_code, refund.status_code) == (400, 400)
-    assert StripeEvent.objects.count() == events_before
+    assert ProviderEvent.objects.count() == events_before
     assert_untouched(victim)
 
 
@@ -102,7 +102,7 @@ def test_without_a_configured_secret_the_webhook_refuses_every_delivery(client, 
         response = client.post(WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
         assert response.status_code == 400
         assert response.json()["outcome"] == "not_configured"
-    assert StripeEvent.objects.count() == 0
+    assert ProviderEvent.objects.count() == 0
 
 
 @pytest.mark.postgres

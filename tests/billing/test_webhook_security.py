@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from apps.billing.models import ORDER_METADATA_KEY, Order, StripeEvent
+from apps.billing.models import ORDER_METADATA_KEY, Order, ProviderEvent
 from apps.core.models import AuditEntry
 
 from .stripe_events import WEBHOOK_URL, completed_paid, post_event, sign
@@ -26,7 +26,7 @@ def assert_nothing_happened(order: Order) -> None:
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING
     assert order.paid_at is None
-    assert StripeEvent.objects.count() == 0
+    assert ProviderEvent.objects.count() == 0
     assert upstream_keys() == []
     assert (
         not AuditEntry.objects.filter(action__startswith="order.", target_id=str(order.pk))
@@ -148,7 +148,7 @@ def test_refund_for_unknown_order_is_refused(client, paid_event):
 
 def test_get_is_not_allowed(client, db):
     assert client.get(WEBHOOK_URL).status_code == 405
-    assert StripeEvent.objects.count() == 0
+    assert ProviderEvent.objects.count() == 0
 
 
 def test_unknown_event_type_is_stored_and_ignored(client, db):
@@ -164,7 +164,7 @@ def test_unknown_event_type_is_stored_and_ignored(client, db):
 
     assert response.status_code == 200
     assert response.json()["outcome"] == "ignored"
-    stored = StripeEvent.objects.get(event_id="evt_test_unknown_1")
+    stored = ProviderEvent.objects.get(event_id="evt_test_unknown_1")
     assert stored.processed_at is not None
     assert stored.order is None
 
@@ -209,7 +209,7 @@ def test_signed_event_with_a_malformed_object_is_refused_and_kept_for_review(cli
 
     assert response.status_code == 400
     assert response.json()["outcome"] == "malformed"
-    stored = StripeEvent.objects.get(event_id=event["id"])
+    stored = ProviderEvent.objects.get(event_id=event["id"])
     assert stored.processed_at is None
     assert "ValueError" in stored.error
     order.refresh_from_db()

@@ -21,7 +21,7 @@ from apps.proxies.upstream.health import (
     upstream_health_record_success,
 )
 from apps.sandbox.upstream.faults import inject
-from tests.billing.factories import OrderFactory, PlanFactory
+from tests.billing.factories import OrderFactory, PaymentFactory, PlanFactory
 from tests.factories import StaffFactory, UserFactory
 from tests.proxies.fakes import sandbox_upstream
 
@@ -49,9 +49,13 @@ def _reading(key: PoolKey, day: date, first, last) -> None:
     )
 
 
-def _order(customer, *, status, currency="usd", gb, price, paid_at=None, **fields) -> Order:
+def _order(customer, *, status, currency="usd", gb, price, paid_at=None, charged=None, **fields) -> Order:
+    """An order; `charged`: the money its confirmed payment received."""
     plan = PlanFactory(slug=f"fixture-{currency}-{gb}", gb=gb, price=price, currency=currency)
-    return OrderFactory(customer=customer, plan=plan, status=status, paid_at=paid_at, **fields)
+    order = OrderFactory(customer=customer, plan=plan, status=status, paid_at=paid_at, **fields)
+    if charged is not None:
+        PaymentFactory(order=order, confirmed=True, amount_received=charged)
+    return order
 
 
 @pytest.fixture
@@ -87,19 +91,21 @@ def fixture(monkeypatch):
 
         # Orders paid in the period, USD: O1 35 + O2 150 + O5 500 = 685, 5 + 25 + 100 = 130 GB.
         o1 = _order(
-            a, status="provisioned", gb=Decimal(5), price=Decimal(35), paid_at=at(5, 1), amount_paid=Decimal(35),
+            a, status="provisioned", gb=Decimal(5), price=Decimal(35), paid_at=at(5, 1), charged=Decimal(35),
             fulfilment_ref=str(k1.pk),
         )  # fmt: skip
         o2 = _order(
-            b, status="refunded", gb=Decimal(25), price=Decimal(150), paid_at=at(5, 10), amount_paid=Decimal(150),
+            b, status="refunded", gb=Decimal(25), price=Decimal(150), paid_at=at(5, 10), charged=Decimal(150),
             amount_refunded=Decimal(50),
         )  # fmt: skip
-        _order(d, status="failed", gb=Decimal(100), price=Decimal(500), paid_at=at(5, 19), amount_paid=Decimal(500))
+        _order(d, status="failed", gb=Decimal(100), price=Decimal(500), paid_at=at(5, 19), charged=Decimal(500))
         # EUR: O4 60, 10 GB, paid and still waiting for its key.
-        _order(a, status="paid", currency="eur", gb=Decimal(10), price=Decimal(60), paid_at=at(5, 18))
+        _order(
+            a, status="paid", currency="eur", gb=Decimal(10), price=Decimal(60), paid_at=at(5, 18), charged=Decimal(60)
+        )
         # Paid before the period (not counted), refunded inside it (counted as a refund).
         o3 = _order(
-            c, status="refunded", gb=Decimal(5), price=Decimal(35), paid_at=at(4, 1), amount_paid=Decimal(35),
+            c, status="refunded", gb=Decimal(5), price=Decimal(35), paid_at=at(4, 1), charged=Decimal(35),
             amount_refunded=Decimal(35),
         )  # fmt: skip
         _order(c, status="pending", gb=Decimal(5), price=Decimal(35))  # never paid

@@ -69,13 +69,13 @@ def test_the_console_site_is_the_admin_site_with_its_overview():
 def test_records_written_by_services_are_read_only_even_for_a_superuser(rf):
     from django.contrib import admin
 
-    from apps.billing.models import Order, StripeEvent
+    from apps.billing.models import Order, ProviderEvent
     from apps.core.models import AuditEntry, OperatorAlert
     from apps.proxies.models import PoolKey, PoolKeyAlert
 
     request = rf.get("/admin/")
     request.user = StaffFactory(is_superuser=True)
-    for model in (AuditEntry, Order, StripeEvent, PoolKey, PoolKeyAlert, OperatorAlert):
+    for model in (AuditEntry, Order, ProviderEvent, PoolKey, PoolKeyAlert, OperatorAlert):
         model_admin = admin.site.get_model_admin(model)
         assert not model_admin.has_add_permission(request), model
         assert not model_admin.has_change_permission(request), model

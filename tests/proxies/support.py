@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from apps.billing.models import Order, Plan
+from apps.billing.models import Order, Payment, Plan
 from apps.proxies.services import pool_key_mint
 
 
@@ -37,7 +37,10 @@ def make_plan(**overrides) -> Plan:
     return Plan.objects.create(**values)
 
 
-def make_order(customer, *, status=Order.Status.PROVISIONED, plan: Plan | None = None, **overrides) -> Order:
+def make_order(
+    customer, *, status=Order.Status.PROVISIONED, plan: Plan | None = None, charged=None, **overrides
+) -> Order:
+    """An order; a paid one has a confirmed payment of `charged` (default: the price)."""
     plan = plan or make_plan()
     paid = status in {Order.Status.PAID, Order.Status.PROVISIONED, Order.Status.REFUNDED, Order.Status.DISPUTED}
     values = {
@@ -50,10 +53,22 @@ def make_order(customer, *, status=Order.Status.PROVISIONED, plan: Plan | None =
         "validity_days": plan.validity_days,
         "status": status,
         "paid_at": timezone.now() if paid else None,
-        "amount_paid": plan.price if paid else None,
     }
     values.update(overrides)
-    return Order.objects.create(**values)
+    order = Order.objects.create(**values)
+    if paid:
+        received = plan.price if charged is None else charged
+        Payment.objects.create(
+            order=order,
+            provider="sandbox",
+            state=Payment.State.CONFIRMED,
+            amount=order.price,
+            currency=order.currency,
+            amount_received=received,
+            currency_received=order.currency,
+            confirmed_at=order.paid_at,
+        )
+    return order
 
 
 def open_session(key, part: str, *, synthesized: bool = False, country: str = "us", sid: str | None = None):

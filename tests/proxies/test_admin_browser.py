@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.proxies.models import PoolKey, PoolKeyUsageSample
 from apps.sandbox.upstream.models import SandboxKey
-from tests.billing.factories import OrderFactory
+from tests.billing.factories import OrderFactory, PaymentFactory
 from tests.browser.conftest import CHROMIUM, DB_LOCK, _serialized, login
 from tests.factories import StaffFactory, UserFactory
 
@@ -97,15 +97,15 @@ def _shop() -> PoolKey:
         PoolKey.objects.filter(pk=key.pk).update(used_mb=used, last_used_at=timezone.now() - timedelta(minutes=n * 7))
         key.refresh_from_db()
         _history(key, rng)
-        OrderFactory(
+        order = OrderFactory(
             customer=customer,
             status="provisioned",
             fulfilment_ref=str(key.pk),
             paid_at=timezone.now() - timedelta(days=n + 1),
-            amount_paid=Decimal(35 if cap == 10 else 150 if cap == 25 else 500),
             price=Decimal(35 if cap == 10 else 150 if cap == 25 else 500),
             gb=Decimal(cap),
         )
+        PaymentFactory(order=order, confirmed=True)
         keys.append(key)
     return keys[0]
 

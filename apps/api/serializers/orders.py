@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.billing.models import Order
+from apps.billing.selectors import order_open_payment
 
 from .common import money_field
 
@@ -18,7 +19,7 @@ class OrderSerializer(serializers.Serializer):
     gb = serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True)
     validity_days = serializers.IntegerField(read_only=True, allow_null=True)
     amount = money_field(source="price")
-    amount_paid = money_field(allow_null=True)
+    amount_paid = serializers.SerializerMethodField(help_text="The money received for it; null until paid.")
     amount_refunded = money_field()
     currency = serializers.CharField(read_only=True)
     product = serializers.CharField(source="product_kind", read_only=True)
@@ -34,11 +35,20 @@ class OrderSerializer(serializers.Serializer):
             return None
         return int(order.fulfilment_ref)
 
+    @extend_schema_field(serializers.DecimalField(max_digits=13, decimal_places=2, allow_null=True))
+    def get_amount_paid(self, order: Order) -> str | None:
+        # The confirmed payment's amount (Order.amount_charged), kept under the API's name.
+        return None if order.paid_at is None else f"{order.amount_charged:.2f}"
+
     def get_checkout_url(self, order: Order) -> str | None:
-        if order.status != Order.Status.PENDING or not order.checkout_url:
+        if order.status != Order.Status.PENDING:
+            return None
+        payment = order_open_payment(order=order)
+        if payment is None:
             return None
         request = self.context.get("request")
-        return request.build_absolute_uri(order.checkout_url) if request is not None else order.checkout_url
+        url = payment.redirect_url
+        return request.build_absolute_uri(url) if request is not None else url
 
 
 class OrderCreateSerializer(serializers.Serializer):

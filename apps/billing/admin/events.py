@@ -1,11 +1,11 @@
-"""Stored Stripe events: records to read, with one operator action that goes through the services:
-reprocess an event that did not go through (a processed event is never processed again)."""
+"""Stored provider events: records to read, with one operator action that goes through the
+services: reprocess an event that did not go through (a processed event is never processed again)."""
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from apps.billing.models import StripeEvent
-from apps.billing.services import stripe_event_process
+from apps.billing.models import ProviderEvent
+from apps.billing.services import provider_event_process
 from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, admin_link, pretty_json, short_text
 from apps.core.http import client_ip as _client_ip
 from apps.core.services import audit_log
@@ -28,12 +28,14 @@ class EventAttentionFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """A delivery is a record of what Stripe sent; the one operator action goes through the services."""
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A delivery is a record of what a payment provider sent; the one operator action goes
+    through the services."""
 
     list_display = (
         "event_id",
+        "provider",
         "type",
         "order_link",
         "received_at",
@@ -43,18 +45,25 @@ class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "outcome",
         "error_short",
     )
-    list_filter = (EventAttentionFilter, "type", "outcome", ("processed_at", admin.EmptyFieldListFilter))
+    list_filter = (
+        EventAttentionFilter,
+        "provider",
+        "type",
+        "outcome",
+        ("processed_at", admin.EmptyFieldListFilter),
+    )
     search_fields = ("event_id", "order__customer__email", "error")
     date_hierarchy = "received_at"
     list_select_related = ("order",)
     readonly_fields = [
         "order_link",
+        "payment_link",
         "traceback_pre",
         "payload_pre",
-        *(f.name for f in StripeEvent._meta.fields),
+        *(f.name for f in ProviderEvent._meta.fields),
     ]
     fieldsets = (
-        (None, {"fields": ("event_id", "type", "livemode", "order_link")}),
+        (None, {"fields": ("provider", "event_id", "type", "livemode", "order_link", "payment_link")}),
         (
             "Deliveries and processing",
             {"fields": ("received_at", "last_received_at", "deliveries", "attempts", "processed_at", "outcome")},
@@ -68,7 +77,7 @@ class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         css = {"all": ("css/console.css",)}
 
     def has_operate_permission(self, request) -> bool:
-        return request.user.has_perm("billing.change_stripeevent")
+        return request.user.has_perm("billing.change_providerevent")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         event = self.get_object(request, object_id)
@@ -82,37 +91,42 @@ class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
     @admin.display(description="order")
-    def order_link(self, obj: StripeEvent) -> str:
-        return admin_link(obj.order, obj.order.reference) if obj.order_id else "—"
+    def order_link(self, obj: ProviderEvent) -> str:
+        return admin_link(obj.order, obj.order.reference) if obj.order is not None else "—"
+
+    @admin.display(description="payment")
+    def payment_link(self, obj: ProviderEvent) -> str:
+        return admin_link(obj.payment) if obj.payment_id else "—"
 
     @admin.display(description="error")
-    def error_short(self, obj: StripeEvent) -> str:
+    def error_short(self, obj: ProviderEvent) -> str:
         return short_text(obj.error)
 
     @admin.display(description="traceback")
-    def traceback_pre(self, obj: StripeEvent) -> str:
+    def traceback_pre(self, obj: ProviderEvent) -> str:
         return format_html("<pre>{}</pre>", obj.traceback) if obj.traceback else "—"
 
     @admin.display(description="payload")
-    def payload_pre(self, obj: StripeEvent) -> str:
+    def payload_pre(self, obj: ProviderEvent) -> str:
         return pretty_json(obj.payload)
 
     @admin.action(
         description="Reprocess the selected events that were not processed", permissions=["operate"], location=BOTH
     )
     def reprocess(self, request, queryset):
-        """The same code path as a delivery from Stripe: an event already processed is skipped,
+        """The same code path as a delivery from the provider: an event already processed is skipped,
         so a reprocess never repeats an effect (and never provisions twice)."""
         skipped = queryset.filter(processed_at__isnull=False).count()
         for event in queryset.filter(processed_at__isnull=True).order_by("received_at"):
-            result = stripe_event_process(record=event)
+            result = provider_event_process(record=event)
             audit_log(
-                action="console.stripe_event_reprocess",
+                action="console.provider_event_reprocess",
                 actor=request.user,
                 customer=event.order.customer if event.order_id else None,
                 target=event,
                 ip=_client_ip(request),
                 data={
+                    "provider": event.provider,
                     "event_id": event.event_id,
                     "type": event.type,
                     "outcome": result.outcome,

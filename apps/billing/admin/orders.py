@@ -9,11 +9,13 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils.html import format_html
 
-from apps.billing.models import KeyAdjustment, Order, StripeEvent
+from apps.billing.models import KeyAdjustment, Order, ProviderEvent
 from apps.billing.selectors import order_delivery_view
 from apps.billing.services import order_retry_provisioning
 from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, customer_link
 from apps.core.errors import ApplicationError
+
+from .payments import PaymentInline
 
 _REFERENCE = re.compile(r"^[0-9a-fA-F]{16}$")
 
@@ -76,11 +78,11 @@ class KeyAdjustmentInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class StripeEventInline(ReadOnlyInline):
-    model = StripeEvent
+class ProviderEventInline(ReadOnlyInline):
+    model = ProviderEvent
     show_change_link = True
-    verbose_name_plural = "Stripe events about this order"
-    fields = ("received_at", "type", "event_id", "deliveries", "outcome", "processed_at", "error")
+    verbose_name_plural = "payment provider events about this order"
+    fields = ("received_at", "provider", "type", "event_id", "deliveries", "outcome", "processed_at", "error")
     readonly_fields = fields
     ordering = ("received_at",)
 
@@ -103,13 +105,22 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "provisioning_attempts",
     )
     list_filter = (NeedsAttentionFilter, "status", MoneyBackFilter, "product_kind", "currency", "paid_at")
-    search_fields = ("customer__email", "stripe_checkout_session_id", "stripe_payment_intent_id")
-    search_help_text = "Order reference or id, customer e-mail, Stripe checkout session or payment intent id."
+    search_fields = ("customer__email", "payments__reference", "payments__payment_reference")
+    search_help_text = (
+        "Order reference or id, customer e-mail, a payment's checkout or payment id (Stripe session, PaymentIntent)."
+    )
     date_hierarchy = "created_at"
     list_select_related = ("customer",)
-    inlines = [KeyAdjustmentInline, StripeEventInline]
+    inlines = [PaymentInline, KeyAdjustmentInline, ProviderEventInline]
     actions = ["retry_provisioning"]
-    readonly_fields = ["reference", "customer_link", "key_link", "decision", *(f.name for f in Order._meta.fields)]
+    readonly_fields = [
+        "reference",
+        "customer_link",
+        "key_link",
+        "decision",
+        "amount_charged",
+        *(f.name for f in Order._meta.fields),
+    ]
 
     class Media:
         css = {"all": ("css/console.css",)}
@@ -124,17 +135,13 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "Payment",
             {
                 "fields": (
-                    "payment_status",
-                    "amount_paid",
+                    "amount_charged",
                     "amount_refunded",
                     "paid_at",
                     "refunded_at",
                     "disputed_at",
                     "expired_at",
                     "failed_at",
-                    "stripe_checkout_session_id",
-                    "stripe_payment_intent_id",
-                    "stripe_customer_id",
                 )
             },
         ),
@@ -161,6 +168,9 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_operate_permission(self, request) -> bool:
         return request.user.has_perm("billing.change_order")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_amount_charged()
 
     def get_search_results(self, request, queryset, search_term):
         unsearched = queryset
@@ -201,10 +211,13 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def decision(self, obj: Order) -> str:
         return order_delivery_view(obj).decision or "—"
 
-    @admin.display(description="amount", ordering="amount_paid")
+    @admin.display(description="amount", ordering="amount_charged_db")
     def amount(self, obj: Order) -> str:
-        value = obj.amount_paid if obj.amount_paid is not None else obj.price
-        return f"{value} {obj.currency.upper()}"
+        return f"{obj.amount_shown} {obj.currency.upper()}"
+
+    @admin.display(description="amount charged")
+    def amount_charged(self, obj: Order) -> str:
+        return f"{obj.amount_charged} {obj.currency.upper()}"
 
     @admin.display(description="refunded", ordering="amount_refunded")
     def refunded(self, obj: Order) -> str:

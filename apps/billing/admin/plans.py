@@ -40,6 +40,6 @@ class PlanAdmin(admin.ModelAdmin):
 
 @admin.register(BillingProfile)
 class BillingProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "stripe_customer_id", "key_lease_until")
-    search_fields = ("user__email", "stripe_customer_id")
+    list_display = ("user", "key_lease_until")
+    search_fields = ("user__email",)
     readonly_fields = ("user", "key_lease_until", "key_lease_owner", "created_at", "updated_at")

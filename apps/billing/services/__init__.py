@@ -1,17 +1,17 @@
-"""Billing services: every write to plans, orders and Stripe events goes through here.
-Split by concern; import from this package."""
+"""Billing services: every write to plans, orders, payments and provider events goes through
+here. Split by concern; import from this package."""
 
 from .adjustments import order_record_dispute, order_record_refund
 from .adjustments_apply import key_adjustment_apply
-from .checkout import CheckoutStart, billing_customer_id_ensure, billing_profile_get, checkout_start
+from .checkout import CheckoutStart, billing_profile_get, checkout_start, provider_customer_ensure
 from .disputes import order_record_dispute_closed
 from .emails import order_email_send
 from .events import (
     WebhookResult,
-    stripe_event_ingest,
-    stripe_event_process,
-    stripe_event_record,
-    stripe_webhook_receive,
+    provider_event_ingest,
+    provider_event_process,
+    provider_event_receive,
+    provider_event_record,
 )
 from .orders import (
     TRANSITIONS,
@@ -19,24 +19,35 @@ from .orders import (
     order_create,
     order_expire,
     order_mark_failed,
-    order_mark_paid,
     order_mark_payment_failed,
-    order_mark_underpaid,
     order_retry_provisioning,
     order_transition,
+)
+from .payment_confirm import payment_confirm
+from .payments import (
+    PAYMENT_TRANSITIONS,
+    IllegalPaymentTransition,
+    payment_attach_checkout,
+    payment_cancel,
+    payment_checkout_failed,
+    payment_create,
+    payment_fail,
+    payment_note_pending,
+    payment_transition,
 )
 from .provisioning import order_provision, order_provisioning_nudge
 from .reconcile import ReconcileReport, orders_reconcile
 from .results import JobResult
 
 __all__ = [
+    "PAYMENT_TRANSITIONS",
     "TRANSITIONS",
     "CheckoutStart",
+    "IllegalPaymentTransition",
     "IllegalTransition",
     "JobResult",
     "ReconcileReport",
     "WebhookResult",
-    "billing_customer_id_ensure",
     "billing_profile_get",
     "checkout_start",
     "key_adjustment_apply",
@@ -44,9 +55,7 @@ __all__ = [
     "order_email_send",
     "order_expire",
     "order_mark_failed",
-    "order_mark_paid",
     "order_mark_payment_failed",
-    "order_mark_underpaid",
     "order_provision",
     "order_provisioning_nudge",
     "order_record_dispute",
@@ -55,8 +64,17 @@ __all__ = [
     "order_retry_provisioning",
     "order_transition",
     "orders_reconcile",
-    "stripe_event_ingest",
-    "stripe_event_process",
-    "stripe_event_record",
-    "stripe_webhook_receive",
+    "payment_attach_checkout",
+    "payment_cancel",
+    "payment_checkout_failed",
+    "payment_confirm",
+    "payment_create",
+    "payment_fail",
+    "payment_note_pending",
+    "payment_transition",
+    "provider_customer_ensure",
+    "provider_event_ingest",
+    "provider_event_process",
+    "provider_event_receive",
+    "provider_event_record",
 ]

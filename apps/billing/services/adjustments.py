@@ -28,7 +28,7 @@ from apps.billing.models import KeyAdjustment, Order
 from apps.billing.money import proportional_gb, to_minor_units
 from apps.core.services import audit_log
 
-from .jobs import job_enqueue_on_commit
+from .jobs import APPLY_KEY_ADJUSTMENT, job_enqueue_on_commit
 from .orders import S, _transition, order_lock
 
 K = KeyAdjustment.Kind
@@ -45,8 +45,11 @@ def _policy() -> str:
     return KeyAdjustment.Action.DISABLE if settings.REFUND_POLICY == "disable" else KeyAdjustment.Action.REDUCE_CAP
 
 
-def _paid_amount(order: Order) -> Decimal:
-    return order.amount_paid if order.amount_paid else order.price
+def refund_base(order: Order) -> Decimal:
+    """The money refunds and disputes are measured against: what the order charged
+    (`Order.amount_charged`). Until its payment is recorded (a refund can outrun it), or when
+    nothing was charged for it, the price stands in."""
+    return order.amount_charged or order.price
 
 
 @dataclass(frozen=True)
@@ -74,14 +77,12 @@ def order_budget(order: Order) -> Budget:
 def gb_owed_back(order: Order, budget: Budget, *, extra_disputed: Decimal = Decimal("0")) -> Decimal:
     """The GB the money taken back so far pays for: the cumulative refund plus every dispute not
     won, capped at the amount paid, so an overlap counts once."""
-    paid = _paid_amount(order)
+    paid = refund_base(order)
     taken_back = min(order.amount_refunded + budget.disputed + extra_disputed, paid)
     return proportional_gb(gb=order.gb, part=taken_back, whole=paid)
 
 
 def _add_adjustment(order: Order, *, kind: str, reference: str, amount: Decimal, source: str) -> KeyAdjustment:
-    from apps.billing.tasks import apply_key_adjustment
-
     action = _policy()
     budget = order_budget(order)
     extra = amount if kind == K.DISPUTE else Decimal("0")
@@ -113,7 +114,7 @@ def _add_adjustment(order: Order, *, kind: str, reference: str, amount: Decimal,
         },
     )
     if not nothing_to_do:
-        job_enqueue_on_commit(apply_key_adjustment, adjustment.pk)
+        job_enqueue_on_commit(APPLY_KEY_ADJUSTMENT, adjustment.pk)
     return adjustment
 
 
@@ -128,7 +129,7 @@ def order_record_refund(
             return "refund_already_recorded"
         order.amount_refunded = amount_refunded
         order.save(update_fields=["amount_refunded", "updated_at"])
-        if fully_refunded or amount_refunded >= _paid_amount(order):
+        if fully_refunded or amount_refunded >= refund_base(order):
             # Refunded in full: an order not delivered yet never will be (nothing leaves refunded).
             _transition(order, S.REFUNDED, reason=source, data={"amount_refunded": str(amount_refunded)})
         _add_adjustment(
@@ -206,8 +207,6 @@ def order_fold_adjustments(order: Order, *, min_quantity: Decimal) -> Decimal:
 
 def order_adjustments_release(*, order_id: int) -> None:
     """The order's goods were delivered: its effects waiting for the key go to their job."""
-    from apps.billing.tasks import apply_key_adjustment
-
     pending = KeyAdjustment.objects.filter(order_id=order_id, status=KeyAdjustment.Status.PENDING)
     for adjustment_id in pending.values_list("pk", flat=True):
-        job_enqueue_on_commit(apply_key_adjustment, adjustment_id)
+        job_enqueue_on_commit(APPLY_KEY_ADJUSTMENT, adjustment_id)

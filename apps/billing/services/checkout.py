@@ -1,27 +1,30 @@
-"""Starting a purchase: a pending order, then a Stripe Checkout Session (or a sandbox one)."""
+"""Starting a purchase: a pending order, a Payment row, then the provider's checkout (Stripe
+Checkout, or the sandbox's page) for it."""
 
+import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from django.conf import settings
-from django.urls import reverse
+from django.db import IntegrityError
 from django.utils import timezone
 
-from apps.billing import gateway
-from apps.billing.models import ORDER_METADATA_KEY, BillingProfile, Order, Plan
-from apps.billing.money import to_minor_units
-from apps.billing.selectors import order_pending_checkout_for
-from apps.billing.stripe_client import StripeCallError
+from apps.billing.errors import PaymentProviderError
+from apps.billing.models import BillingProfile, Order, Plan, ProviderCustomer
+from apps.billing.providers.base import PaymentProvider
+from apps.billing.providers.registry import provider_for_checkout, provider_get
+from apps.billing.selectors import payment_open_checkout_for
 from apps.core.errors import ApplicationError
 
-from .orders import order_attach_checkout_session, order_create, order_mark_checkout_failed
+from .orders import order_create
+from .payments import payment_attach_checkout, payment_checkout_failed, payment_create
 
 logger = logging.getLogger(__name__)
 
 
 # A checkout handed out again must leave the customer time to pay.
 CHECKOUT_REUSE_MIN_REMAINING = timedelta(minutes=10)
+PROVIDER_DOWN = "We could not reach the payment provider. Nothing was charged; please try again in a minute."
 
 
 @dataclass(frozen=True)
@@ -35,52 +38,19 @@ def billing_profile_get(*, user) -> BillingProfile:
     return BillingProfile.objects.get_or_create(user=user)[0]
 
 
-def billing_customer_id_ensure(*, user) -> str:
-    """The customer's Stripe customer id, created once and reused for every later checkout. No
-    lock is held over the network call: two tabs racing here send the same idempotency key, so
-    Stripe answers both with the same customer, and the conditional UPDATE stores it once."""
+def provider_customer_ensure(*, provider: PaymentProvider, user) -> str:
+    """The customer's record at the provider (a Stripe customer), created once and reused for every
+    later checkout. No lock is held over the network call: two tabs racing here send the same
+    idempotency key, so the provider answers both with the same customer, and the unique
+    (provider, user) stores it once."""
+    known = ProviderCustomer.objects.filter(provider=provider.name, user=user).values_list("reference", flat=True)
+    if reference := known.first():
+        return reference
     profile = billing_profile_get(user=user)
-    if profile.stripe_customer_id:
-        return profile.stripe_customer_id
-    customer = gateway.customer_create(
-        email=user.email, user_ref=str(user.pk), idempotency_key=f"sf-customer-{user.pk}-{profile.pk}"
-    )
-    BillingProfile.objects.filter(pk=profile.pk, stripe_customer_id="").update(stripe_customer_id=customer["id"])
-    profile.refresh_from_db(fields=["stripe_customer_id"])
-    return profile.stripe_customer_id
-
-
-def checkout_session_params(*, order: Order, stripe_customer_id: str) -> dict:
-    status_path = reverse("billing:order_status", args=[order.public_id])
-    cancel_path = reverse("billing:order_cancel", args=[order.public_id])
-    description = f"{order.gb.normalize():f} GB of proxy traffic"
-    if order.validity_days:
-        description += f", valid {order.validity_days} days"
-    metadata = {ORDER_METADATA_KEY: str(order.public_id)}
-    params = {
-        "mode": "payment",
-        "line_items": [
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": order.currency,
-                    "unit_amount": to_minor_units(order.price, order.currency),
-                    "product_data": {"name": order.plan_name, "description": description},
-                },
-            }
-        ],
-        "client_reference_id": str(order.public_id),
-        "metadata": metadata,
-        # Carried onto the payment, so refunds and disputes can be traced back to the order.
-        "payment_intent_data": {"metadata": metadata},
-        "success_url": f"{settings.SITE_URL}{status_path}?session_id={{CHECKOUT_SESSION_ID}}",
-        "cancel_url": f"{settings.SITE_URL}{cancel_path}",
-    }
-    if stripe_customer_id:
-        params["customer"] = stripe_customer_id
-    else:
-        params["customer_email"] = order.customer.email
-    return params
+    reference = provider.customer_create(user=user, idempotency_key=f"sf-customer-{user.pk}-{profile.pk}")
+    with contextlib.suppress(IntegrityError):  # the other tab stored it first
+        ProviderCustomer.objects.get_or_create(provider=provider.name, user=user, defaults={"reference": reference})
+    return known.first() or reference
 
 
 def _same_terms(order: Order, plan: Plan) -> bool:
@@ -90,50 +60,47 @@ def _same_terms(order: Order, plan: Plan) -> bool:
 
 
 def checkout_open_find(*, customer, plan: Plan) -> CheckoutStart | None:
-    """The customer's checkout for this plan that is still open for a while, re-read from Stripe
-    (or the sandbox): clicking "Buy" again, or coming back from the payment page, goes back to it
-    instead of opening one more order and session. None when there is none, or Stripe can't say."""
-    order = order_pending_checkout_for(customer=customer, plan=plan)
-    if order is None or not _same_terms(order, plan):
+    """The customer's checkout for this plan that is still open for a while, re-read from its
+    provider: clicking "Buy" again, or coming back from the payment page, goes back to it instead
+    of opening one more order and checkout. None when there is none, or the provider can't say."""
+    payment = payment_open_checkout_for(customer=customer, plan=plan)
+    if payment is None or not _same_terms(payment.order, plan):
         return None
     try:
-        session = gateway.checkout_session_retrieve(order.stripe_checkout_session_id)
-    except StripeCallError as exc:
-        logger.info("checkout %s of order %s not re-read: %s", order.stripe_checkout_session_id, order.reference, exc)
+        provider = provider_get(payment.provider)
+        if not provider.is_available():
+            return None
+        reread = provider.payment_reread(payment=payment)
+    except (LookupError, PaymentProviderError) as exc:
+        logger.info("checkout %s of order %s not re-read: %s", payment.reference, payment.order.reference, exc)
         return None
-    expires_at = session.get("expires_at")
-    if session.get("status") != "open" or not session.get("url") or not isinstance(expires_at, int):
+    if not reread.checkout_open or reread.expires_at is None:
         return None
-    if datetime.fromtimestamp(expires_at, UTC) < timezone.now() + CHECKOUT_REUSE_MIN_REMAINING:
+    if reread.expires_at < timezone.now() + CHECKOUT_REUSE_MIN_REMAINING:
         return None
-    return CheckoutStart(order=order, url=session["url"], reused=True)
+    return CheckoutStart(order=payment.order, url=reread.url, reused=True)
 
 
 def checkout_start(*, customer, plan: Plan) -> CheckoutStart:
     """The customer's open checkout for this plan when there is one; otherwise creates the pending
-    order (committed first, so the payment always has an order to land on) and its checkout
-    session. Raises ApplicationError with a message for the customer when the payment provider
-    cannot be reached; the order is then marked failed."""
+    order (committed first, so the payment always has an order to land on), its payment and the
+    provider's checkout. Raises ApplicationError with a message for the customer when the provider
+    cannot be reached; the order and its payment are then marked failed."""
     reused = checkout_open_find(customer=customer, plan=plan)
     if reused is not None:
         logger.info("checkout of order %s reused", reused.order.reference)
         return reused
+    provider = provider_for_checkout()
     order = order_create(customer=customer, plan=plan)
+    payment = payment_create(order=order, provider=provider.name)
     try:
-        customer_id = billing_customer_id_ensure(user=customer)
-        session = gateway.checkout_session_create(
-            order=order,
-            params=checkout_session_params(order=order, stripe_customer_id=customer_id),
-            idempotency_key=f"{order.idempotency_prefix}-checkout",
+        customer_reference = (
+            provider_customer_ensure(provider=provider, user=customer) if provider.uses_customers else ""
         )
-    except StripeCallError as exc:
+        redirect = provider.checkout_start(order=order, payment=payment, customer_reference=customer_reference)
+    except PaymentProviderError as exc:
         logger.warning("checkout for order %s failed: %s (request %s)", order.reference, exc, exc.request_id)
-        order_mark_checkout_failed(order_id=order.pk, reason=f"checkout could not start: {exc}")
-        raise ApplicationError(
-            "We could not reach the payment provider. Nothing was charged; please try again in a minute."
-        ) from exc
-    order_attach_checkout_session(
-        order_id=order.pk, session_id=session["id"], url=session["url"], stripe_customer_id=customer_id
-    )
-    order.stripe_checkout_session_id, order.checkout_url = session["id"], session["url"]
-    return CheckoutStart(order=order, url=session["url"])
+        payment_checkout_failed(payment_id=payment.pk, reason=f"checkout could not start: {exc}")
+        raise ApplicationError(PROVIDER_DOWN) from exc
+    payment_attach_checkout(payment_id=payment.pk, redirect=redirect)
+    return CheckoutStart(order=order, url=redirect.url)

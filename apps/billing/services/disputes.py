@@ -10,21 +10,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.billing.models import KeyAdjustment, Order
+from apps.billing.providers.base import DISPUTE_LOST, DISPUTE_WON
 from apps.core.services import audit_log
 
 from .adjustments import (
     CLOSURES,
     K,
-    _paid_amount,
     gb_owed_back,
     order_adjustments_release,
     order_budget,
+    refund_base,
 )
-from .jobs import failure_text, job_enqueue_on_commit
+from .jobs import APPLY_KEY_ADJUSTMENT, SEND_ORDER_EMAIL, failure_text, job_enqueue_on_commit
 from .orders import S, _transition, order_lock
 
-WON = frozenset({"won", "warning_closed"})
-LOST = frozenset({"lost"})
+WON = DISPUTE_WON
+LOST = DISPUTE_LOST
 A = KeyAdjustment.Action
 ST = KeyAdjustment.Status
 WON_BEFORE_DELIVERY = "a dispute was won before the order was delivered: check it, then retry provisioning"
@@ -81,8 +82,6 @@ def _record_lost(order: Order, dispute_id: str, amount: Decimal) -> KeyAdjustmen
 
 
 def _record_won(order: Order, dispute: KeyAdjustment | None, dispute_id: str, amount: Decimal) -> KeyAdjustment:
-    from apps.billing.tasks import apply_key_adjustment
-
     fields = {"order": order, "kind": K.DISPUTE_WON, "reference": dispute_id[:255], "amount": amount}
     if dispute is None:  # the closure outran the opening: the opening will be ignored
         return KeyAdjustment.objects.create(
@@ -112,17 +111,15 @@ def _record_won(order: Order, dispute: KeyAdjustment | None, dispute_id: str, am
         **fields, action=action, gb=gb, status=ST.SKIPPED if skip else ST.PENDING, error=skip
     )
     if not skip:
-        job_enqueue_on_commit(apply_key_adjustment, restore.pk)
+        job_enqueue_on_commit(APPLY_KEY_ADJUSTMENT, restore.pk)
     return restore
 
 
 def _leave_disputed(order: Order, *, dispute_id: str, source: str) -> None:
     """The order goes back to where the money says it is: refunded in full, delivered, or paid
     but not delivered (an operator decides: retry provisioning, or refund)."""
-    from apps.billing.tasks import send_order_email
-
     data = {"dispute": dispute_id}
-    if order.refunded_at is not None or order.amount_refunded >= _paid_amount(order):  # never delivers
+    if order.refunded_at is not None or order.amount_refunded >= refund_base(order):  # never delivers
         _transition(order, S.REFUNDED, reason=f"dispute won ({source})", data=data)
     elif order.provisioned_at is not None and order.fulfilment_ref:
         _transition(order, S.PROVISIONED, reason=f"dispute won ({source})", data=data)
@@ -131,4 +128,4 @@ def _leave_disputed(order: Order, *, dispute_id: str, source: str) -> None:
         order.failure_reason = failure_text(WON_BEFORE_DELIVERY)
         order.operator_alerted_at = None
         _transition(order, S.FAILED, reason=f"dispute won ({source})", data=data)
-        job_enqueue_on_commit(send_order_email, order.pk, "operator_alert")
+        job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "operator_alert")

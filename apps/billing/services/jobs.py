@@ -1,38 +1,31 @@
-"""Enqueueing billing jobs after a commit.
+"""Billing's job names and the text helper its services share. Jobs are enqueued after the
+commit by name through `apps.core.jobs.job_enqueue_on_commit` (services never import tasks)."""
 
-Robust on purpose: the database work is done and committed by then, so a broker outage (or, in
-eager mode, a job that blows up inline) must neither undo the caller's answer — a webhook would
-answer 500 for an event it already processed — nor stop the callbacks queued after it. The
-failure is logged; the reconciler re-drives everything these jobs do (provisioning, receipts,
-refund effects)."""
-
-import logging
-
-from django.db import transaction
-
+from apps.core.jobs import job_enqueue, job_enqueue_on_commit
 from apps.core.logging import mask_secrets
 
-logger = logging.getLogger(__name__)
+# The Celery names of billing's jobs (apps/billing/tasks.py registers them under these).
+PROVISION_ORDER = "billing.provision_order"
+APPLY_KEY_ADJUSTMENT = "billing.apply_key_adjustment"
+SEND_ORDER_EMAIL = "billing.send_order_email"
+SEND_OPERATOR_ALERT = "billing.send_operator_alert"
+PROCESS_PROVIDER_EVENT = "billing.process_provider_event"
+RECONCILE_ORDERS = "billing.reconcile_orders"
 
-
-def job_enqueue_on_commit(task, *args) -> None:
-    """Schedules `task.delay(*args)` for after the surrounding transaction commits."""
-
-    def enqueue() -> None:
-        try:
-            task.delay(*args)
-        except Exception as exc:
-            logger.error(
-                "could not enqueue %s%r after commit (%s); the reconciler will re-drive it",
-                getattr(task, "name", task),
-                args,
-                mask_secrets(f"{exc.__class__.__name__}: {exc}"),
-                exc_info=True,
-            )
-
-    transaction.on_commit(enqueue, robust=True)
+__all__ = [
+    "APPLY_KEY_ADJUSTMENT",
+    "PROCESS_PROVIDER_EVENT",
+    "PROVISION_ORDER",
+    "RECONCILE_ORDERS",
+    "SEND_OPERATOR_ALERT",
+    "SEND_ORDER_EMAIL",
+    "failure_text",
+    "job_enqueue",
+    "job_enqueue_on_commit",
+]
 
 
 def failure_text(text: str, limit: int = 500) -> str:
-    """Error text from Stripe or the upstream, fit to store (failure reasons, audit, alerts)."""
+    """Error text from a payment provider or the upstream, fit to store (failure reasons, audit,
+    alerts)."""
     return mask_secrets(str(text))[:limit]

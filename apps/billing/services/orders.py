@@ -2,7 +2,6 @@
 order row locked (`select_for_update`); anything not in TRANSITIONS raises."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +13,7 @@ from apps.billing.products import UnknownProduct, product_get
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_log
 
-from .jobs import failure_text, job_enqueue_on_commit
+from .jobs import PROVISION_ORDER, SEND_ORDER_EMAIL, failure_text, job_enqueue_on_commit
 
 S = Order.Status
 
@@ -31,7 +30,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # A won dispute: back to delivered, or (paid, never delivered) to an operator.
     S.DISPUTED: frozenset({S.REFUNDED, S.PROVISIONED, S.FAILED}),
 }
-_TIMESTAMPS = {
+_TIMESTAMPS: dict[str, str] = {
     S.PAID: "paid_at",
     S.PROVISIONED: "provisioned_at",
     S.EXPIRED: "expired_at",
@@ -127,112 +126,8 @@ def order_create(*, customer, plan: Plan) -> Order:
     return order
 
 
-def order_mark_paid(
-    *,
-    order_id: int,
-    amount_paid: Decimal | None,
-    payment_intent_id: str = "",
-    stripe_customer_id: str = "",
-    payment_status: str = "paid",
-    source: str = "",
-) -> bool:
-    """Records a confirmed payment and, in the same transaction, schedules provisioning (it runs
-    after commit, outside any lock). True when this call changed the order."""
-    from apps.billing.tasks import provision_order, send_order_email
-
-    with transaction.atomic():
-        order = order_lock(order_id=order_id)
-        money_back = order.status in {S.REFUNDED, S.DISPUTED}
-        if order.status in {S.PAID, S.PROVISIONED} or (money_back and order.paid_at is not None):
-            return False  # already paid, or the money has gone back: nothing to provision
-        if order.status == S.FAILED and order.paid_at is not None:
-            return False  # paid before; an operator decides about the failed provisioning
-        order.payment_status = payment_status
-        order.amount_paid = amount_paid
-        order.stripe_payment_intent_id = payment_intent_id or order.stripe_payment_intent_id
-        order.stripe_customer_id = stripe_customer_id or order.stripe_customer_id
-        if money_back:
-            # The refund or dispute outran the payment: nothing to provision, but the payment is
-            # a fact (the refund budget, a won dispute and the revenue count on it).
-            order.paid_at = timezone.now()
-            order.save()
-            audit_log(
-                action="order.payment_noted",
-                customer=order.customer,
-                target=order,
-                reason=failure_text(source),
-                data={"order": order.reference, "status": order.status, "amount_paid": str(amount_paid)},
-            )
-            return False
-        order.failure_reason = ""
-        order.provisioning_deadline = timezone.now() + provisioning_window()
-        _transition(order, S.PAID, reason=source, data={"amount_paid": str(amount_paid)})
-        # Robust: a broker outage after the commit must not turn this into an error for an
-        # event already processed, nor cost the receipt; the reconciler re-drives both.
-        job_enqueue_on_commit(provision_order, order.pk)
-        job_enqueue_on_commit(send_order_email, order.pk, "receipt")
-    return True
-
-
+# An underpaid order's failure reason starts with this (services/payments.py, the operator email).
 UNDERPAID_REASON = "paid amount differs from the order"
-
-
-def order_mark_underpaid(
-    *,
-    order_id: int,
-    amount_paid: Decimal,
-    currency: str,
-    payment_intent_id: str = "",
-    stripe_customer_id: str = "",
-    payment_status: str = "paid",
-    source: str = "",
-) -> bool:
-    """Stripe took money, but less than the order's price or in another currency. Nothing is
-    provisioned: the order is flagged for an operator (failed with the payment time set, so it
-    shows under "needs attention"), who refunds it or, having checked, retries provisioning.
-    True when this call changed the order."""
-    from apps.billing.tasks import send_order_email
-
-    with transaction.atomic():
-        order = order_lock(order_id=order_id)
-        if order.paid_at is not None or order.status not in {S.PENDING, S.EXPIRED, S.FAILED}:
-            return False  # already paid (or flagged), or the money has gone back
-        reason = (
-            f"{UNDERPAID_REASON}: received {amount_paid} {currency.upper()}, "
-            f"expected {order.price} {order.currency.upper()}"
-        )
-        order.payment_status = payment_status[:32]
-        # amount_paid is in the order's currency; a payment in another currency is only named in the reason.
-        order.amount_paid = amount_paid if currency == order.currency else None
-        order.stripe_payment_intent_id = payment_intent_id or order.stripe_payment_intent_id
-        order.stripe_customer_id = stripe_customer_id or order.stripe_customer_id
-        order.failure_reason = failure_text(reason)
-        order.paid_at = timezone.now()
-        data = {"amount_paid": str(amount_paid), "currency": currency, "expected": str(order.price)}
-        if order.status == S.FAILED:  # an earlier payment attempt failed: already in the right state
-            order.full_clean(exclude=["customer", "plan"])
-            order.save()
-            audit_log(
-                action="order.failed",
-                customer=order.customer,
-                target=order,
-                reason=failure_text(f"{reason} ({source})"),
-                data={"order": order.reference, **data},
-            )
-        else:
-            _transition(order, S.FAILED, reason=f"{reason} ({source})", data=data)
-        job_enqueue_on_commit(send_order_email, order.pk, "operator_alert")
-    return True
-
-
-def order_note_payment_status(*, order_id: int, payment_status: str, payment_intent_id: str = "") -> None:
-    """A completed checkout whose money has not arrived yet (bank debits): remember what Stripe
-    said, keep the order pending until the async result."""
-    with transaction.atomic():
-        order = order_lock(order_id=order_id)
-        order.payment_status = payment_status[:32]
-        order.stripe_payment_intent_id = payment_intent_id or order.stripe_payment_intent_id
-        order.save(update_fields=["payment_status", "stripe_payment_intent_id", "updated_at"])
 
 
 def order_mark_payment_failed(*, order_id: int, reason: str) -> bool:
@@ -242,7 +137,6 @@ def order_mark_payment_failed(*, order_id: int, reason: str) -> bool:
         if order.status != S.PENDING:
             return False
         order.failure_reason = failure_text(reason)
-        order.payment_status = "unpaid"
         return _transition(order, S.FAILED, reason=reason)
 
 
@@ -257,22 +151,18 @@ def order_expire(*, order_id: int, reason: str = "checkout session expired") -> 
 
 def order_mark_failed(*, order_id: int, reason: str, actor=None) -> bool:
     """Provisioning gave up: the order is flagged for an operator, who is told by email."""
-    from apps.billing.tasks import send_order_email
-
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if order.status != S.PAID:
             return False
         order.failure_reason = failure_text(reason)
         changed = _transition(order, S.FAILED, reason=reason, actor=actor)
-        job_enqueue_on_commit(send_order_email, order.pk, "operator_alert")
+        job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "operator_alert")
     return changed
 
 
 def order_retry_provisioning(*, order_id: int, actor=None, reason: str = "operator retry") -> bool:
     """Puts a paid order whose provisioning failed back in the queue (an operator action)."""
-    from apps.billing.tasks import provision_order
-
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if order.status != S.FAILED or order.paid_at is None:
@@ -287,23 +177,5 @@ def order_retry_provisioning(*, order_id: int, actor=None, reason: str = "operat
             # product's replay guard sent it here), or the job would fail it again at once.
             order.provisioning_started_at = timezone.now()
         _transition(order, S.PAID, reason=reason, actor=actor)
-        job_enqueue_on_commit(provision_order, order.pk)
+        job_enqueue_on_commit(PROVISION_ORDER, order.pk)
     return True
-
-
-def order_attach_checkout_session(*, order_id: int, session_id: str, url: str, stripe_customer_id: str = "") -> None:
-    Order.objects.filter(pk=order_id).update(
-        stripe_checkout_session_id=session_id,
-        checkout_url=url,
-        stripe_customer_id=stripe_customer_id,
-        updated_at=timezone.now(),
-    )
-
-
-def order_mark_checkout_failed(*, order_id: int, reason: str) -> None:
-    """Stripe could not open a checkout: the pending order will never be paid."""
-    with transaction.atomic():
-        order = order_lock(order_id=order_id)
-        if order.status == S.PENDING:
-            order.failure_reason = failure_text(reason)
-            _transition(order, S.FAILED, reason=reason)

@@ -32,7 +32,7 @@ from apps.core.fulfilment import Delivery, FulfilmentRequest, FulfilmentWait
 from apps.core.services.notifications import operators_notify_on_commit
 
 from .adjustments import order_adjustments_release, order_fold_adjustments
-from .jobs import failure_text, job_enqueue_on_commit
+from .jobs import PROVISION_ORDER, SEND_ORDER_EMAIL, failure_text, job_enqueue_on_commit
 from .leases import customer_key_lease, customer_key_lease_held
 from .orders import S, _transition, order_lock, order_mark_failed
 from .results import JobResult, backoff_seconds
@@ -130,8 +130,6 @@ def _operator_note(order: Order, delivery: Delivery) -> None:
 
 
 def _complete(order_id: int, delivery: Delivery) -> None:
-    from apps.billing.tasks import send_order_email
-
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         order.fulfilment_ref = delivery.ref
@@ -141,7 +139,7 @@ def _complete(order_id: int, delivery: Delivery) -> None:
             _transition(order, S.PAID, reason="a late provisioning attempt succeeded")
         if order.status == S.PAID:
             _transition(order, S.PROVISIONED, data=delivery.audit or {"delivery": delivery.ref})
-            job_enqueue_on_commit(send_order_email, order.pk, "ready")
+            job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "ready")
             _operator_note(order, delivery)
         else:
             # Refunded or disputed while it was being delivered: keep the link and mark the
@@ -206,8 +204,6 @@ def order_provision(*, order_id: int) -> JobResult:
 def order_provisioning_nudge(*, order: Order) -> bool:
     """Schedules a provisioning attempt for a paid order whose retry is due. Lets the status
     page heal an order even where no beat process runs (the embedded default)."""
-    from apps.billing.tasks import provision_order
-
     if order.status != S.PAID:
         return False
     if order.provisioning_next_attempt_at and order.provisioning_next_attempt_at > timezone.now():
@@ -216,5 +212,5 @@ def order_provisioning_nudge(*, order: Order) -> bool:
         return False  # the first attempt was scheduled with the payment
     if customer_key_lease_held(customer_id=order.customer_id):
         return False
-    job_enqueue_on_commit(provision_order, order.pk)
+    job_enqueue_on_commit(PROVISION_ORDER, order.pk)
     return True

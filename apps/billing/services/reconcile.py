@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.billing.models import Order, StripeEvent
+from apps.billing.models import Order, ProviderEvent
 
 from .adjustments_apply import key_adjustments_due
 from .events import AWAITING_SETTLEMENT
@@ -41,13 +41,12 @@ def _receipts_due(now) -> list[int]:
 
 
 def _unsettled_events(now) -> list[int]:
-    """Async-success events left unprocessed because the session did not read paid yet: re-read
-    them (as Stripe's redelivery would) while their order still waits for the money."""
+    """Async-success events left unprocessed because the payment did not read paid yet: re-read
+    them (as the provider's redelivery would) while their order still waits for the money."""
     return list(
-        StripeEvent.objects.filter(
+        ProviderEvent.objects.filter(
             processed_at__isnull=True,
             outcome=AWAITING_SETTLEMENT,
-            type="checkout.session.async_payment_succeeded",
             order__status__in=[S.PENDING, S.EXPIRED],
             received_at__gt=now - provisioning_window(),
         )
@@ -60,7 +59,7 @@ def orders_reconcile(*, now=None) -> ReconcileReport:
     """Paid orders not provisioned after a few minutes (a lost job, a crash right after the
     payment was recorded, an upstream outage) are re-driven until their deadline; past it they
     are flagged for an operator. Pending refund effects, unsent receipts and async payments
-    waiting for Stripe to settle are re-driven too."""
+    waiting for the provider to settle are re-driven too."""
     now = now or timezone.now()
     paid = Order.objects.filter(status=S.PAID)
     due = list(

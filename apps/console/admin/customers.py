@@ -62,7 +62,7 @@ class OrderInline(ReadOnlyInline):
 
     @admin.display(description="amount")
     def amount(self, obj: Order) -> str:
-        return f"{obj.amount_paid if obj.amount_paid is not None else obj.price} {obj.currency.upper()}"
+        return f"{obj.amount_shown} {obj.currency.upper()}"
 
     @admin.display(description="refunded")
     def refunded(self, obj: Order) -> str:

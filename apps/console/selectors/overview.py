@@ -98,10 +98,11 @@ def _revenue(period: Period) -> list[RevenueLine]:
     money = DecimalField(max_digits=13, decimal_places=2)
     paid = (
         Order.objects.filter(paid_at__gte=period.start_at, paid_at__lt=period.end_at)
+        .with_amount_charged()
         .values("currency")
         .annotate(
             orders=Count("pk"),
-            gross=Sum(Coalesce("amount_paid", "price", output_field=money)),
+            gross=Sum("amount_charged_db", output_field=money),
             gb=Sum("gb"),
         )
     )

@@ -5,9 +5,11 @@ are in minor units, as on Stripe's API."""
 
 from django.db import transaction
 
-from .charges import sandbox_charge_dict, sandbox_dispute_dict
+from apps.billing.providers.stripe.client import StripeNotFound, StripeRequestRejected
+
+from .charges import sandbox_charge_dict, sandbox_charge_for_session, sandbox_dispute_dict
 from .events import SandboxResult, new_id, sandbox_deliver_into
-from .models import SandboxCharge, SandboxDispute
+from .models import SandboxCharge, SandboxCheckoutSession, SandboxDispute
 
 
 def _refused(message: str) -> SandboxResult:
@@ -72,3 +74,24 @@ def sandbox_dispute_close(*, dispute_id: str, won: bool) -> SandboxResult:
     result = SandboxResult(ok=True, message=f"Dispute {dispute.id} closed: {dispute.status}.")
     sandbox_deliver_into(result, type="charge.dispute.closed", obj=sandbox_dispute_dict(dispute))
     return result
+
+
+def sandbox_payment_refund(*, payment_intent_id: str, amount: int) -> dict:
+    """A refund asked through the API (the shop's provider.refund): refunds the payment's charge as
+    the operator action does, and answers the way Stripe's refunds API does."""
+    session = SandboxCheckoutSession.objects.filter(
+        payment_intent_id=payment_intent_id, payment_status=SandboxCheckoutSession.PaymentStatus.PAID
+    ).first()
+    if session is None:
+        raise StripeNotFound(f"No such payment_intent: '{payment_intent_id}'")
+    charge = sandbox_charge_for_session(session=session)
+    result = sandbox_charge_refund(charge_id=charge.id, amount=amount)
+    if not result.ok:
+        raise StripeRequestRejected(result.message)
+    return {
+        "id": new_id("re_sandbox_"),
+        "object": "refund",
+        "amount": amount,
+        "charge": charge.id,
+        "status": "succeeded",
+    }

@@ -1,9 +1,11 @@
-"""The payment simulator as billing's gateway sees it (settings.PAYMENTS_SANDBOX_BACKEND): the
-calls apps/billing/gateway.py makes to Stripe, answered from the sandbox's own records with the
-same Stripe-shaped dicts and the same errors (StripeNotFound for an unknown id)."""
+"""The payment simulator as billing's sandbox provider sees it (settings.PAYMENTS_SANDBOX_BACKEND,
+apps/billing/providers/sandbox/): the calls the Stripe provider makes to Stripe's API, answered
+from the sandbox's own records with the same Stripe-shaped dicts and the same errors
+(StripeNotFound for an unknown id)."""
 
 from typing import Any
 
+from .actions import sandbox_payment_refund
 from .charges import sandbox_charge_retrieve, sandbox_dispute_retrieve, sandbox_payment_intent_retrieve
 from .checkout import sandbox_customer_create, sandbox_session_create, sandbox_session_retrieve
 
@@ -32,3 +34,8 @@ class SandboxPayments:
     @staticmethod
     def payment_intent_retrieve(payment_intent_id: str) -> dict[str, Any]:
         return sandbox_payment_intent_retrieve(payment_intent_id)
+
+    @staticmethod
+    def refund_create(*, payment_intent_id: str, amount: int, idempotency_key: str) -> dict[str, Any]:
+        """Refunds the payment's charge (and sends `charge.refunded`, as Stripe would)."""
+        return sandbox_payment_refund(payment_intent_id=payment_intent_id, amount=amount)

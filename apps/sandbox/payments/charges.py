@@ -6,7 +6,7 @@ an amount is corrected by the re-read. Lookups only; operator actions are in act
 
 from typing import Any
 
-from apps.billing.stripe_client import StripeNotFound
+from apps.billing.providers.stripe.client import StripeNotFound
 
 from .events import new_id, unix
 from .models import SandboxCharge, SandboxCheckoutSession, SandboxDispute

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.billing.models import ORDER_METADATA_KEY, Order
-from apps.billing.stripe_client import StripeNotFound
+from apps.billing.providers.stripe.client import StripeNotFound
 
 from .charges import sandbox_charge_for_session
 from .events import SandboxResult, new_id, sandbox_deliver_into, unix

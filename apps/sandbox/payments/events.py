@@ -1,7 +1,7 @@
 """The events the payment simulator sends, and how they reach billing: in-process, through
-billing's webhook service (`stripe_event_ingest`). The events are the sandbox's own, so there is
-no HTTP hop and no signature to forge; billing still re-reads every object from the sandbox's
-records before acting, exactly as it re-reads Stripe's."""
+billing's webhook service (`provider_event_ingest`, as the "sandbox" provider). The events are
+the sandbox's own, so there is no HTTP hop and no signature to forge; billing still re-reads
+every object from the sandbox's records before acting, exactly as it re-reads Stripe's."""
 
 import secrets
 from dataclasses import dataclass, field
@@ -9,8 +9,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from apps.billing.services import stripe_event_ingest
-from apps.billing.stripe_client import STRIPE_API_VERSION
+from apps.billing.providers.stripe.client import STRIPE_API_VERSION
+from apps.billing.services import provider_event_ingest
+
+# The billing payment provider these events belong to (apps/billing/providers/sandbox/).
+PROVIDER = "sandbox"
 
 
 def new_id(prefix: str) -> str:
@@ -39,7 +42,7 @@ def sandbox_event(*, type: str, obj: dict[str, Any], created: int | None = None)
 def sandbox_deliver(event: dict[str, Any]) -> int:
     """Hands the event to billing's webhook service and returns the status the webhook would
     have answered (the outcome is stored on the event row, as for Stripe's deliveries)."""
-    return stripe_event_ingest(event=event).status
+    return provider_event_ingest(provider=PROVIDER, event=event).status
 
 
 @dataclass
@@ -55,4 +58,4 @@ def sandbox_deliver_into(result: SandboxResult, *, type: str, obj: dict[str, Any
     result.deliveries.append((type, status))
     if status >= 300:
         result.ok = False
-        result.message = f"The webhook answered {status} to {type}; see the Stripe events in the admin."
+        result.message = f"The webhook answered {status} to {type}; see the provider events in the admin."

@@ -7,9 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
-from apps.billing.models import KeyAdjustment, Order, StripeEvent
+from apps.billing.models import KeyAdjustment, Order, ProviderEvent
 from apps.sandbox.payments.actions import sandbox_charge_dispute, sandbox_charge_refund, sandbox_dispute_close
 from apps.sandbox.payments.models import SandboxCharge, SandboxDispute
+from tests.billing.stripe_events import payment_intent_of
 from tests.billing.support import upstream_keys
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -36,7 +37,7 @@ def test_a_partial_refund_reduces_the_key_like_a_stripe_refund(paid_charge):
     assert order.amount_refunded == Decimal("7.00")
     assert order.status == Order.Status.PROVISIONED
     assert cap() == Decimal("4")
-    event = StripeEvent.objects.get(type="charge.refunded")
+    event = ProviderEvent.objects.get(type="charge.refunded")
     assert (event.order_id, event.outcome) == (order.pk, "refund_recorded")
 
 
@@ -51,7 +52,7 @@ def test_refunding_the_rest_refunds_the_order_and_then_nothing_is_left(paid_char
     assert "already fully refunded" in again.message
     order.refresh_from_db()
     assert (order.status, order.amount_refunded) == (Order.Status.REFUNDED, Decimal("35.00"))
-    assert StripeEvent.objects.filter(type="charge.refunded").count() == 2
+    assert ProviderEvent.objects.filter(type="charge.refunded").count() == 2
 
 
 @pytest.mark.parametrize("amount", [0, -5, 3501])
@@ -63,7 +64,7 @@ def test_a_refund_outside_the_charge_is_refused_and_changes_nothing(paid_charge,
     assert result.ok is False
     charge.refresh_from_db()
     assert charge.amount_refunded == 0
-    assert not StripeEvent.objects.filter(type="charge.refunded").exists()
+    assert not ProviderEvent.objects.filter(type="charge.refunded").exists()
     assert not KeyAdjustment.objects.filter(order=order).exists()
 
 
@@ -80,7 +81,7 @@ def test_a_dispute_takes_the_gb_back_and_closing_it_sends_the_close(paid_charge)
     assert order.status == Order.Status.PROVISIONED  # a won dispute gives back what it took
     dispute.refresh_from_db()
     assert dispute.status == SandboxDispute.Status.WON
-    assert StripeEvent.objects.filter(type="charge.dispute.closed").exists()
+    assert ProviderEvent.objects.filter(type="charge.dispute.closed").exists()
 
 
 def test_a_disputed_charge_cannot_be_refunded_or_disputed_again(paid_charge):
@@ -92,7 +93,7 @@ def test_a_disputed_charge_cannot_be_refunded_or_disputed_again(paid_charge):
 
     assert not refund.ok and not second.ok
     assert SandboxDispute.objects.count() == 1
-    assert not StripeEvent.objects.filter(type="charge.refunded").exists()
+    assert not ProviderEvent.objects.filter(type="charge.refunded").exists()
 
 
 def test_a_closed_dispute_cannot_be_closed_again(paid_charge):
@@ -106,7 +107,7 @@ def test_a_closed_dispute_cannot_be_closed_again(paid_charge):
     assert again.ok is False
     dispute.refresh_from_db()
     assert dispute.status == SandboxDispute.Status.LOST
-    assert StripeEvent.objects.filter(type="charge.dispute.closed").count() == 1
+    assert ProviderEvent.objects.filter(type="charge.dispute.closed").count() == 1
 
 
 def test_the_admin_actions_refund_and_dispute_through_billing(operator, paid_charge):
@@ -145,7 +146,7 @@ def test_the_command_refunds_part_of_a_charge_found_by_its_payment_intent(paid_c
     order, charge = paid_charge
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        call_command("sandbox_payments", "refund", order.stripe_payment_intent_id, "--amount", "7.00")
+        call_command("sandbox_payments", "refund", payment_intent_of(order), "--amount", "7.00")
     call_command("sandbox_payments", "list")
 
     out = capsys.readouterr().out
@@ -172,4 +173,4 @@ def test_the_command_refuses_what_stripe_would_and_changes_nothing(paid_charge, 
         call_command("sandbox_payments", *[a.format(charge=charge.id) for a in args])
 
     assert SandboxCharge.objects.get().amount_refunded == 0
-    assert not StripeEvent.objects.exclude(type__startswith="checkout.").exists()
+    assert not ProviderEvent.objects.exclude(type__startswith="checkout.").exists()

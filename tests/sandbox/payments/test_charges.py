@@ -3,22 +3,28 @@ makes one charge, retrieves answer Stripe-shaped dicts, an unknown id is StripeN
 
 import pytest
 
-from apps.billing import gateway
 from apps.billing.models import ORDER_METADATA_KEY
-from apps.billing.stripe_client import StripeNotFound
+from apps.billing.providers.registry import provider_get
+from apps.billing.providers.stripe.client import StripeNotFound
 from apps.sandbox.payments.actions import sandbox_charge_dispute
 from apps.sandbox.payments.models import SandboxCharge
 from tests.billing.factories import PlanFactory
+from tests.billing.stripe_events import payment_intent_of
 
 from .support import checkout_url, post
 
 pytestmark = pytest.mark.django_db
 
 
+def sandbox():
+    """What billing's sandbox provider calls: the simulator named by PAYMENTS_SANDBOX_BACKEND."""
+    return provider_get("sandbox").client
+
+
 def test_paying_on_the_test_page_makes_one_charge_for_the_order(paid_charge):
     order, charge = paid_charge
 
-    assert charge.payment_intent_id == order.stripe_payment_intent_id
+    assert charge.payment_intent_id == payment_intent_of(order)
     assert charge.amount == 3500
     assert charge.metadata == {ORDER_METADATA_KEY: str(order.public_id)}
     assert SandboxCharge.objects.count() == 1
@@ -47,10 +53,10 @@ def test_a_delayed_payment_makes_its_charge_only_when_it_succeeds(customer_clien
 def test_billing_rereads_the_charge_as_stripe_shapes_it(paid_charge):
     order, charge = paid_charge
 
-    read = gateway.charge_retrieve(charge.id)
+    read = sandbox().charge_retrieve(charge.id)
 
     assert read["object"] == "charge"
-    assert (read["id"], read["payment_intent"], read["currency"]) == (charge.id, order.stripe_payment_intent_id, "usd")
+    assert (read["id"], read["payment_intent"], read["currency"]) == (charge.id, payment_intent_of(order), "usd")
     assert (read["amount"], read["amount_refunded"], read["refunded"], read["disputed"]) == (3500, 0, False, False)
     assert read["metadata"][ORDER_METADATA_KEY] == str(order.public_id)
 
@@ -59,27 +65,29 @@ def test_billing_rereads_the_dispute_as_stripe_shapes_it(paid_charge):
     order, charge = paid_charge
     sandbox_charge_dispute(charge_id=charge.id, reason="fraudulent")
 
-    read = gateway.dispute_retrieve(charge.dispute.id)
+    read = sandbox().dispute_retrieve(charge.dispute.id)
 
     assert read["object"] == "dispute"
-    assert (read["charge"], read["payment_intent"], read["amount"]) == (charge.id, order.stripe_payment_intent_id, 3500)
+    assert (read["charge"], read["payment_intent"], read["amount"]) == (charge.id, payment_intent_of(order), 3500)
     assert (read["status"], read["reason"]) == ("needs_response", "fraudulent")
-    assert gateway.charge_retrieve(charge.id)["disputed"] is True
+    assert sandbox().charge_retrieve(charge.id)["disputed"] is True
 
 
 def test_the_payment_intent_names_the_order(paid_charge):
     order, _charge = paid_charge
 
-    assert gateway.payment_intent_metadata(order.stripe_payment_intent_id) == {ORDER_METADATA_KEY: str(order.public_id)}
+    assert sandbox().payment_intent_retrieve(payment_intent_of(order))["metadata"] == {
+        ORDER_METADATA_KEY: str(order.public_id)
+    }
 
 
 @pytest.mark.parametrize(
     "read",
     [
-        lambda: gateway.charge_retrieve("ch_forged_0001"),
-        lambda: gateway.dispute_retrieve("dp_forged_0001"),
-        lambda: gateway.payment_intent_metadata("pi_forged_0001"),
-        lambda: gateway.checkout_session_retrieve("cs_forged_0001"),
+        lambda: sandbox().charge_retrieve("ch_forged_0001"),
+        lambda: sandbox().dispute_retrieve("dp_forged_0001"),
+        lambda: sandbox().payment_intent_retrieve("pi_forged_0001"),
+        lambda: sandbox().checkout_session_retrieve("cs_forged_0001"),
     ],
     ids=["charge", "dispute", "payment_intent", "session"],
 )
@@ -97,7 +105,7 @@ class CannedPayments:
 def test_billing_finds_the_simulator_by_the_dotted_path_in_settings(settings):
     settings.PAYMENTS_SANDBOX_BACKEND = f"{__name__}.CannedPayments"
 
-    assert gateway.charge_retrieve("ch_1")["canned"] is True
+    assert sandbox().charge_retrieve("ch_1")["canned"] is True
 
 
 def test_the_test_helpers_record_what_they_send(paid_charge):
@@ -109,6 +117,6 @@ def test_the_test_helpers_record_what_they_send(paid_charge):
     opened = opened_event["data"]["object"]
     closed = dispute_closed(opened_event, status="won")["data"]["object"]
 
-    assert gateway.charge_retrieve(refund["id"])["amount_refunded"] == refund["amount_refunded"] == 3500
-    assert gateway.dispute_retrieve(opened["id"])["status"] == closed["status"] == "won"
+    assert sandbox().charge_retrieve(refund["id"])["amount_refunded"] == refund["amount_refunded"] == 3500
+    assert sandbox().dispute_retrieve(opened["id"])["status"] == closed["status"] == "won"
     assert refund["id"] == opened["charge"] == charge.id

@@ -3,7 +3,7 @@ to billing's webhook service in-process; a customer reaches only their own test 
 
 import pytest
 
-from apps.billing.models import Order, StripeEvent
+from apps.billing.models import Order, ProviderEvent
 from tests.billing.support import upstream_keys
 from tests.factories import UserFactory
 
@@ -31,7 +31,7 @@ def test_sandbox_pay_hands_the_event_to_the_webhook_service(customer_client, sta
     assert response["Location"] == f"/billing/orders/{order.public_id}/status/?session_id={session.id}"
     order.refresh_from_db()
     assert order.status == Order.Status.PROVISIONED
-    event = StripeEvent.objects.get()
+    event = ProviderEvent.objects.get()
     assert event.type == "checkout.session.completed"
     assert event.outcome == "paid"
 

@@ -1,5 +1,6 @@
 """The one module that imports `stripe`. A thin client: pinned API version, explicit timeouts,
-plain dicts out, and two kinds of errors (worth retrying later, or not)."""
+plain dicts out, and two kinds of errors (worth retrying later, or not: billing's provider errors,
+apps/billing/errors.py)."""
 
 import functools
 import json
@@ -8,30 +9,30 @@ from typing import Any
 import stripe
 from django.conf import settings
 
+from apps.billing.errors import (
+    PaymentProviderError,
+    PaymentProviderNotFound,
+    PaymentProviderRejected,
+    PaymentProviderUnavailable,
+)
+
 # Pinned: the version stripe-python 16.x is generated for. Change it only together with the library.
 STRIPE_API_VERSION = "2026-10-28.endive"
 
 
-class StripeCallError(Exception):
-    retryable = False
-
-    def __init__(self, message: str, *, request_id: str | None = None, code: str | None = None) -> None:
-        super().__init__(message)
-        self.request_id = request_id
-        self.code = code
+class StripeCallError(PaymentProviderError):
+    pass
 
 
-class StripeUnavailable(StripeCallError):
+class StripeUnavailable(StripeCallError, PaymentProviderUnavailable):
     """Network trouble, rate limit or a Stripe-side error: try again later."""
 
-    retryable = True
 
-
-class StripeRequestRejected(StripeCallError):
+class StripeRequestRejected(StripeCallError, PaymentProviderRejected):
     """Stripe refused the request (bad parameters, bad key, missing object)."""
 
 
-class StripeNotFound(StripeRequestRejected):
+class StripeNotFound(StripeRequestRejected, PaymentProviderNotFound):
     pass
 
 
@@ -82,7 +83,7 @@ def _call(fn, *args, **kwargs) -> dict[str, Any]:
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
         raise StripeUnavailable(str(exc.user_message or exc), request_id=exc.request_id) from exc
     except stripe.InvalidRequestError as exc:
-        error = StripeNotFound if exc.http_status == 404 else StripeRequestRejected
+        error: type[StripeCallError] = StripeNotFound if exc.http_status == 404 else StripeRequestRejected
         raise error(str(exc.user_message or exc), request_id=exc.request_id, code=exc.code) from exc
     except stripe.StripeError as exc:
         status = exc.http_status or 0
@@ -117,6 +118,14 @@ def payment_intent_retrieve(payment_intent_id: str) -> dict[str, Any]:
 
 def dispute_retrieve(dispute_id: str) -> dict[str, Any]:
     return _call(_client().v1.disputes.retrieve, dispute_id)
+
+
+def refund_create(*, payment_intent_id: str, amount: int, idempotency_key: str) -> dict[str, Any]:
+    return _call(
+        _client().v1.refunds.create,
+        {"payment_intent": payment_intent_id, "amount": amount},
+        {"idempotency_key": idempotency_key},
+    )
 
 
 def webhook_event_construct(*, payload: bytes, signature: str | None, secret: str) -> dict[str, Any]:
