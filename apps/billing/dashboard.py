@@ -27,7 +27,7 @@ def money_text(amount, currency: str, *, short: bool = False) -> str:
 # Paid but still not provisioned after this long: tell the customer we are on it.
 SLOW_PROVISIONING = timedelta(minutes=5)
 
-_STATES = {
+_STATES: dict[str, tuple[str, str]] = {
     Order.Status.PENDING: ("Awaiting payment", "neutral"),
     Order.Status.PAID: ("Preparing", "info"),
     Order.Status.PROVISIONED: ("Completed", "ok"),

@@ -3,11 +3,12 @@
 render. Anyone else's order is a 404 (the selectors raise NotFound)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps.accounts.http import AuthenticatedHtmxHttpRequest, AuthenticatedHttpRequest
 from apps.billing.dashboard import (
     order_view_for_customer,
     order_views_for_customer,
@@ -21,13 +22,13 @@ from apps.proxies.selectors import pool_key_current_for_customer
 
 @login_required
 @require_GET
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "billing/orders.html", {"orders": order_views_for_customer(customer=request.user)})
 
 
 @login_required
 @require_GET
-def order_receipt(request: HttpRequest, public_id: str) -> HttpResponse:
+def order_receipt(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """One of the caller's orders; anyone else's is a 404."""
     order = order_view_for_customer(customer=request.user, public_id=public_id)
     return render(request, "billing/receipt.html", {"order": order})
@@ -36,7 +37,7 @@ def order_receipt(request: HttpRequest, public_id: str) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def provisioning_status_panel(request: HttpRequest) -> HttpResponse:
+def provisioning_status_panel(request: AuthenticatedHtmxHttpRequest) -> HttpResponse:
     """The "preparing your proxy" panel, polled by htmx. It re-drives paid orders whose retry is
     due (so an order heals even where no beat process runs). Once nothing is waiting any more
     the whole page reloads (HX-Refresh) so the customer lands on their active key."""

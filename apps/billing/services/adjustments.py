@@ -18,6 +18,7 @@ delivered (refunded, a lost dispute) skips it."""
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -168,9 +169,13 @@ def order_awaiting_delivery_q(*, via_adjustment: bool = False) -> Q:
     open_dispute = KeyAdjustment.objects.filter(
         order_id=OuterRef("order_id" if via_adjustment else "pk"), kind=K.DISPUTE
     ).filter(~Exists(closure))
-    return Q(**{f"{prefix}provisioned_at__isnull": True}) & (
-        Q(**{f"{prefix}status__in": _DELIVERABLE}) | (Q(**{f"{prefix}status": S.DISPUTED}) & Exists(open_dispute))
+    # Q & Exists is a Q at run time; the stubs only know it as Combinable.
+    awaiting = cast(
+        Q,
+        Q(**{f"{prefix}provisioned_at__isnull": True})
+        & (Q(**{f"{prefix}status__in": _DELIVERABLE}) | (Q(**{f"{prefix}status": S.DISPUTED}) & Exists(open_dispute))),
     )
+    return awaiting
 
 
 def order_fold_adjustments(order: Order, *, min_quantity: Decimal) -> Decimal:

@@ -33,9 +33,9 @@ def wholesale_price_get() -> Wholesale:
     """The upstream's shared-pool price per GB as last read; older than an hour is marked stale
     with the last error, and never having read it is "not read yet", never an error page."""
     entry = wholesale_pricing_cached()
-    if wholesale_pricing_is_fresh(entry):
+    if entry is not None and wholesale_pricing_is_fresh(entry):
         return Wholesale(entry["per_gb"], entry["currency"], entry["fetched_at"], stale=False)
     error = wholesale_pricing_error()
-    if entry:
+    if entry is not None:
         return Wholesale(entry["per_gb"], entry["currency"], entry["fetched_at"], stale=True, error=error)
     return Wholesale(None, "", None, stale=True, error=error or "not read yet")
