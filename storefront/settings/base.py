@@ -2,6 +2,7 @@
 (django-environ); `.env.example` documents each variable."""
 
 import math
+import contextlib
 import os
 import re
 from collections.abc import Iterable
@@ -255,10 +256,9 @@ DATA_DIR = BASE_DIR / "data"
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{DATA_DIR / 'storefront.sqlite3'}")}
 if not os.environ.get("DATABASE_URL"):
     # The embedded default: `manage.py` works on a fresh checkout, not only through `make run`.
-    try:
+    # A read-only tree is fine: production refuses to start without DATABASE_URL anyway.
+    with contextlib.suppress(OSError):
         DATA_DIR.mkdir(exist_ok=True)
-    except OSError:
-        pass  # a read-only tree: production refuses to start without DATABASE_URL anyway
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
