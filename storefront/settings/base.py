@@ -1,8 +1,8 @@
 """Settings shared by every environment. Everything comes from the environment
 (django-environ); `.env.example` documents each variable."""
 
-import math
 import contextlib
+import math
 import os
 import re
 from collections.abc import Iterable
