@@ -46,6 +46,7 @@ class FulfilmentRequest:
     first_attempt_at: datetime  # when this round of attempts began (an operator's retry starts one)
     reason: str = ""  # for the audit trail, e.g. "order 1a2b… (Pro)"
     target_ref: str = ""  # a delivery to add to, when the customer chose one ("": the product decides)
+    plan_slug: str = ""  # the billing plan's slug: a product with per-plan options looks them up by it
     # The customer's other orders of this product being delivered right now (paid, not delivered).
     in_flight_refs: tuple[str, ...] = ()
 
@@ -143,3 +144,12 @@ class Product(Protocol):
 
     def describe(self, *, ref: str, order_ref: str = "") -> DeliveryView:
         """For display; `ref` may be "" (not delivered yet). Never calls outside systems."""
+
+
+@runtime_checkable
+class LimitedProduct(Protocol):
+    """Optional for a product: one whose supply runs out (ports need a free upstream slot) says
+    at checkout whether a plan can be sold now. A product without `available` always can."""
+
+    def available(self, plan_slug: str) -> tuple[bool, str]:
+        """(True, "") or (False, a message for the customer). May read the outside system."""

@@ -561,7 +561,10 @@ STRIPE_READ_TIMEOUT = env_float("STRIPE_READ_TIMEOUT", 20.0)
 STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2, minimum=0, maximum=5)
 # The products billing sells (docs/billing.md, "Products"): kind -> the product's fulfilment
 # object, loaded by dotted path so billing never imports a product's app. A plan names its kind.
-BILLING_PRODUCTS = {"pool_traffic": "apps.proxies.fulfilment.PoolTraffic"}
+BILLING_PRODUCTS = {
+    "pool_traffic": "apps.proxies.fulfilment.PoolTraffic",
+    "dedicated_port": "apps.ports.fulfilment.DedicatedPort",
+}
 # Provisioning paid orders (docs/billing.md): a job holds a customer's key lease this long at
 # most; retries back off from BASE to MAX seconds; the reconciler re-drives paid orders not
 # provisioned after RECONCILE_AFTER seconds, for WINDOW hours (Stripe retries for 3 days).

@@ -1,7 +1,14 @@
 """Products behind a registry: billing reaches each product kind's fulfilment only through
 `product_get(kind)` (apps/core/fulfilment.py is the contract)."""
 
-from .registry import UnknownProduct, product_choices, product_get, product_kinds, product_registry_clear
+from .registry import (
+    UnknownProduct,
+    product_available,
+    product_choices,
+    product_get,
+    product_kinds,
+    product_registry_clear,
+)
 
 # The kind plans and orders had before there was a choice.
 DEFAULT_PRODUCT_KIND = "pool_traffic"
@@ -9,6 +16,7 @@ DEFAULT_PRODUCT_KIND = "pool_traffic"
 __all__ = [
     "DEFAULT_PRODUCT_KIND",
     "UnknownProduct",
+    "product_available",
     "product_choices",
     "product_get",
     "product_kinds",

@@ -10,7 +10,7 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from apps.core.errors import TerminalError
-from apps.core.fulfilment import Product
+from apps.core.fulfilment import LimitedProduct, Product
 
 
 class UnknownProduct(TerminalError):
@@ -34,6 +34,18 @@ def product_get(kind: str) -> Product:
         return _registry()[kind]
     except KeyError:
         raise UnknownProduct(f"No product of kind {kind!r} is sold here.", extra={"kind": kind}) from None
+
+
+def product_available(kind: str, *, plan_slug: str) -> tuple[bool, str]:
+    """Whether a plan of this product can be sold now: (True, "") or (False, a message for the
+    customer). Products without `available` (pool traffic) always can."""
+    try:
+        product = product_get(kind)
+    except UnknownProduct:  # a plan whose product is no longer sold
+        return False, "This plan cannot be bought at the moment."
+    if isinstance(product, LimitedProduct):
+        return product.available(plan_slug)
+    return True, ""
 
 
 def product_kinds() -> tuple[str, ...]:

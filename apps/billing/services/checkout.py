@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.billing.errors import PaymentProviderError
 from apps.billing.models import BillingProfile, Order, Plan, ProviderCustomer
+from apps.billing.products import product_available
 from apps.billing.providers.base import PaymentProvider
 from apps.billing.providers.registry import provider_for_checkout, provider_get
 from apps.billing.selectors import payment_open_checkout_for
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 # A checkout handed out again must leave the customer time to pay.
 CHECKOUT_REUSE_MIN_REMAINING = timedelta(minutes=10)
+UNAVAILABLE = "This plan can't be bought right now; please try again later."
 PROVIDER_DOWN = "We could not reach the payment provider. Nothing was charged; please try again in a minute."
 
 
@@ -85,11 +87,16 @@ def checkout_start(*, customer, plan: Plan) -> CheckoutStart:
     """The customer's open checkout for this plan when there is one; otherwise creates the pending
     order (committed first, so the payment always has an order to land on), its payment and the
     provider's checkout. Raises ApplicationError with a message for the customer when the provider
-    cannot be reached; the order and its payment are then marked failed."""
+    cannot be reached; the order and its payment are then marked failed, and when the plan's
+    product cannot be delivered now (no free port slot): then no order is created."""
     reused = checkout_open_find(customer=customer, plan=plan)
     if reused is not None:
         logger.info("checkout of order %s reused", reused.order.reference)
         return reused
+    sellable, message = product_available(plan.product_kind, plan_slug=plan.slug)
+    if not sellable:
+        logger.info("checkout of plan %s refused: %s", plan.slug, message)
+        raise ApplicationError(f"{message or UNAVAILABLE} Nothing was charged.", extra={"plan": plan.slug})
     provider = provider_for_checkout()
     order = order_create(customer=customer, plan=plan)
     payment = payment_create(order=order, provider=provider.name)

@@ -72,6 +72,7 @@ def _request(order: Order, *, attempt: int, in_flight: tuple[str, ...] = ()) -> 
         first_attempt_at=order.provisioning_started_at or timezone.now(),  # set by the claim
         reason=f"order {order.reference} ({order.plan_name})",
         in_flight_refs=in_flight,
+        plan_slug=order.plan.slug,
     )
 
 

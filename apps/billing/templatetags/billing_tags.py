@@ -2,9 +2,12 @@
 its product describes it), and the customer's orders on their dashboard (the proxies dashboard renders
 them through these tags, as proxies imports nothing of billing)."""
 
+from decimal import Decimal
+
 from django import template
 
 from apps.billing.dashboard import money_text, order_views_for_customer, provisioning_status_for_customer
+from apps.billing.products import UnknownProduct, product_get
 from apps.billing.selectors import order_delivery_view, plan_list_active
 
 register = template.Library()
@@ -32,19 +35,28 @@ def order_delivery(order):
     return order_delivery_view(order)
 
 
+def _unit(kind: str) -> str:
+    try:
+        return product_get(kind).unit
+    except UnknownProduct:
+        return ""
+
+
 @register.inclusion_tag("billing/_pricing_cards.html", takes_context=True)
 def pricing_section(context, section_id: str = ""):
-    """Active plans with price per GB. Uses `plans` from the context when a view passed them."""
+    """Active plans with the price per unit of their product (GB, port). Uses `plans` from the
+    context when a view passed them."""
     plans = context.get("plans")
     plans = list(plan_list_active()) if plans is None else list(plans)
-    dearest = max((p.price_per_gb for p in plans), default=None)
-    cards = [
-        {
-            "plan": plan,
-            "saving": int((1 - plan.price_per_gb / dearest) * 100) if dearest and plan.price_per_gb < dearest else 0,
-        }
-        for plan in plans
-    ]
+    # Savings compare plans of one product only (a GB of traffic is not a port).
+    dearest: dict[str, Decimal] = {}
+    for p in plans:
+        dearest[p.product_kind] = max(dearest.get(p.product_kind, p.price_per_gb), p.price_per_gb)
+    cards = []
+    for plan in plans:
+        top = dearest[plan.product_kind]
+        saving = int((1 - plan.price_per_gb / top) * 100) if top and plan.price_per_gb < top else 0
+        cards.append({"plan": plan, "saving": saving, "unit": _unit(plan.product_kind)})
     return {
         "cards": cards,
         "section_id": section_id or context.get("section_id") or "pricing",
