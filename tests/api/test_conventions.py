@@ -178,3 +178,12 @@ def test_times_are_iso_8601_utc_and_amounts_are_strings_with_a_currency(api, cus
     assert listed["cap_gb"] == "10.000" and listed["used_gb"] == "0.000"
     plan = api.get("/api/v1/plans").json()["data"][0]
     assert isinstance(plan["price"], str) and re.fullmatch(r"\d+\.\d{2}", plan["price"]) and plan["currency"]
+
+
+def test_plans_and_orders_say_which_product_they_sell(api, customer, key):
+    make_order(customer, fulfilment_ref=str(key.pk))
+    products = {plan["slug"]: plan["product"] for plan in api.get("/api/v1/plans").json()["data"]}
+    assert products["starter"] == "pool_traffic"
+    assert products["port-shared-30d"] == "dedicated_port"
+    order = api.get("/api/v1/orders").json()["data"][0]
+    assert (order["product"], order["key_id"]) == ("pool_traffic", key.pk)

@@ -7,7 +7,12 @@ class PlanSerializer(serializers.Serializer):
     slug = serializers.SlugField(read_only=True, help_text="Pass it to POST /orders.")
     name = serializers.CharField(read_only=True)
     tagline = serializers.CharField(read_only=True)
-    gb = serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True)
+    product = serializers.CharField(
+        source="product_kind", read_only=True, help_text="What the plan sells: pool_traffic or dedicated_port."
+    )
+    gb = serializers.DecimalField(
+        max_digits=None, decimal_places=2, read_only=True, help_text="GB of traffic (pool_traffic plans)."
+    )
     price = money_field()
     currency = serializers.CharField(read_only=True, help_text="ISO 4217, lower case.")
     price_per_gb = money_field()
