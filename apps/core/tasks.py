@@ -7,6 +7,7 @@ from typing import Any
 
 from celery import shared_task
 
+from .heartbeats import heartbeat_write
 from .mail import (
     MAIL_DELIVER_JOB,
     MAIL_TRANSIENT_ERRORS,
@@ -72,3 +73,10 @@ def operators_notify_job(subject: str, body: str, kind: str = "", dedup_key: str
     """Mails the operators (apps.core.services.notifications.operators_notify_on_commit);
     retried with backoff while the mail server is unreachable."""
     return operators_notify(subject=subject, body=body, kind=kind, dedup_key=dedup_key)
+
+
+@shared_task(name="core.heartbeat", ignore_result=True, expires=60)
+def heartbeat() -> None:
+    """Sent by beat every HEARTBEAT_SECONDS (publishing it is beat's heartbeat); running it is one
+    more sign of a live worker, besides the worker's own timer."""
+    heartbeat_write(role="worker")

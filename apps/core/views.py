@@ -15,5 +15,10 @@ def landing(request):
 @never_cache
 @require_GET
 def healthz(request):
+    """200 while the site can serve ("ok", or "degraded": a background process looks dead);
+    503 when it cannot. `?strict=1` answers 503 for "degraded" too (for the worker's and beat's
+    own probes, and for monitors that should page on dead background jobs)."""
     report = health_check()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    strict = request.GET.get("strict", "") in {"1", "true", "yes"}
+    healthy = report["status"] == "ok" or (report["status"] == "degraded" and not strict)
+    return JsonResponse(report, status=200 if healthy else 503)

@@ -299,6 +299,17 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep LOGGING below (JSON, request id
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(DATA_DIR / "celerybeat-schedule"))
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by the app sections further down
+# Liveness (apps/core/heartbeats.py): the worker and beat write a heartbeat to Redis; /healthz
+# reports one older than HEARTBEAT_STALE_SECONDS as stale ("degraded"). Beat sends the
+# heartbeat job every HEARTBEAT_SECONDS, so a live beat never looks idle.
+HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 30, minimum=5, maximum=600)
+HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 120, minimum=15, maximum=3600)
+if HEARTBEAT_STALE_SECONDS < 2 * HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        f"HEARTBEAT_STALE_SECONDS ({HEARTBEAT_STALE_SECONDS}) must be at least twice HEARTBEAT_SECONDS "
+        f"({HEARTBEAT_SECONDS}), or a live worker would look stale between two heartbeats."
+    )
+CELERY_BEAT_SCHEDULE["core-heartbeat"] = {"task": "core.heartbeat", "schedule": float(HEARTBEAT_SECONDS)}
 CELERY_BEAT_SCHEDULE["core-clear-expired-sessions"] = {
     "task": "apps.core.tasks.sessions_clear_expired",
     "schedule": 24 * 60 * 60,

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -248,3 +249,31 @@ class socket_free_port:  # noqa: N801
 
     def __exit__(self, *exc) -> None:
         self.sock.close()
+
+
+@pytest.mark.redis
+def test_worker_and_beat_healthchecks_read_the_heartbeat(redis_url):
+    import redis as redis_lib
+
+    client = redis_lib.Redis.from_url(redis_url)
+    key = "storefront:heartbeat:beat"
+    outcomes = []
+    try:
+        # One test, not parametrized: parallel test workers would race on the shared key.
+        for age in (5, 600, None):
+            client.delete(key)
+            if age is not None:
+                client.set(key, f"{time.time() - age:.3f}")
+            result = run(["docker/healthcheck.py", "beat"], settings="", env={"REDIS_URL": redis_url}, timeout=30)
+            outcomes.append((age, result.returncode))
+    finally:
+        client.delete(key)
+
+    assert outcomes == [(5, 0), (600, 1), (None, 1)]
+
+
+def test_compose_probes_the_worker_and_beat_heartbeats():
+    compose = (ROOT / "docker-compose.yml").read_text()
+
+    assert '"/app/docker/healthcheck.py", "worker"' in compose
+    assert '"/app/docker/healthcheck.py", "beat"' in compose

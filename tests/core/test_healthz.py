@@ -41,7 +41,9 @@ def test_healthz_checks_redis_when_configured(client, db, redis_url):
         response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+    body = response.json()
+    assert body["checks"]["database"] == "ok" and body["checks"]["redis"] == "ok"
+    assert body["status"] in {"ok", "degraded"}  # degraded: no worker or beat in this test
 
 
 def test_healthz_is_not_wrapped_in_the_request_transaction():

@@ -278,3 +278,8 @@ def test_test_settings_ignore_real_keys_and_redis_in_the_environment():
     assert result.returncode == 0, result.stderr
     # Sandboxes on, no Redis, and the process environment is left as it was.
     assert result.stdout.split() == ["True", "True", "''", "True", "redis://127.0.0.1:6379/0"]
+
+
+def test_a_stale_threshold_shorter_than_two_heartbeats_is_refused(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="HEARTBEAT_STALE_SECONDS"):
+        import_settings(LOCAL, {"HEARTBEAT_SECONDS": "60", "HEARTBEAT_STALE_SECONDS": "90"}, monkeypatch)
