@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
+from apps.core.selectors import background_jobs_status
 from apps.proxies.services.pricing import wholesale_pricing_refresh
 
 from .selectors import PERIOD_CHOICES, operator_overview, overview_period
@@ -23,5 +24,12 @@ def overview_view(request):
         "title": "Overview",
         "overview": operator_overview(period=period),
         "periods": PERIOD_CHOICES,
+        **_background_jobs(),
     }
     return TemplateResponse(request, "console/overview.html", context)
+
+
+def _background_jobs() -> dict:
+    jobs = background_jobs_status()
+    rows = [] if jobs["inline"] else [("Worker", jobs["worker"]), ("Beat", jobs["beat"])]
+    return {"jobs": jobs, "jobs_rows": rows}

@@ -56,11 +56,12 @@ def health_check() -> dict:
     return {"status": status, **report}
 
 
-def jobs_backlog(*, queue: str = "celery") -> dict:
+def jobs_backlog(*, queue: str | None = None) -> dict:
     """How many jobs wait in the Redis queue and how long the oldest has waited (seconds; None
     when empty or unknown). Without Redis jobs run inline: nothing waits."""
     if not settings.REDIS_URL:
         return {"waiting": 0, "oldest_seconds": None, "inline": True}
+    queue = queue or settings.CELERY_TASK_DEFAULT_QUEUE
     try:
         client = heartbeat_redis()
         waiting = int(client.llen(queue))
@@ -85,3 +86,16 @@ def _waited_seconds(message: bytes | None) -> float | None:
 def operator_alert_list_recent(*, limit: int = 5) -> list[OperatorAlert]:
     """The newest deduplicated operator alerts (the console's overview shows them)."""
     return list(OperatorAlert.objects.all()[:limit])
+
+
+def background_jobs_status() -> dict:
+    """For the console: the worker's and beat's last heartbeat and the job queue's backlog."""
+    if not settings.REDIS_URL:
+        return {"inline": True}
+    ages = heartbeat_ages()
+    return {
+        "inline": False,
+        "worker": {"age": ages["worker"], "state": heartbeat_state(ages["worker"])},
+        "beat": {"age": ages["beat"], "state": heartbeat_state(ages["beat"])},
+        "backlog": jobs_backlog(),
+    }
