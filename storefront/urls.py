@@ -2,12 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.console.metrics import metrics_view
 from apps.core import views as core_views
 
 # admin.site is the console's site (apps/console/site.py): allauth login, two-factor, overview.
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("apps.accounts.urls")),
     path("billing/", include("apps.billing.urls")),

@@ -2,6 +2,7 @@
 (django-environ); `.env.example` documents each variable."""
 
 import contextlib
+import ipaddress
 import math
 import os
 import re
@@ -210,6 +211,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.metrics_middleware.RequestMetricsMiddleware",
     # Under /api/: every error answer becomes the API's JSON envelope, whoever produced it.
     "apps.api.middleware.ApiErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -635,6 +637,33 @@ SPECTACULAR_SETTINGS = {
 }
 CELERY_BEAT_SCHEDULE["api-idempotency-prune"] = {"task": "api.idempotency_prune", "schedule": 6 * 3600.0}
 # --- end api settings ---
+
+# Observability ------------------------------------------------------------------------------
+# Prometheus metrics at /metrics (apps/console/metrics.py, docs/operations.md): allowed with
+# `Authorization: Bearer <METRICS_TOKEN>` or from an address in METRICS_ALLOWED_IPS (comma-
+# separated addresses or networks, e.g. 10.0.0.0/8). Neither set: /metrics answers 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 24 characters (it guards /metrics).")
+METRICS_ALLOWED_IPS = [item.strip() for item in env_str("METRICS_ALLOWED_IPS").split(",") if item.strip()]
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS: {_network!r} is not an IP address or network (e.g. 10.0.0.0/8)."
+        ) from None
+METRICS_ALLOWED_IPS = [str(ipaddress.ip_network(n, strict=False)) for n in METRICS_ALLOWED_IPS]
+# Optional error reporting to Sentry (apps/core/sentry.py): no personal data, secrets masked.
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+if not 0.0 <= SENTRY_TRACES_SAMPLE_RATE <= 1.0:
+    raise ImproperlyConfigured(f"SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1, got {SENTRY_TRACES_SAMPLE_RATE}.")
+if SENTRY_DSN:
+    from apps.core.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
 
 # Logging ----------------------------------------------------------------------------------
 # Every line carries the request id (or the Celery task's) and has secrets masked.

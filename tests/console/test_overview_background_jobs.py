@@ -1,6 +1,7 @@
 """The overview's "Background jobs" card: worker and beat heartbeats and the oldest waiting job."""
 
 import json
+import re
 import time
 import uuid
 
@@ -42,6 +43,6 @@ def test_the_overview_shows_heartbeats_and_the_oldest_waiting_job(client, monkey
         finally:
             queue_client.delete(queue)
 
-    assert "last heartbeat 10 s ago" in page
+    assert re.search(r"last heartbeat 1\d s ago</td>", page)  # 10 s, plus however slow this machine is
     assert "(stale: check the process)" in page
     assert "the oldest has waited 4" in page  # 400-odd seconds

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from apps.core.logging import mask_secrets
+from apps.core.metrics import counter_increments, histogram_increments, metrics_add
 
 from .errors import (
     TerminalUpstreamError,
@@ -124,6 +125,7 @@ class UpstreamCaller:
                 outcome = self._outcome(response, op=op, parse=parse)
                 if isinstance(outcome, _Value):
                     self._log_success(method, path, response, attempt, started)
+                    _record_call(op, str(response.status_code), started)
                     upstream_health_record_success(
                         at=self._now(),
                         method=method,
@@ -137,6 +139,7 @@ class UpstreamCaller:
             retry = error.retryable and attempt < attempts
             delay = self.policy.delay(attempt, retry_after=self._retry_after(response), random=self._random)
             self._log_failure(method, path, error, attempt, started, delay if retry else None)
+            _record_call(op, str(error.status) if error.status else type(error).__name__, started)
             upstream_health_record_error(at=self._now(), method=method, path=path, error=error)
             if not retry:
                 raise error
@@ -256,3 +259,13 @@ def _extra(method: str, path: str, status: int | None, attempt: int, request_id:
         "upstream_request_id": request_id,
         "upstream_ms": ms,
     }
+
+
+def _record_call(op: str, outcome: str, started: float) -> None:
+    """Prometheus: one upstream call attempt, by operation and outcome (status code or error)."""
+    metrics_add(
+        counter_increments("storefront_upstream_calls", labels={"operation": op, "outcome": outcome}),
+        histogram_increments(
+            "storefront_upstream_call_duration_seconds", labels={"operation": op}, value=time.perf_counter() - started
+        ),
+    )
