@@ -13,16 +13,18 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /build
-# Dependencies first, so a code change does not rebuild them. Only the dependencies stay in
-# the virtualenv: the project itself runs from /app, not from site-packages.
-COPY pyproject.toml README.md ./
-COPY storefront/__init__.py storefront/
-COPY apps/__init__.py apps/
+# psycopg's C build (psycopg[c], as psycopg advises for production) compiles against the
+# system libpq: headers and a compiler here, only the libpq5 runtime in the final stage.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential libpq-dev \
+    && rm -rf /var/lib/apt/lists/*
+# Dependencies first, so a code change does not rebuild them: exactly the versions and hashes
+# of requirements/prod.lock (scripts/lock). The project itself runs from /app, not from
+# site-packages.
+COPY requirements/prod.lock ./
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install --upgrade pip \
-    && /opt/venv/bin/pip wheel --wheel-dir /wheels . \
-    && /opt/venv/bin/pip install --no-index --find-links /wheels /wheels/*.whl \
-    && /opt/venv/bin/pip uninstall --yes storefront
+    && /opt/venv/bin/pip install --require-hashes --no-deps -r prod.lock
 
 FROM python:${PYTHON_VERSION}-slim-bookworm AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
@@ -32,7 +34,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     STOREFRONT_ENV_FILE= \
     BIND=0.0.0.0:8000 \
     CELERY_BEAT_SCHEDULE_FILENAME=/tmp/celerybeat-schedule
-RUN groupadd --system --gid 10001 storefront \
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq5 \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 10001 storefront \
     && useradd --system --uid 10001 --gid storefront --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin storefront
 WORKDIR /app

@@ -10,10 +10,13 @@ LOCAL := DJANGO_SETTINGS_MODULE=storefront.settings.local
 
 .PHONY: run test lint format smoke ci install clean bench
 
-$(VENV)/.installed: pyproject.toml
+# Dependencies from the hash-locked requirements/dev.lock (scripts/lock makes it from
+# pyproject.toml), then the project itself without resolving anything again.
+$(VENV)/.installed: pyproject.toml requirements/dev.lock
 	@test -x $(PY) || $$(scripts/find-python) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
 install: $(VENV)/.installed

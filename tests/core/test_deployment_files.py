@@ -82,7 +82,7 @@ def test_compose_points_the_app_at_its_own_database_and_redis():
     assert "image: postgres:16" in compose
     for service in ["db", "redis", "web", "worker", "beat"]:
         assert re.search(rf"^  {service}:$", compose, flags=re.MULTILINE), service
-    assert compose.count("condition: service_healthy") == 2
+    assert compose.count("condition: service_healthy") == 3  # the app waits for db and redis, backup for db
     assert "pgdata:/var/lib/postgresql/data" in compose
 
 
