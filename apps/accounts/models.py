@@ -44,6 +44,9 @@ class User(AbstractUser):
     last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     name = models.CharField("name", max_length=150, blank=True)
+    # The terms (and acceptable use policy) version this customer accepted, and when.
+    terms_version_accepted = models.CharField(max_length=32, blank=True, default="", db_default="")
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -77,6 +80,29 @@ class BrandSettings(BaseModel):
     support_email = models.EmailField(validators=[validate_single_line])
     terms_url = models.URLField("terms of service URL", blank=True)
     privacy_url = models.URLField("privacy policy URL", blank=True)
+    aup_url = models.URLField("acceptable use policy URL", blank=True, default="", db_default="")
+    terms_version = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_single_line],
+        help_text="Publish a new version (e.g. 2026-12) when the terms or the acceptable use policy change: "
+        "customers accept it at their next sign-in before using the dashboard. Empty: nothing to accept.",
+    )
+    # The seller on every invoice.
+    legal_name = models.CharField(
+        max_length=200, blank=True, default="", db_default="", validators=[validate_single_line]
+    )
+    legal_address = models.TextField(
+        blank=True, default="", db_default="", help_text="Postal address, as it should print on invoices."
+    )
+    tax_id = models.CharField(
+        "VAT / tax id", max_length=64, blank=True, default="", db_default="", validators=[validate_single_line]
+    )
+    registration_number = models.CharField(
+        max_length=64, blank=True, default="", db_default="", validators=[validate_single_line]
+    )
 
     class Meta:
         verbose_name = "brand settings"

@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.core.errors import NotFound
 from apps.core.fulfilment import DeliveryView
 
-from .models import Order, Payment, Plan
+from .models import Invoice, Order, Payment, Plan
 from .products import UnknownProduct, product_get
 
 
@@ -121,3 +121,17 @@ def order_payment_references(*, order: Order, provider: str) -> list[tuple[str, 
         .order_by("created_at", "id")
         .values_list("reference", "payment_reference")
     )
+
+
+def invoice_get_for_customer(*, customer, public_id) -> Invoice:
+    """The invoice of one of the customer's paid orders; anything else is NotFound (a 404)."""
+    invoice = (
+        Invoice.objects.select_related("order").filter(order__public_id=public_id, order__customer=customer).first()
+    )
+    if invoice is None:
+        raise NotFound("No such invoice.")
+    return invoice
+
+
+def invoice_exists(*, public_id) -> bool:
+    return Invoice.objects.filter(order__public_id=public_id).exists()

@@ -16,6 +16,7 @@ from apps.billing.dashboard import (
     provisioning_status,
 )
 from apps.billing.models import Order
+from apps.billing.selectors import invoice_exists
 from apps.billing.services import order_provisioning_nudge
 from apps.proxies.selectors import pool_key_current_for_customer
 
@@ -31,7 +32,8 @@ def order_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def order_receipt(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """One of the caller's orders; anyone else's is a 404."""
     order = order_view_for_customer(customer=request.user, public_id=public_id)
-    return render(request, "billing/receipt.html", {"order": order})
+    has_invoice = invoice_exists(public_id=public_id)
+    return render(request, "billing/receipt.html", {"order": order, "has_invoice": has_invoice})
 
 
 @never_cache

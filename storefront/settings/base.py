@@ -490,6 +490,12 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
 # No Stripe key: checkout goes to the sandbox's test-payment page, which hands its events to the
 # billing service in-process (no secret involved). The public webhook then refuses every delivery
 # unless STRIPE_WEBHOOK_SECRET is set: no published secret is ever accepted (docs/security.md).
+# Checkout extras (docs/billing.md): Stripe's invoice for each payment; the billing address and
+# VAT/tax id collected for it; Stripe Tax on top of the price; promotion codes customers enter.
+STRIPE_INVOICES = env_bool("STRIPE_INVOICES", True)
+STRIPE_COLLECT_BILLING_DETAILS = env_bool("STRIPE_COLLECT_BILLING_DETAILS", True)
+STRIPE_AUTOMATIC_TAX = env_bool("STRIPE_AUTOMATIC_TAX", False)
+STRIPE_PROMOTION_CODES = env_bool("STRIPE_PROMOTION_CODES", False)
 STRIPE_SANDBOX = not STRIPE_SECRET_KEY
 # The payment providers (apps/billing/providers/), by dotted path. The first available one takes new
 # checkouts: Stripe with a secret key, the sandbox without one. A new provider is one line here.

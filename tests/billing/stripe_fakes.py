@@ -29,6 +29,7 @@ class FakeStripe:
     sessions: dict[str, dict] = field(default_factory=dict)
     charges: dict[str, dict] = field(default_factory=dict)
     payment_intents: dict[str, dict] = field(default_factory=dict)
+    invoices: dict[str, dict] = field(default_factory=dict)
     # Statuses to answer with before serving normally, e.g. [500] for one server error.
     failures: list[int] = field(default_factory=list)
     failure_message: str = "Something went wrong on Stripe's end."
@@ -73,7 +74,11 @@ class FakeStripe:
         if method == "GET" and parts[:3] == ["v1", "checkout", "sessions"] and len(parts) == 4:
             session = self.sessions.get(parts[3])
             return (200, session) if session else _missing(parts[3])
-        for name, store in (("charges", self.charges), ("payment_intents", self.payment_intents)):
+        for name, store in (
+            ("charges", self.charges),
+            ("payment_intents", self.payment_intents),
+            ("invoices", self.invoices),
+        ):
             if method == "GET" and parts[:2] == ["v1", name] and len(parts) == 3:
                 obj = store.get(parts[2])
                 return (200, obj) if obj else _missing(parts[2])

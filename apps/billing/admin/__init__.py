@@ -7,6 +7,7 @@ event is never processed again, so neither can provision twice.
 The admin classes live in plans.py, orders.py, payments.py and events.py; importing them here registers them."""
 
 from .events import EventAttentionFilter, ProviderEventAdmin
+from .invoices import InvoiceAdmin
 from .orders import (
     KeyAdjustmentAdmin,
     KeyAdjustmentInline,
@@ -21,6 +22,7 @@ from .plans import BillingProfileAdmin, PlanAdmin
 __all__ = [
     "BillingProfileAdmin",
     "EventAttentionFilter",
+    "InvoiceAdmin",
     "KeyAdjustmentAdmin",
     "KeyAdjustmentInline",
     "MoneyBackFilter",

@@ -3,6 +3,7 @@ in `apps.billing.services`; these classes hold data and invariants."""
 
 from .adjustments import KeyAdjustment
 from .events import ProviderEvent
+from .invoices import Invoice, InvoiceSequence
 from .orders import Order, OrderQuerySet
 from .payments import Payment, ProviderCustomer
 from .plans import BillingProfile, Plan, currency_code
@@ -13,6 +14,8 @@ ORDER_METADATA_KEY = "storefront_order"
 __all__ = [
     "ORDER_METADATA_KEY",
     "BillingProfile",
+    "Invoice",
+    "InvoiceSequence",
     "KeyAdjustment",
     "Order",
     "OrderQuerySet",

@@ -92,6 +92,9 @@ class Order(BaseModel):
         help_text="The product's id of what this order delivered (for pool traffic: the key).",
     )
 
+    # Who pays, as the provider collected it (name, company, address, tax ids): for the invoice.
+    billing_details = models.JSONField(default=dict, db_default=Value({}, output_field=models.JSONField()), blank=True)
+
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
     ready_sent_at = models.DateTimeField(null=True, blank=True)
     operator_alerted_at = models.DateTimeField(null=True, blank=True)

@@ -45,6 +45,16 @@ class Payment(BaseModel):
         default=Decimal("0.00"),
         help_text="What the provider's own discount (e.g. a Stripe promotion code) took off.",
     )
+    tax = models.DecimalField(
+        max_digits=13,
+        decimal_places=2,
+        default=0,
+        db_default=0,
+        help_text="Tax the provider added (included in amount received).",
+    )
+    invoice_reference = models.CharField(
+        max_length=255, blank=True, default="", db_default="", help_text="The provider's invoice id."
+    )
     reference = models.CharField(max_length=255, blank=True, help_text="The provider's checkout (session) id.")
     payment_reference = models.CharField(
         max_length=255, blank=True, help_text="The provider's payment id (e.g. a Stripe PaymentIntent)."
@@ -64,6 +74,7 @@ class Payment(BaseModel):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="billing_payment_amount_positive"),
             models.CheckConstraint(condition=Q(discount__gte=0), name="billing_payment_discount_not_negative"),
+            models.CheckConstraint(condition=Q(tax__gte=0), name="billing_payment_tax_not_negative"),
             models.CheckConstraint(
                 condition=Q(amount_received__isnull=True) | Q(amount_received__gte=0),
                 name="billing_payment_received_not_negative",

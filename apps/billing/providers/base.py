@@ -67,6 +67,9 @@ class EventFacts:
     amount: Decimal = Decimal("0.00")
     currency: str = ""
     discount: Decimal = Decimal("0.00")
+    tax: Decimal = Decimal("0.00")  # included in `amount`, on top of the order's price
+    billing_details: dict = field(default_factory=dict)  # name, company, address, tax ids (invoices)
+    invoice_reference: str = ""  # the provider's own invoice for this payment, if it made one
     reference: str = ""  # the refunded charge or the dispute
     fully_refunded: bool = False
     dispute_status: str = ""
@@ -150,6 +153,11 @@ class PaymentProvider:
         not act on. Network, called outside any lock. Raises EventRejected, PaymentNotSettled,
         PaymentProviderError."""
         raise NotImplementedError
+
+    def invoice_url(self, *, reference: str) -> str:
+        """Where the customer reads the invoice the provider issued (`Payment.invoice_reference`).
+        Only providers that issue invoices implement it; the shop numbers the others' itself."""
+        raise NotImplementedError(f"{self.label or self.name} issues no invoices")
 
     def refund(self, *, payment: "Payment", amount: Decimal, idempotency_key: str) -> str:
         """Gives `amount` of a confirmed payment back; returns the provider's refund id. The

@@ -14,6 +14,7 @@ from apps.billing.models import Order, Payment
 from apps.core.services import audit_log
 from apps.core.services.notifications import operators_notify_on_commit
 
+from .invoices import invoice_issue
 from .jobs import PROVISION_ORDER, SEND_ORDER_EMAIL, failure_text, job_enqueue_on_commit
 from .orders import UNDERPAID_REASON, S, _transition, provisioning_window
 from .payments import P, _note, payment_lock, payment_transition
@@ -27,6 +28,9 @@ def payment_confirm(
     amount_received: Decimal,
     currency: str,
     discount: Decimal = Decimal("0.00"),
+    tax: Decimal = Decimal("0.00"),
+    billing_details: dict | None = None,
+    invoice_reference: str = "",
     payment_reference: str = "",
     customer_reference: str = "",
     provider_status: str = "",
@@ -54,7 +58,16 @@ def payment_confirm(
         payment.amount_received = amount_received
         payment.currency_received = currency
         payment.discount = discount
-        payment_transition(payment, P.CONFIRMED, fields=(*fields, "amount_received", "currency_received", "discount"))
+        payment.tax = tax
+        payment.invoice_reference = invoice_reference
+        if billing_details:
+            order.billing_details = billing_details
+            order.save(update_fields=["billing_details", "updated_at"])
+        payment_transition(
+            payment,
+            P.CONFIRMED,
+            fields=(*fields, "amount_received", "currency_received", "discount", "tax", "invoice_reference"),
+        )
         if _pays_in_full(order, payment):
             return _order_paid(order, payment, source)
         return _order_underpaid(order, payment, source)
@@ -65,7 +78,8 @@ def _pays_in_full(order: Order, payment: Payment) -> bool:
     own discount took off covers the order's price, in the order's currency."""
     if payment.currency_received != order.currency or payment.amount_received is None:
         return False
-    return payment.amount_received + payment.discount >= order.price
+    # Tax is on top of the price: what Stripe charged includes it, so it does not pay the order.
+    return payment.amount_received + payment.discount - payment.tax >= order.price
 
 
 def _payment_data(payment: Payment) -> dict:
@@ -102,6 +116,7 @@ def _order_paid(order: Order, payment: Payment, source: str) -> str:
     order.failure_reason = ""
     order.provisioning_deadline = timezone.now() + provisioning_window()
     _transition(order, S.PAID, reason=source, data=_payment_data(payment))
+    invoice_issue(order=order, payment=payment)
     # Robust: a broker outage after the commit must not turn this into an error for an event
     # already processed, nor cost the receipt; the reconciler re-drives both.
     job_enqueue_on_commit(PROVISION_ORDER, order.pk)

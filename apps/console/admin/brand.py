@@ -16,7 +16,11 @@ class BrandSettingsAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "tagline", "logo_url")}),
         ("Colours", {"fields": ("primary_color", "accent_color")}),
-        ("Contact and legal", {"fields": ("support_email", "terms_url", "privacy_url")}),
+        ("Contact and legal", {"fields": ("support_email", "terms_url", "aup_url", "privacy_url", "terms_version")}),
+        (
+            "Seller on invoices",
+            {"fields": ("legal_name", "legal_address", "tax_id", "registration_number")},
+        ),
     )
 
     def has_add_permission(self, request) -> bool:

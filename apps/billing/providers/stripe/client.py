@@ -116,6 +116,10 @@ def payment_intent_retrieve(payment_intent_id: str) -> dict[str, Any]:
     return _call(_client().v1.payment_intents.retrieve, payment_intent_id)
 
 
+def invoice_retrieve(invoice_id: str) -> dict[str, Any]:
+    return _call(_client().v1.invoices.retrieve, invoice_id)
+
+
 def dispute_retrieve(dispute_id: str) -> dict[str, Any]:
     return _call(_client().v1.disputes.retrieve, dispute_id)
 

@@ -134,6 +134,10 @@ class StripeEvents:
                 currency=currency,
                 # A promotion code: Stripe took this off the total, the order's price stays.
                 discount=from_minor_units(int(totals.get("amount_discount") or 0), currency),
+                # Stripe Tax: added on top of the price, part of amount_total.
+                tax=from_minor_units(int(totals.get("amount_tax") or 0), currency),
+                billing_details=billing_details_from(session),
+                invoice_reference=_str(session.get("invoice")),
             )
         if event_type == "checkout.session.async_payment_succeeded":
             raise PaymentNotSettled(f"the checkout session still reads {payment_status or 'no payment status'!r}")
@@ -193,3 +197,26 @@ class StripeEvents:
             for checkout, _payment_ref in references
             if checkout
         } - {""}
+
+
+def billing_details_from(session: dict[str, Any]) -> dict[str, Any]:
+    """The buyer as Checkout collected them (billing address and tax ids), for the invoice."""
+    details = session.get("customer_details")
+    if not isinstance(details, dict):
+        return {}
+    raw_address = details.get("address")
+    address: dict[str, Any] = raw_address if isinstance(raw_address, dict) else {}
+    tax_ids = [
+        {"type": _str(t.get("type")), "value": _str(t.get("value"))}
+        for t in details.get("tax_ids") or []
+        if isinstance(t, dict) and t.get("value")
+    ]
+    lines = {k: _str(address.get(k)) for k in ("line1", "line2", "postal_code", "city", "state", "country")}
+    result = {
+        "name": _str(details.get("name")),
+        "company": _str(details.get("business_name")),
+        "email": _str(details.get("email")),
+        "address": {k: v for k, v in lines.items() if v},
+        "tax_ids": tax_ids,
+    }
+    return {k: v for k, v in result.items() if v}  # nothing empty on the invoice

@@ -47,6 +47,26 @@ def checkout_session_params(*, order: Order, customer_reference: str) -> dict[st
         params["customer"] = customer_reference
     else:
         params["customer_email"] = order.customer.email
+    params.update(_invoicing_params(metadata=metadata, with_customer=bool(customer_reference)))
+    return params
+
+
+def _invoicing_params(*, metadata: dict[str, str], with_customer: bool) -> dict[str, Any]:
+    """Invoices, billing details, tax and promotion codes (docs/billing.md, "Invoices and tax")."""
+    params: dict[str, Any] = {}
+    if settings.STRIPE_INVOICES:
+        # Stripe issues, numbers and hosts the invoice (page and PDF) for this payment.
+        params["invoice_creation"] = {"enabled": True, "invoice_data": {"metadata": metadata}}
+    if settings.STRIPE_COLLECT_BILLING_DETAILS:
+        params["billing_address_collection"] = "required"
+        params["tax_id_collection"] = {"enabled": True}
+    if settings.STRIPE_AUTOMATIC_TAX:
+        params["automatic_tax"] = {"enabled": True}
+    if with_customer and (settings.STRIPE_COLLECT_BILLING_DETAILS or settings.STRIPE_AUTOMATIC_TAX):
+        # An existing customer: Checkout may save the address and name it collects (tax needs them).
+        params["customer_update"] = {"address": "auto", "name": "auto"}
+    if settings.STRIPE_PROMOTION_CODES:
+        params["allow_promotion_codes"] = True
     return params
 
 
@@ -133,6 +153,14 @@ class StripeProvider(PaymentProvider):
 
     def event_facts(self, *, event: dict[str, Any], order: Order) -> EventFacts | None:
         return self.events.facts(event=event, order=order)
+
+    def invoice_url(self, *, reference: str) -> str:
+        """Stripe's hosted invoice page (it links the PDF), read fresh: Stripe's URLs can change."""
+        invoice = self.client.invoice_retrieve(reference)
+        url = invoice.get("hosted_invoice_url") or invoice.get("invoice_pdf")
+        if not isinstance(url, str) or not url.startswith("https://"):
+            raise stripe_client.StripeRequestRejected("the invoice has no hosted page yet")
+        return url
 
     def refund(self, *, payment: Payment, amount: Decimal, idempotency_key: str) -> str:
         refund = self.client.refund_create(
