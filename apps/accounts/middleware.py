@@ -4,6 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
+
+from .selectors import user_must_accept_terms
 
 
 class StaffMfaRequiredMiddleware:
@@ -31,3 +34,33 @@ class StaffMfaRequiredMiddleware:
             and request.path.startswith(reverse("admin:index"))
             and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
         )
+
+
+class TermsAcceptanceMiddleware:
+    """When the operator publishes a new terms version (brand settings), a signed-in customer
+    accepts it before using the site: every page sends them to the acceptance page first. Not
+    held up: the acceptance page itself, signing out, the API and machine endpoints (webhooks,
+    rotation links, health, metrics), static files, and staff."""
+
+    OPEN_PREFIXES = (
+        "/account/terms/",
+        "/accounts/logout/",
+        "/api/",
+        "/billing/stripe/webhook/",
+        "/billing/webhooks/",
+        "/r/",
+        "/x402/",
+        "/static/",
+        "/healthz",
+        "/metrics",
+        "/admin/",
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and not request.path.startswith(self.OPEN_PREFIXES) and user_must_accept_terms(user=user):
+            return redirect(f"{reverse('accounts:terms')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)

@@ -66,3 +66,17 @@ def api_key_get_for_customer(*, customer: "User", key_id) -> ApiKey:
     except (TypeError, ValueError):
         raise ApiKey.DoesNotExist("No such API key.") from None
     return api_key_list_for_customer(customer=customer).get(pk=pk)
+
+
+def terms_required() -> bool:
+    """Whether the operator published terms or an acceptable use policy to accept."""
+    brand = brand_get()
+    return bool(brand.terms_url or brand.aup_url)
+
+
+def user_must_accept_terms(*, user: User) -> bool:
+    """A published version this customer has not accepted yet (staff are never held up)."""
+    if not user.is_authenticated or user.is_staff:
+        return False
+    version = brand_get().terms_version
+    return bool(version) and terms_required() and user.terms_version_accepted != version

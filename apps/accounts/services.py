@@ -17,7 +17,7 @@ from apps.core.services import audit_log
 
 from .errors import ApiKeyDenied
 from .models import ApiKey, ApiKeyScope, BrandSettings, User
-from .selectors import BRAND_CACHE_KEY
+from .selectors import BRAND_CACHE_KEY, brand_get
 
 BRAND_FIELDS = (
     "name",
@@ -227,3 +227,19 @@ def api_key_authenticate(*, raw_key: str, ip: str | None, now: datetime | None =
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip)
         key.last_used_at, key.last_used_ip = now, ip
     return key
+
+
+def user_terms_accept(*, user: User, ip: str | None) -> None:
+    """Records that the customer accepted the current terms (and acceptable use policy) version."""
+    brand = brand_get()
+    user.terms_version_accepted = brand.terms_version
+    user.terms_accepted_at = timezone.now()
+    if user.pk:
+        user.save(update_fields=["terms_version_accepted", "terms_accepted_at"])
+        audit_log(
+            action="account.terms_accepted",
+            customer=user,
+            target=user,
+            ip=ip,
+            data={"version": brand.terms_version, "terms_url": brand.terms_url, "aup_url": brand.aup_url},
+        )

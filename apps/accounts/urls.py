@@ -5,4 +5,5 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("", views.account_overview, name="overview"),
+    path("terms/", views.terms_accept, name="terms"),
 ]

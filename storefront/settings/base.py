@@ -228,6 +228,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.accounts.middleware.StaffMfaRequiredMiddleware",
+    "apps.accounts.middleware.TermsAcceptanceMiddleware",
     "apps.core.middleware.NotFoundMiddleware",
 ]
 
@@ -403,6 +404,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
 ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
+# Sign-up asks to accept the terms and the acceptable use policy (brand settings).
+ACCOUNT_SIGNUP_FORM_CLASS = "apps.accounts.forms.SignupForm"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_line("BRAND_NAME", "Storefront")
 # Staff must enrol in two-factor auth before they can use the admin.
