@@ -12,6 +12,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("apps.accounts.urls")),
+    path("", include("apps.customers.urls")),
     path("billing/", include("apps.billing.urls")),
     path("", include("apps.api.urls")),
     path("", include("apps.billing.urls_dashboard")),  # the customer's orders, under /dashboard/

@@ -202,6 +202,7 @@ INSTALLED_APPS = [
     "apps.proxies",
     "apps.ports",
     "apps.billing",
+    "apps.customers",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
