@@ -54,6 +54,7 @@ def account_delete(request):
     logout(request)
     messages.success(
         request,
-        "Your account is deleted. Your proxies are switched off; your orders and invoices are kept as the law requires.",
+        "Your account is deleted. Your proxies are switched off; "
+        "your orders and invoices are kept as the law requires.",
     )
     return redirect("/")
