@@ -1,8 +1,12 @@
-"""The sign-up form's extra: accepting the terms and the acceptable use policy (links from the
-brand settings). allauth uses it through ACCOUNT_SIGNUP_FORM_CLASS."""
+"""The sign-up form's extras: accepting the terms and the acceptable use policy (links from the
+brand settings) and, when CAPTCHA=turnstile, a Cloudflare Turnstile challenge; the same challenge
+on the sign-in form. allauth uses them through ACCOUNT_SIGNUP_FORM_CLASS and ACCOUNT_FORMS."""
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
+from django.conf import settings
 from django.utils.html import format_html
+from turnstile.fields import TurnstileField
 
 from .selectors import brand_get, terms_required
 from .services import user_terms_accept
@@ -26,6 +30,7 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        _add_captcha(self)
         if terms_required():
             self.fields["accept_terms"].label = _terms_label()
         else:  # the operator has published no terms yet: nothing to accept
@@ -34,3 +39,15 @@ class SignupForm(forms.Form):
     def signup(self, request, user) -> None:
         if "accept_terms" in self.fields:
             user_terms_accept(user=user, ip=None)
+
+
+class LoginForm(AllauthLoginForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _add_captcha(self)
+
+
+def _add_captcha(form: forms.Form) -> None:
+    """A Turnstile challenge when CAPTCHA=turnstile (read per form: settings can change in tests)."""
+    if settings.CAPTCHA == "turnstile":
+        form.fields["captcha"] = TurnstileField(label="")

@@ -197,6 +197,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "turnstile",
     "apps.core",
     "apps.accounts",
     "apps.proxies",
@@ -407,6 +408,7 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else 
 ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
 # Sign-up asks to accept the terms and the acceptable use policy (brand settings).
 ACCOUNT_SIGNUP_FORM_CLASS = "apps.accounts.forms.SignupForm"
+ACCOUNT_FORMS = {"login": "apps.accounts.forms.LoginForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_line("BRAND_NAME", "Storefront")
 # Staff must enrol in two-factor auth before they can use the admin.
@@ -428,7 +430,7 @@ STORAGES = {
 }
 
 # Security ---------------------------------------------------------------------------------
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
@@ -440,6 +442,25 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
 }
+# Optional CAPTCHA on sign-up and sign-in (apps/accounts/forms.py): Cloudflare Turnstile through
+# django-turnstile. Off by default; CAPTCHA=turnstile needs TURNSTILE_SITEKEY and TURNSTILE_SECRET.
+CAPTCHA = env_choice("CAPTCHA", "off", ["off", "turnstile"])
+TURNSTILE_SITEKEY = env_str("TURNSTILE_SITEKEY")
+TURNSTILE_SECRET = env_str("TURNSTILE_SECRET")
+TURNSTILE_ENABLE = CAPTCHA == "turnstile"
+TURNSTILE_TIMEOUT = 5
+if TURNSTILE_ENABLE:
+    if not (TURNSTILE_SITEKEY and TURNSTILE_SECRET):
+        raise ImproperlyConfigured(
+            "CAPTCHA=turnstile needs TURNSTILE_SITEKEY and TURNSTILE_SECRET (Cloudflare dashboard)."
+        )
+    # Turnstile's script and its challenge frame come from Cloudflare.
+    SECURE_CSP = {
+        **SECURE_CSP,
+        "script-src": [*SECURE_CSP["script-src"], "https://challenges.cloudflare.com"],
+        "connect-src": [*SECURE_CSP["connect-src"], "https://challenges.cloudflare.com"],
+        "frame-src": ["https://challenges.cloudflare.com"],
+    }
 X_FRAME_OPTIONS = "DENY"
 # Error reports mask secrets like the logs do: token-bearing paths, keys, secret-looking locals.
 DEFAULT_EXCEPTION_REPORTER = "apps.core.error_reports.MaskingExceptionReporter"
