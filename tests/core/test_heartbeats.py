@@ -3,9 +3,9 @@
 import json
 import time
 import uuid
+from unittest import mock
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.test import override_settings
 
 from apps.core import heartbeats
@@ -67,17 +67,25 @@ def test_strict_healthz_answers_200_when_everything_is_fresh(client, db, redis_s
     assert client.get("/healthz?strict=1").status_code == 200
 
 
-def test_a_running_worker_writes_its_heartbeat(db, redis_settings):
-    queue = f"tests-core-hb-{uuid.uuid4().hex[:8]}"
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
-            ages = heartbeats.heartbeat_ages()
-    finally:
-        app.conf.task_always_eager = True
+def test_the_worker_step_writes_a_heartbeat_at_start_and_on_its_timer(redis_settings):
+    calls = []
 
-    assert ages["worker"] is not None and ages["worker"] < 60
-    assert ages["beat"] is None
+    class Timer:
+        def call_repeatedly(self, seconds, fun, kwargs=None, priority=0):
+            calls.append((seconds, fun, kwargs))
+            return mock.Mock()
+
+    worker = mock.Mock(timer=Timer())
+    step = celery_module.WorkerHeartbeat(worker)
+    # (A real worker is not started here: a second one in a test process reconfigures logging.)
+    step.start(worker)
+
+    assert celery_module.WorkerHeartbeat in app.steps["worker"]
+    assert heartbeats.heartbeat_ages()["worker"] < 60
+    [(seconds, fun, kwargs)] = calls
+    assert (seconds, fun, kwargs) == (30, heartbeat_write, {"role": "worker"})
+    step.stop(worker)
+    step.timer_ref.cancel.assert_called_once()
 
 
 def test_a_second_beat_refuses_to_start(redis_settings, monkeypatch):

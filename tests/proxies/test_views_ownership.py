@@ -21,6 +21,7 @@ SCOPED = {
     "proxies:key_bulk": [("post", {})],
     "proxies:session_close": [("post", {}), ("post", {"HTTP_HX_REQUEST": "true"})],
     "orders:receipt": [("get", {})],
+    "orders:invoice": [("get", {})],
 }
 
 
