@@ -76,3 +76,10 @@ def test_demo_data_refuses_outside_sandbox_development(db, overrides):
         _run()
 
     assert not User.objects.exists()
+
+
+@override_settings(DEBUG=True)
+def test_demo_data_banner_says_where_emails_go(db):
+    output = _run()
+
+    assert "emails:   printed in this terminal" in output
