@@ -299,6 +299,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep LOGGING below (JSON, request id
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(DATA_DIR / "celerybeat-schedule"))
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by the app sections further down
+# Without REDIS_URL there is no beat: `manage.py runserver` runs the schedule in-process
+# (apps/core/scheduler.py). Set to false to run the periodic jobs by hand.
+RUNSERVER_SCHEDULER = env_bool("RUNSERVER_SCHEDULER", True)
 CELERY_BEAT_SCHEDULE["core-clear-expired-sessions"] = {
     "task": "apps.core.tasks.sessions_clear_expired",
     "schedule": 24 * 60 * 60,
