@@ -76,7 +76,9 @@ def test_a_failing_job_does_not_stop_the_others(db):
         if task == "a":
             raise RuntimeError("boom")
 
-    scheduler = Scheduler({"a": {"task": "a", "schedule": 10}, "b": {"task": "b", "schedule": 10}}, clock=clock, run=run)
+    scheduler = Scheduler(
+        {"a": {"task": "a", "schedule": 10}, "b": {"task": "b", "schedule": 10}}, clock=clock, run=run
+    )
     clock.now += 100
     scheduler.run_due()
 
