@@ -581,6 +581,11 @@ CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
     "task": "billing.reconcile_orders",
     "schedule": float(env_int("BILLING_RECONCILE_EVERY_SECONDS", 120, minimum=30, maximum=3600)),
 }
+# Unpaid orders whose checkout ran out are closed (the provider's expiry event may be lost).
+CELERY_BEAT_SCHEDULE["billing-expire-checkouts"] = {
+    "task": "billing.expire_checkouts",
+    "schedule": float(env_int("BILLING_EXPIRE_CHECKOUTS_EVERY_SECONDS", 600, minimum=60, maximum=86400)),
+}
 # --- end billing settings ---
 # --- api settings ---
 # The customer REST API (apps/api, docs/api.md): DRF with API-key auth only (no session, so no

@@ -135,7 +135,7 @@ def test_status_page_heals_a_paid_order_whose_retry_is_due(customer_client, star
     assert len(upstream_keys()) == 1
 
 
-def test_cancel_returns_to_pricing_and_leaves_the_order_pending(customer_client, start_checkout):
+def test_cancel_returns_to_pricing_and_closes_the_unpaid_order(customer_client, start_checkout):
     order, _session = start_checkout()
 
     response = customer_client.get(f"/billing/orders/{order.public_id}/cancel/", follow=True)
@@ -143,4 +143,4 @@ def test_cancel_returns_to_pricing_and_leaves_the_order_pending(customer_client,
     assert response.redirect_chain == [("/#pricing", 302)]
     assert b"Checkout cancelled" in response.content
     order.refresh_from_db()
-    assert order.status == Order.Status.PENDING
+    assert order.status == Order.Status.EXPIRED
