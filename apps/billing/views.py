@@ -26,8 +26,8 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 @transaction.non_atomic_requests  # the order is committed before Stripe is called
 @require_http_methods(["GET", "POST"])
 def checkout(request, slug: str):
-    if request.method == "GET":  # e.g. back from the login page: show the plans again
-        return redirect(PRICING_URL)
+    if request.method == "GET":  # back from sign-up or sign-in ("Sign up to buy"): this plan, one click to pay
+        return render(request, "billing/checkout_confirm.html", {"plan": plan_get_active(slug=slug)})
     if not rate_limit_allows(request, action="checkout"):
         return rate_limited_response(request, message=CHECKOUT_TOO_MANY)
     plan = plan_get_active(slug=slug)
