@@ -480,6 +480,14 @@ if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
 # billing service in-process (no secret involved). The public webhook then refuses every delivery
 # unless STRIPE_WEBHOOK_SECRET is set: no published secret is ever accepted (docs/security.md).
 STRIPE_SANDBOX = not STRIPE_SECRET_KEY
+# Sandbox "pay later": the test bank debit clears (or fails) this many seconds after the customer
+# is back at the shop, so the "waiting for your payment to clear" state can be seen. 0: at once.
+SANDBOX_PAYMENTS_SETTLE_SECONDS = env_int("SANDBOX_PAYMENTS_SETTLE_SECONDS", 8, minimum=0, maximum=3600)
+if STRIPE_SANDBOX:
+    CELERY_BEAT_SCHEDULE["sandbox-payments-settle"] = {
+        "task": "apps.sandbox.tasks.sandbox_payments_settle_task",
+        "schedule": 2.0,
+    }
 # The payment providers (apps/billing/providers/), by dotted path. The first available one takes new
 # checkouts: Stripe with a secret key, the sandbox without one. A new provider is one line here.
 BILLING_PAYMENT_PROVIDERS = [

@@ -42,9 +42,9 @@ def test_landing_page_lists_active_plans_with_price_per_gb(client, plan, pro_pla
     ):
         assert text in html, text
     assert "Hidden plan" not in html
-    # Anonymous visitors are sent to sign up, not to a checkout.
-    assert "/accounts/signup/?next=/%23pricing" in html
-    assert "/billing/checkout/" not in html
+    # Anonymous visitors are sent to sign up, then on to the plan's checkout (no buy form yet).
+    assert "/accounts/signup/?next=/billing/checkout/starter/" in html
+    assert 'action="/billing/checkout/' not in html
 
 
 def test_logged_in_customers_get_buy_buttons_that_post_to_checkout(customer_client, plan):
