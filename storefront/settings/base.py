@@ -368,6 +368,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
+# Sign-up and password reset never say whether an address has an account: the address gets an
+# email instead (for sign-up this needs mandatory verification, the default with real email).
+ACCOUNT_PREVENT_ENUMERATION = True
 # Verification is mandatory once mail can really be delivered.
 ACCOUNT_EMAIL_VERIFICATION = env_choice(
     "ACCOUNT_EMAIL_VERIFICATION", "mandatory" if REAL_EMAIL else "optional", ["mandatory", "optional", "none"]
@@ -401,6 +404,8 @@ STAFF_REQUIRE_MFA = env_bool("STAFF_REQUIRE_MFA", False)
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# locale/en: the account pages in sentence case ("Sign in", not allauth's "Sign In").
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # Static files -----------------------------------------------------------------------------
