@@ -392,6 +392,8 @@ RATE_LIMITS = {
     "sessions_close_all": env_rate_limit("SESSIONS_CLOSE_ALL_RATE_LIMIT", "5/10m/user"),
 }
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Security notices by email: "your password was changed" (or set), "your email was changed".
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
 ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
