@@ -79,3 +79,12 @@ def test_sign_up_with_a_registered_email_looks_like_any_sign_up(client, user, se
     assert taken.status_code == fresh.status_code == 302
     assert taken["Location"] == fresh["Location"]
     assert any(user.email in message.to for message in mail.outbox)  # the owner is told instead
+
+
+def test_the_sign_in_code_page_says_the_code_was_sent_once(client, user):
+    response = client.post("/accounts/login/code/", {"email": user.email}, follow=True)
+
+    html = response.content.decode()
+    assert html.count(user.email) >= 1
+    assert "on its way" not in html  # the page's own "We've sent a code to …" is enough
+    assert "sent a code to" in html

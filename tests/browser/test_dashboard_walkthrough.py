@@ -142,6 +142,7 @@ def test_customer_walkthrough(live_server, browser_context, csp_violations):
         session = open_session(key, "walk01")
         feeds.sessions_feed_invalidate()
     page.goto("/dashboard/#sessions")
+    page.reload()  # already on /dashboard/ (the regenerate redirected there): only a reload reads it again
     row = page.locator("#sessions-body tr", has_text=session.session_id)
     expect(row).to_be_visible()
     row.get_by_role("button", name=f"Close session {session.session_id}").click()

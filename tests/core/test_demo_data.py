@@ -88,11 +88,16 @@ def test_demo_data_banner_says_where_emails_go(db):
 @pytest.mark.django_db(transaction=True)  # commits, so the paid order is provisioned as in `make run`
 @override_settings(DEBUG=True)
 def test_demo_customer_starts_with_a_paid_order_a_key_and_usage_history(monkeypatch):
-    from apps.billing.models import Order
+    from decimal import Decimal
+
+    from apps.billing.models import Order, Plan
     from apps.proxies.models import PoolKey, PoolKeyUsageSample
     from tests.proxies.fakes import sandbox_upstream
 
     sandbox_upstream(monkeypatch)
+    Plan.objects.get_or_create(  # a transactional test may have flushed the data migration's plans
+        slug="starter", defaults={"name": "Starter", "gb": Decimal(5), "price": Decimal(35), "validity_days": 30}
+    )
     _run()
     _run()  # idempotent: still one order
 
