@@ -149,7 +149,7 @@ def test_sign_up_for_a_plan_pay_later_and_the_order_history(page, settings):
     expect(status).to_contain_text("Waiting for your payment to clear")
     with_time = timezone.now() + timedelta(seconds=6)
     assert len(sandbox_payments_settle(now=with_time)) == 1
-    expect(status).to_contain_text("Your proxy is ready")
+    expect(status).to_contain_text("Your proxy is ready", timeout=30_000)  # the page polls every 5 s
 
     # A checkout left with "Cancel and go back" closes; one left open can be resumed.
     page.goto("/billing/checkout/starter/")
