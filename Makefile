@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # `make run` is always the local development setup, whatever the shell exports.
-LOCAL := DJANGO_SETTINGS_MODULE=storefront.settings.local
+# RUN_ADDRESS: links in mails and Stripe's return URLs follow HOST/PORT unless SITE_URL is set.
+LOCAL := DJANGO_SETTINGS_MODULE=storefront.settings.local RUN_ADDRESS=$(HOST):$(PORT)
 
 .PHONY: run test lint format smoke ci install clean bench
 
@@ -24,7 +25,7 @@ install: $(VENV)/.installed
 run: install
 	@mkdir -p data
 	$(LOCAL) $(PY) manage.py migrate --noinput
-	$(LOCAL) $(PY) manage.py demo_data --url http://$(HOST):$(PORT)/
+	$(LOCAL) $(PY) manage.py demo_data
 	$(LOCAL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

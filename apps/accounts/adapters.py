@@ -5,8 +5,10 @@ from urllib.parse import urlsplit, urlunsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 
-from apps.core.mail import header_text, mail_enqueue
+from apps.core.mail import header_text, mail_enqueue, mail_from
 
 from .selectors import brand_get
 
@@ -32,7 +34,25 @@ def canonical_url(url: str) -> str:
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_from_email(self) -> str:
-        return settings.DEFAULT_FROM_EMAIL
+        return mail_from(brand_get().name)
+
+    def render_mail(self, template_prefix: str, email: str, context: dict, headers: dict | None = None):
+        """allauth's text mail, plus an HTML part in the shop's branded frame when allauth has no
+        HTML template of its own for it (every account mail: confirmation, codes, reset, notices)."""
+        message = super().render_mail(template_prefix, email, context, headers=headers)
+        if isinstance(message, EmailMultiAlternatives) and message.alternatives:
+            return message
+        branded = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.body,
+            from_email=message.from_email,
+            to=message.to,
+            headers=message.extra_headers,
+        )
+        branded.attach_alternative(
+            render_to_string("emails/account_message.html", {**context, "body": message.body}), "text/html"
+        )
+        return branded
 
     def format_email_subject(self, subject: str) -> str:
         # One line whatever the brand name holds: a CR/LF would make every email fail.

@@ -50,6 +50,14 @@ class OrderView:
     refunded_display: str
     state_label: str
     state_tone: str
+    # Money taken: the page is a receipt. Unpaid, it is an order summary (nothing was charged).
+    paid: bool = False
+    # Still waiting for its payment: the customer can go back to the checkout while it is open.
+    awaiting_payment: bool = False
+
+    @property
+    def document_title(self) -> str:
+        return "Receipt" if self.paid else "Order summary"
 
 
 def order_view(order: Order) -> OrderView:
@@ -69,6 +77,8 @@ def order_view(order: Order) -> OrderView:
         refunded_display=money_text(order.amount_refunded, order.currency) if order.amount_refunded else "",
         state_label=label,
         state_tone=tone,
+        paid=order.paid_at is not None,
+        awaiting_payment=order.status == Order.Status.PENDING,
     )
 
 

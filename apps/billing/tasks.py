@@ -13,6 +13,7 @@ from apps.core.tasks import MAIL_TRANSIENT_ERRORS, mail_retry_countdown
 
 from .models import ProviderEvent
 from .services import (
+    checkouts_expire,
     key_adjustment_apply,
     order_email_send,
     order_provision,
@@ -21,6 +22,7 @@ from .services import (
 )
 from .services.jobs import (
     APPLY_KEY_ADJUSTMENT,
+    EXPIRE_CHECKOUTS,
     PROCESS_PROVIDER_EVENT,
     PROVISION_ORDER,
     RECONCILE_ORDERS,
@@ -114,3 +116,9 @@ def reconcile_orders() -> dict:
         "receipts": len(report.receipts),
         "events": len(report.events),
     }
+
+
+@shared_task(name=EXPIRE_CHECKOUTS, ignore_result=True)
+def expire_checkouts() -> dict:
+    """Beat: unpaid orders whose checkout ran out close (in case the provider's event is lost)."""
+    return {"closed": len(checkouts_expire())}

@@ -3,15 +3,16 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.errors import ApplicationError
 from apps.core.ratelimit import rate_limit_allows, rate_limited_response
 
 from .models import Order
 from .selectors import order_get_for_customer, plan_get_active
-from .services import checkout_start, order_provisioning_nudge
+from .services import checkout_cancel, checkout_resume_url, checkout_start, order_provisioning_nudge
 
 PRICING_URL = "/#pricing"
 CHECKOUT_TOO_MANY = "You started many checkouts in a short time. Please wait a few minutes, then try again."
@@ -25,8 +26,8 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 @transaction.non_atomic_requests  # the order is committed before Stripe is called
 @require_http_methods(["GET", "POST"])
 def checkout(request, slug: str):
-    if request.method == "GET":  # e.g. back from the login page: show the plans again
-        return redirect(PRICING_URL)
+    if request.method == "GET":  # back from sign-up or sign-in ("Sign up to buy"): this plan, one click to pay
+        return render(request, "billing/checkout_confirm.html", {"plan": plan_get_active(slug=slug)})
     if not rate_limit_allows(request, action="checkout"):
         return rate_limited_response(request, message=CHECKOUT_TOO_MANY)
     plan = plan_get_active(slug=slug)
@@ -70,8 +71,22 @@ def _status_view(order: Order) -> dict:
 @login_required
 @require_GET
 def order_cancel(request, public_id):
+    """The provider's cancel return URL: the customer left the payment page, so the unpaid order
+    closes (a payment made later on the same checkout still counts)."""
     order = order_get_for_customer(customer=request.user, public_id=public_id)
-    if order.status == Order.Status.PENDING:
-        # Left pending: the provider expires the checkout later and tells us.
+    if checkout_cancel(order=order):
         messages.info(request, "Checkout cancelled. Nothing was charged.")
     return redirect(PRICING_URL)
+
+
+@login_required
+@transaction.non_atomic_requests  # a provider call; the closing (if any) commits on its own
+@require_POST
+def order_resume(request, public_id):
+    """ "Continue payment": back to the order's checkout while the provider still has it open."""
+    order = order_get_for_customer(customer=request.user, public_id=public_id)
+    url = checkout_resume_url(order=order)
+    if url:
+        return HttpResponseSeeOther(url)
+    messages.info(request, "That checkout can no longer be paid. Nothing was charged; choose a plan to buy again.")
+    return HttpResponseSeeOther(reverse("orders:list"))

@@ -13,3 +13,10 @@ class CoreConfig(AppConfig):
 
         # After the admin's autodiscover (django.contrib.admin is listed first): every list is known.
         admin_changelists_guard(admin.site)
+
+        import sys
+
+        from .scheduler import scheduler_start_if_wanted
+
+        # Without a broker, the serving development server runs the periodic jobs itself.
+        scheduler_start_if_wanted(argv=sys.argv)

@@ -8,7 +8,9 @@ inject a header. So every message is cleaned here just before it is sent."""
 import logging
 import re
 import smtplib
+from email.utils import formataddr, parseaddr
 
+from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 
@@ -36,6 +38,14 @@ def header_text(value: object) -> str:
     """One line: line breaks, tabs and runs of spaces become one space, other control
     characters go."""
     return _SPACES.sub(" ", CONTROL_CHARACTERS.sub(" ", str(value))).strip()
+
+
+def mail_from(brand_name: str) -> str:
+    """The From header: the brand's name (editable in the admin) on DEFAULT_FROM_EMAIL's address,
+    so the inbox shows the shop's name whatever the address is."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = header_text(brand_name)
+    return formataddr((name, address)) if name and address else settings.DEFAULT_FROM_EMAIL
 
 
 def message_headers_clean(message: EmailMessage) -> EmailMessage:

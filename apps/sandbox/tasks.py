@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
+from .payments.checkout import sandbox_payments_settle
 from .ports.services import sandbox_ports_random_traffic, sandbox_ports_tick
 from .upstream.traffic import sandbox_simulate_traffic
 
@@ -28,3 +29,11 @@ def sandbox_ports_tick_task() -> dict:
     rotated = sandbox_ports_tick()
     sandbox_ports_random_traffic()
     return {"rotated": len(rotated)}
+
+
+@shared_task(ignore_result=True)
+def sandbox_payments_settle_task() -> dict:
+    """ "Pay later" test payments clear (or fail) a few seconds after the customer is back."""
+    if not settings.STRIPE_SANDBOX:
+        return {"skipped": "not in sandbox payments mode"}
+    return {"settled": len(sandbox_payments_settle())}

@@ -316,6 +316,9 @@ if HEARTBEAT_STALE_SECONDS < 2 * HEARTBEAT_SECONDS:
         f"({HEARTBEAT_SECONDS}), or a live worker would look stale between two heartbeats."
     )
 CELERY_BEAT_SCHEDULE["core-heartbeat"] = {"task": "core.heartbeat", "schedule": float(HEARTBEAT_SECONDS)}
+# Without REDIS_URL there is no beat: `manage.py runserver` runs the schedule in-process
+# (apps/core/scheduler.py). Set to false to run the periodic jobs by hand.
+RUNSERVER_SCHEDULER = env_bool("RUNSERVER_SCHEDULER", True)
 CELERY_BEAT_SCHEDULE["core-clear-expired-sessions"] = {
     "task": "apps.core.tasks.sessions_clear_expired",
     "schedule": 24 * 60 * 60,
@@ -382,6 +385,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
+# Sign-up and password reset never say whether an address has an account: the address gets an
+# email instead (for sign-up this needs mandatory verification, the default with real email).
+ACCOUNT_PREVENT_ENUMERATION = True
 # Verification is mandatory once mail can really be delivered.
 ACCOUNT_EMAIL_VERIFICATION = env_choice(
     "ACCOUNT_EMAIL_VERIFICATION", "mandatory" if REAL_EMAIL else "optional", ["mandatory", "optional", "none"]
@@ -403,6 +409,8 @@ RATE_LIMITS = {
     "sessions_close_all": env_rate_limit("SESSIONS_CLOSE_ALL_RATE_LIMIT", "5/10m/user"),
 }
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Security notices by email: "your password was changed" (or set), "your email was changed".
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
 ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
@@ -418,6 +426,8 @@ STAFF_REQUIRE_MFA = env_bool("STAFF_REQUIRE_MFA", False)
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# locale/en: the account pages in sentence case ("Sign in", not allauth's "Sign In").
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # Static files -----------------------------------------------------------------------------
@@ -522,6 +532,14 @@ STRIPE_COLLECT_BILLING_DETAILS = env_bool("STRIPE_COLLECT_BILLING_DETAILS", True
 STRIPE_AUTOMATIC_TAX = env_bool("STRIPE_AUTOMATIC_TAX", False)
 STRIPE_PROMOTION_CODES = env_bool("STRIPE_PROMOTION_CODES", False)
 STRIPE_SANDBOX = not STRIPE_SECRET_KEY
+# Sandbox "pay later": the test bank debit clears (or fails) this many seconds after the customer
+# is back at the shop, so the "waiting for your payment to clear" state can be seen. 0: at once.
+SANDBOX_PAYMENTS_SETTLE_SECONDS = env_int("SANDBOX_PAYMENTS_SETTLE_SECONDS", 8, minimum=0, maximum=3600)
+if STRIPE_SANDBOX:
+    CELERY_BEAT_SCHEDULE["sandbox-payments-settle"] = {
+        "task": "apps.sandbox.tasks.sandbox_payments_settle_task",
+        "schedule": 2.0,
+    }
 # The payment providers (apps/billing/providers/), by dotted path. The first available one takes new
 # checkouts: Stripe with a secret key, the sandbox without one. A new provider is one line here.
 BILLING_PAYMENT_PROVIDERS = [
@@ -622,6 +640,11 @@ BILLING_PROVISIONING_WINDOW_HOURS = env_int("BILLING_PROVISIONING_WINDOW_HOURS",
 CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
     "task": "billing.reconcile_orders",
     "schedule": float(env_int("BILLING_RECONCILE_EVERY_SECONDS", 120, minimum=30, maximum=3600)),
+}
+# Unpaid orders whose checkout ran out are closed (the provider's expiry event may be lost).
+CELERY_BEAT_SCHEDULE["billing-expire-checkouts"] = {
+    "task": "billing.expire_checkouts",
+    "schedule": float(env_int("BILLING_EXPIRE_CHECKOUTS_EVERY_SECONDS", 600, minimum=60, maximum=86400)),
 }
 # --- end billing settings ---
 # --- api settings ---

@@ -45,6 +45,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = True
+# Sandbox "pay later" settles at once unless a test asks for the delay (tests/sandbox/payments).
+SANDBOX_PAYMENTS_SETTLE_SECONDS = 0
 CELERY_BROKER_URL = "memory://"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

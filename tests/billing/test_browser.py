@@ -61,6 +61,11 @@ def page(live_server, settings):
         page.goto("about:blank")  # stop any polling before the server goes away
         context.close()
         browser.close()
+        # ORM calls made while Playwright's loop ran used connections of their own: close them, or
+        # PostgreSQL cannot drop the test database.
+        from django.db import connections
+
+        connections.close_all()
 
 
 def test_sandbox_purchase_end_to_end(page):
@@ -106,4 +111,63 @@ def test_sandbox_purchase_end_to_end(page):
     if response is not None and response.status != 404:
         assert response.status == 200
         expect(page.locator("main")).to_contain_text(key.secret_hint)
+    assert page.csp_violations == []
+
+
+def test_sign_up_for_a_plan_pay_later_and_the_order_history(page, settings):
+    """Issue 15 as a new customer sees it: "Sign up to buy" comes back to that plan's checkout with
+    the messages in view; "pay later" shows the real waiting state before the payment clears;
+    orders show date and time, a receipt only when paid, and "Continue payment" while open."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from apps.sandbox.payments.checkout import sandbox_payments_settle
+
+    settings.SANDBOX_PAYMENTS_SETTLE_SECONDS = 5
+    Plan.objects.get_or_create(
+        slug="starter",
+        defaults={"name": "Starter", "gb": Decimal("5"), "price": Decimal("35.00"), "validity_days": 30},
+    )
+
+    page.goto("/#pricing")
+    page.locator("#pricing").get_by_role("link", name="Sign up to buy").first.click()
+    page.fill("input[name=email]", "planner@example.com")
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+
+    expect(page).to_have_url(re.compile(r"/billing/checkout/starter/$"))
+    expect(page.get_by_role("heading", name="Buy Starter")).to_be_visible()
+    expect(page.locator(".messages")).to_be_visible()
+    page.get_by_role("button", name="Continue to payment").click()
+
+    expect(page.get_by_text("TEST PAYMENT", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Pay later, then succeed").click()
+    status = page.locator("#order-status")
+    expect(status).to_contain_text("Waiting for your payment to clear")
+    with_time = timezone.now() + timedelta(seconds=6)
+    assert len(sandbox_payments_settle(now=with_time)) == 1
+    expect(status).to_contain_text("Your proxy is ready", timeout=30_000)  # the page polls every 5 s
+
+    # A checkout left with "Cancel and go back" closes; one left open can be resumed.
+    page.goto("/billing/checkout/starter/")
+    page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_role("button", name="Cancel and go back").click()
+    expect(page.locator(".messages")).to_contain_text("Checkout cancelled")
+    page.goto("/billing/checkout/starter/")
+    page.get_by_role("button", name="Continue to payment").click()
+    expect(page.get_by_text("TEST PAYMENT", exact=True)).to_be_visible()
+
+    page.goto("/dashboard/orders/")
+    rows = page.locator(".orders-table tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Awaiting payment")
+    expect(rows.nth(0)).to_contain_text("UTC")  # date and time
+    expect(rows.nth(1)).to_contain_text("Not completed")
+    expect(rows.nth(1).get_by_role("link", name=re.compile("^Order summary"))).to_be_visible()
+    expect(rows.nth(2).get_by_role("link", name=re.compile("^Receipt"))).to_be_visible()
+    rows.nth(0).get_by_role("button", name=re.compile("^Continue payment")).click()
+    expect(page.get_by_text("TEST PAYMENT", exact=True)).to_be_visible()
     assert page.csp_violations == []

@@ -80,11 +80,11 @@ def test_unknown_or_inactive_plan_is_404(customer_client, slug):
     assert Order.objects.count() == 0
 
 
-def test_checkout_by_get_just_shows_the_plans(customer_client, plan):
+def test_checkout_by_get_shows_the_plan_one_click_from_payment_and_orders_nothing(customer_client, plan):
     response = customer_client.get("/billing/checkout/starter/")
 
-    assert response.status_code == 302
-    assert response["Location"] == "/#pricing"
+    assert response.status_code == 200
+    assert "Continue to payment" in response.content.decode()
     assert Order.objects.count() == 0
 
 

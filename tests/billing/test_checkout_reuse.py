@@ -36,13 +36,15 @@ def test_buying_the_same_plan_again_goes_back_to_the_open_checkout(customer_clie
     assert SandboxCheckoutSession.objects.count() == 1
 
 
-def test_coming_back_from_a_cancelled_payment_reuses_the_checkout(customer_client, plan):
+def test_a_cancelled_checkout_closes_its_order_and_buying_again_opens_a_new_one(customer_client, plan):
     first = payment_page(customer_client.post(BUY))
     order = Order.objects.get()
     customer_client.get(f"/billing/orders/{order.public_id}/cancel/")
+    order.refresh_from_db()
 
-    assert payment_page(customer_client.post(BUY)) == first
-    assert Order.objects.count() == 1
+    assert order.status == Order.Status.EXPIRED
+    assert payment_page(customer_client.post(BUY)) != first
+    assert Order.objects.count() == 2
 
 
 def test_real_stripe_checkout_is_reread_and_reused_not_created_again(customer_client, plan, stripe_api):  # noqa: F811

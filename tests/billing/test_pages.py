@@ -42,9 +42,9 @@ def test_landing_page_lists_active_plans_with_price_per_gb(client, plan, pro_pla
     ):
         assert text in html, text
     assert "Hidden plan" not in html
-    # Anonymous visitors are sent to sign up, not to a checkout.
-    assert "/accounts/signup/?next=/%23pricing" in html
-    assert "/billing/checkout/" not in html
+    # Anonymous visitors are sent to sign up, then on to the plan's checkout (no buy form yet).
+    assert "/accounts/signup/?next=/billing/checkout/starter/" in html
+    assert 'action="/billing/checkout/' not in html
 
 
 def test_logged_in_customers_get_buy_buttons_that_post_to_checkout(customer_client, plan):
@@ -135,7 +135,7 @@ def test_status_page_heals_a_paid_order_whose_retry_is_due(customer_client, star
     assert len(upstream_keys()) == 1
 
 
-def test_cancel_returns_to_pricing_and_leaves_the_order_pending(customer_client, start_checkout):
+def test_cancel_returns_to_pricing_and_closes_the_unpaid_order(customer_client, start_checkout):
     order, _session = start_checkout()
 
     response = customer_client.get(f"/billing/orders/{order.public_id}/cancel/", follow=True)
@@ -143,4 +143,4 @@ def test_cancel_returns_to_pricing_and_leaves_the_order_pending(customer_client,
     assert response.redirect_chain == [("/#pricing", 302)]
     assert b"Checkout cancelled" in response.content
     order.refresh_from_db()
-    assert order.status == Order.Status.PENDING
+    assert order.status == Order.Status.EXPIRED

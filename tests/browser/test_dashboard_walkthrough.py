@@ -110,6 +110,7 @@ def test_customer_walkthrough(live_server, browser_context, csp_violations):
     page.check("#id_confirm")
     page.click("#regenerate-confirm")
     expect(page.get_by_text("Your old secret stopped working")).to_be_visible()
+    assert page.url.endswith("/dashboard/")  # redirected after the POST: a reload does not post again
     new_secret = page.locator("#secret-value").inner_text()
     assert new_secret.startswith("pak_") and new_secret != secret
     with DB_LOCK:
@@ -141,6 +142,7 @@ def test_customer_walkthrough(live_server, browser_context, csp_violations):
         session = open_session(key, "walk01")
         feeds.sessions_feed_invalidate()
     page.goto("/dashboard/#sessions")
+    page.reload()  # already on /dashboard/ (the regenerate redirected there): only a reload reads it again
     row = page.locator("#sessions-body tr", has_text=session.session_id)
     expect(row).to_be_visible()
     row.get_by_role("button", name=f"Close session {session.session_id}").click()

@@ -76,3 +76,36 @@ def test_demo_data_refuses_outside_sandbox_development(db, overrides):
         _run()
 
     assert not User.objects.exists()
+
+
+@override_settings(DEBUG=True)
+def test_demo_data_banner_says_where_emails_go(db):
+    output = _run()
+
+    assert "emails:   printed in this terminal" in output
+
+
+@pytest.mark.django_db(transaction=True)  # commits, so the paid order is provisioned as in `make run`
+@override_settings(DEBUG=True)
+def test_demo_customer_starts_with_a_paid_order_a_key_and_usage_history(monkeypatch):
+    from decimal import Decimal
+
+    from apps.billing.models import Order, Plan
+    from apps.proxies.models import PoolKey, PoolKeyUsageSample
+    from tests.proxies.fakes import sandbox_upstream
+
+    sandbox_upstream(monkeypatch)
+    Plan.objects.get_or_create(  # a transactional test may have flushed the data migration's plans
+        slug="starter", defaults={"name": "Starter", "gb": Decimal(5), "price": Decimal(35), "validity_days": 30}
+    )
+    _run()
+    _run()  # idempotent: still one order
+
+    customer = User.objects.get(email="demo@example.com")
+    [order] = Order.objects.filter(customer=customer)
+    assert order.status == Order.Status.PROVISIONED
+    [key] = PoolKey.objects.filter(customer=customer)
+    assert key.used_mb > 0
+    days = list(PoolKeyUsageSample.objects.filter(pool_key=key).values_list("last_used_mb", flat=True))
+    assert len(days) >= 14
+    assert days == sorted(days) and days[-1] == key.used_mb

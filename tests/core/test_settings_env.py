@@ -283,3 +283,29 @@ def test_test_settings_ignore_real_keys_and_redis_in_the_environment():
 def test_a_stale_threshold_shorter_than_two_heartbeats_is_refused(monkeypatch):
     with pytest.raises(ImproperlyConfigured, match="HEARTBEAT_STALE_SECONDS"):
         import_settings(LOCAL, {"HEARTBEAT_SECONDS": "60", "HEARTBEAT_STALE_SECONDS": "90"}, monkeypatch)
+
+
+def test_make_run_links_follow_the_port_it_serves(monkeypatch):
+    settings = import_settings(LOCAL, {"RUN_ADDRESS": "127.0.0.1:8100"}, monkeypatch)
+
+    assert settings.SITE_URL == "http://127.0.0.1:8100"
+    assert settings.CSRF_TRUSTED_ORIGINS == ["http://127.0.0.1:8100"]
+
+
+def test_make_run_on_every_interface_links_to_the_loopback(monkeypatch):
+    settings = import_settings(LOCAL, {"RUN_ADDRESS": "0.0.0.0:9000"}, monkeypatch)
+
+    assert settings.SITE_URL == "http://127.0.0.1:9000"
+
+
+def test_make_run_keeps_a_site_url_the_user_set(monkeypatch):
+    settings = import_settings(
+        LOCAL, {"RUN_ADDRESS": "127.0.0.1:8100", "SITE_URL": "https://tunnel.example.com"}, monkeypatch
+    )
+
+    assert settings.SITE_URL == "https://tunnel.example.com"
+
+
+def test_make_run_refuses_an_address_without_a_port(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="RUN_ADDRESS must look like 127.0.0.1:8000"):
+        import_settings(LOCAL, {"RUN_ADDRESS": "127.0.0.1"}, monkeypatch)

@@ -342,3 +342,15 @@ def test_before_stock_is_read_the_builder_offers_common_countries(upstream, cust
     assert upstream.calls["stock"] == 0
     assert '<option value="de">Germany (DE)</option>' in html
     assert "Live endpoint counts aren't available yet" in html
+
+
+def test_usage_figures_say_when_they_were_updated(upstream, customer_client, key):
+    from apps.proxies.services import usage_samples_record
+
+    usage_samples_record()  # a reading, so the chart is drawn
+    html = customer_client.get("/dashboard/").content.decode()
+
+    usage_card = html.split('id="usage-title"')[1].split("</section>")[0]
+    assert re.search(r'class="updated-ago muted">updated <time datetime="[^"]+"[^>]*>\d+ s ago</time>', usage_card)
+    chart = html.split('class="usage-chart"')[1].split("</figure>")[0]
+    assert "updated-ago" in chart

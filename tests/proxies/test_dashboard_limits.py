@@ -44,7 +44,7 @@ def test_regenerating_again_and_again_gets_the_branded_429_and_no_upstream_write
     upstream, customer_client, key, settings
 ):
     limit(settings, "key_regenerate", "2/10m/user")
-    assert [_regenerate(customer_client, key).status_code for _ in range(2)] == [200, 200]
+    assert [_regenerate(customer_client, key).status_code for _ in range(2)] == [303, 303]
 
     response = _regenerate(customer_client, key)
 
@@ -56,10 +56,10 @@ def test_regenerating_again_and_again_gets_the_branded_429_and_no_upstream_write
 def test_the_regenerate_limit_is_per_customer(upstream, client, key, other_customer, settings):
     limit(settings, "key_regenerate", "1/10m/user")
     client.force_login(key.customer)
-    assert _regenerate(client, key).status_code == 200
+    assert _regenerate(client, key).status_code == 303
     client.force_login(other_customer)
 
-    assert _regenerate(client, mint_key(other_customer)).status_code == 200
+    assert _regenerate(client, mint_key(other_customer)).status_code == 303
     assert upstream.calls["regenerate_key"] == 2
 
 

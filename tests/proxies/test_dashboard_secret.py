@@ -117,11 +117,15 @@ def test_regenerate_without_the_checkbox_changes_nothing(upstream, customer_clie
 
 def test_regenerate_shows_the_new_secret_and_the_old_one_stops_working(upstream, customer_client, key, customer):
     old = current_secret(upstream, key)
-    response = customer_client.post(regenerate_url(key), _confirm_data(customer_client, key))
+    posted = customer_client.post(regenerate_url(key), _confirm_data(customer_client, key))
+    assert posted.status_code == 303  # redirect after POST: a reload does not post again
+    assert posted["Location"] == reverse("proxies:dashboard")
+    response = customer_client.get(posted["Location"])
     html = response.content.decode()
     new = current_secret(upstream, key)
     assert response.status_code == 200
     assert new != old
+    assert new not in posted["Location"]
     assert new in html
     assert "Your old secret stopped working" in html
     assert "no-store" in response["Cache-Control"]
@@ -130,13 +134,16 @@ def test_regenerate_shows_the_new_secret_and_the_old_one_stops_working(upstream,
     entry = AuditEntry.objects.get(action="pool_key.regenerate")
     assert entry.actor == customer
     assert old not in str(entry.data) and new not in str(entry.data)
+    assert new not in customer_client.get(reverse("proxies:dashboard")).content.decode()  # shown once
 
 
 def test_a_double_submitted_confirmation_regenerates_once(upstream, customer_client, key):
     data = _confirm_data(customer_client, key)
-    first = customer_client.post(regenerate_url(key), data).content.decode()
+    customer_client.post(regenerate_url(key), data)
+    first = customer_client.get(reverse("proxies:dashboard")).content.decode()
     secret = current_secret(upstream, key)
-    second = customer_client.post(regenerate_url(key), data).content.decode()
+    customer_client.post(regenerate_url(key), data)
+    second = customer_client.get(reverse("proxies:dashboard")).content.decode()
     assert secret in first and secret in second
     assert key_accepts(secret)
     assert len(set(upstream.idempotency_keys("regenerate_key"))) == 1

@@ -188,3 +188,19 @@ def test_refresh_if_stale_reads_an_old_key_once_and_skips_a_fresh_one(upstream, 
     assert pool_key_refresh_if_stale(key=PoolKey.objects.get(pk=key.pk)) is False
 
     assert upstream.calls == {"get_key": 1}
+
+
+def test_a_refresh_records_the_chart_reading_so_chart_and_card_agree(upstream, traveller):
+    from apps.proxies.models import PoolKeyUsageSample
+
+    customer = UserFactory()
+    key = mint(customer)
+    use_traffic(mb=300)
+    traveller.shift(timedelta(seconds=INTERVAL + 1))
+
+    page_load(customer)
+
+    key.refresh_from_db()
+    reading = PoolKeyUsageSample.objects.get(pool_key=key, day=timezone.now().date())
+    assert key.used_mb > 0
+    assert reading.last_used_mb == key.used_mb

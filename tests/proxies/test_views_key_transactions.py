@@ -33,10 +33,10 @@ def test_reveal_audit_entry_survives_a_render_failure(upstream, customer_client,
     assert AuditEntry.objects.filter(action="pool_key.reveal", target_id=str(key.pk)).count() == 1
 
 
-def test_regenerate_mirror_and_audit_survive_a_render_failure(upstream, customer_client, key, monkeypatch):
+def test_regenerate_mirror_and_audit_survive_a_failure_after_the_write(upstream, customer_client, key, monkeypatch):
     data = _confirm_data(customer_client, key)
     hint_before = key.secret_hint
-    monkeypatch.setattr("apps.proxies.views.keys.render", _broken)
+    monkeypatch.setattr("apps.proxies.views.keys.secret_show_once", _broken)  # fails after the write
 
     with pytest.raises(RenderBroke):
         customer_client.post(reverse("proxies:key_regenerate", args=[key.pk]), data)

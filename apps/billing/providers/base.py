@@ -101,6 +101,8 @@ class PaymentReread:
     url: str = ""
     expires_at: datetime | None = None
     provider_status: str = ""
+    # The checkout can no longer be paid (it expired, or its time ran out): its order can close.
+    checkout_expired: bool = False
 
 
 class PaymentProvider:

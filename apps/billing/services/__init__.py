@@ -4,6 +4,7 @@ here. Split by concern; import from this package."""
 from .adjustments import order_record_dispute, order_record_refund
 from .adjustments_apply import key_adjustment_apply
 from .checkout import CheckoutStart, billing_profile_get, checkout_start, provider_customer_ensure
+from .checkout_close import checkout_cancel, checkout_resume_url, checkouts_expire
 from .disputes import order_record_dispute_closed
 from .emails import order_email_send
 from .events import (
@@ -49,7 +50,10 @@ __all__ = [
     "ReconcileReport",
     "WebhookResult",
     "billing_profile_get",
+    "checkout_cancel",
+    "checkout_resume_url",
     "checkout_start",
+    "checkouts_expire",
     "key_adjustment_apply",
     "order_create",
     "order_email_send",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.accounts.selectors import brand_get
 from apps.billing.models import Order
 from apps.billing.selectors import order_delivery_view
-from apps.core.mail import mail_send
+from apps.core.mail import mail_from, mail_send
 from apps.core.services.notifications import operators_notify
 
 from .orders import UNDERPAID_REASON
@@ -43,6 +43,10 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
     before sending). True when it was sent now."""
     if kind == "operator_alert":
         return order_operator_alert(order_id=order_id)
+    if kind == "ready":
+        # The receipt goes first (once-only, like every customer email): "your proxy is ready"
+        # never arrives before the mail that says the payment was received.
+        order_email_send(order_id=order_id, kind="receipt")
     field, template, subject = CUSTOMER_EMAILS[kind]
     claimed = Order.objects.filter(pk=order_id, **{f"{field}__isnull": True}).update(**{field: timezone.now()})
     if not claimed:
@@ -53,7 +57,7 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
     message = EmailMultiAlternatives(
         subject=f"[{brand.name}] " + subject.format(plan=order.plan_name, ref=order.reference),
         body=render_to_string(f"{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=mail_from(brand.name),
         to=[order.customer.email],
         reply_to=[brand.support_email] if brand.support_email else None,
     )

@@ -11,9 +11,11 @@ SEND_ORDER_EMAIL = "billing.send_order_email"
 SEND_OPERATOR_ALERT = "billing.send_operator_alert"
 PROCESS_PROVIDER_EVENT = "billing.process_provider_event"
 RECONCILE_ORDERS = "billing.reconcile_orders"
+EXPIRE_CHECKOUTS = "billing.expire_checkouts"
 
 __all__ = [
     "APPLY_KEY_ADJUSTMENT",
+    "EXPIRE_CHECKOUTS",
     "PROCESS_PROVIDER_EVENT",
     "PROVISION_ORDER",
     "RECONCILE_ORDERS",

@@ -119,8 +119,8 @@ def _order_paid(order: Order, payment: Payment, source: str) -> str:
     invoice_issue(order=order, payment=payment)
     # Robust: a broker outage after the commit must not turn this into an error for an event
     # already processed, nor cost the receipt; the reconciler re-drives both.
+    job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "receipt")  # before the key: receipt, then "ready"
     job_enqueue_on_commit(PROVISION_ORDER, order.pk)
-    job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "receipt")
     return "paid"
 
 

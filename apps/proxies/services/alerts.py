@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core.mail import mail_send
+from apps.core.mail import mail_from, mail_send
 from apps.core.services import audit_log
 from apps.core.services.notifications import operators_notify
 from apps.proxies.models import (
@@ -167,7 +167,7 @@ def _send_customer_email(key: PoolKey, kind: str, now: datetime) -> None:
     message = EmailMultiAlternatives(
         subject=f"[{brand.name}] {SUBJECTS[kind]}",
         body=render_to_string(f"emails/proxies/{family}_alert.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=mail_from(brand.name),
         to=[key.customer.email],
         reply_to=[brand.support_email] if brand.support_email else None,
     )

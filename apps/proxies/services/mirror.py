@@ -14,6 +14,8 @@ from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import UpstreamBadResponse, UpstreamNotFound
 from apps.proxies.upstream.records import PoolKeyRecord
 
+from .readings import usage_samples_record
+
 if TYPE_CHECKING:
     from apps.accounts.models import User
 
@@ -86,9 +88,11 @@ def pool_key_mirror_apply(
     fields.update(extra or {})
     with transaction.atomic():
         PoolKey.objects.filter(pk=key.pk).update(**fields, updated_at=now)
-    for name, value in fields.items():
-        setattr(key, name, value)
-    key.updated_at = now
+        for name, value in fields.items():
+            setattr(key, name, value)
+        key.updated_at = now
+        # The chart's reading moves with the mirror, so chart and usage card agree.
+        usage_samples_record(now=now, keys=[key])
     return key
 
 

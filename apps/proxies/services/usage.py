@@ -5,67 +5,21 @@ the sync has just refreshed the mirror with one list call. The history is what t
 charts and the CSV export read (apps/proxies/selectors_usage.py)."""
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from apps.proxies.models import PoolKey, PoolKeyUsageSample
+from apps.proxies.models import PoolKeyUsageSample
 from apps.proxies.upstream.errors import UpstreamAuthError, UpstreamError
 
 from .alerts import pool_key_alerts_run, upstream_auth_alert_check
+from .readings import usage_day, usage_samples_record
 from .sync import pool_key_sync_all
 
 logger = logging.getLogger(__name__)
-
-SAMPLE_BATCH_SIZE = 1000
-
-
-def usage_day(moment: datetime) -> date:
-    """The UTC day a reading belongs to (charts and exports are in UTC, like the upstream)."""
-    return moment.astimezone(UTC).date()
-
-
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def usage_samples_record(
-    *, now: datetime | None = None, keys: Iterable[PoolKey] | None = None, batch_size: int = SAMPLE_BATCH_SIZE
-) -> int:
-    """Writes today's reading for every live key that is still upstream (or for `keys`): one
-    INSERT ... ON CONFLICT per batch, which creates the day's row or moves its last reading
-    forward. Idempotent and safe on several workers: the (key, day) constraint decides."""
-    now = now or timezone.now()
-    day = usage_day(now)
-    if keys is None:
-        rows = list(PoolKey.objects.live().filter(missing_upstream=False).values_list("pk", "used_mb"))
-    else:
-        rows = [(key.pk, key.used_mb) for key in keys if key.deleted_at is None and not key.missing_upstream]
-    written = 0
-    for batch in _chunks(rows, batch_size):
-        PoolKeyUsageSample.objects.bulk_create(
-            [
-                PoolKeyUsageSample(
-                    pool_key_id=pk,
-                    day=day,
-                    first_used_mb=used,
-                    last_used_mb=used,
-                    first_sampled_at=now,
-                    last_sampled_at=now,
-                )
-                for pk, used in batch
-            ],
-            update_conflicts=True,
-            unique_fields=["pool_key", "day"],
-            update_fields=["last_used_mb", "last_sampled_at"],
-        )
-        written += len(batch)
-    return written
 
 
 @dataclass(frozen=True)

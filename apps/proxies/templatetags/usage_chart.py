@@ -10,4 +10,9 @@ register = template.Library()
 
 @register.inclusion_tag("proxies/_usage_chart.html", takes_context=True)
 def usage_chart(context, key, days: int = CHART_DAYS):
-    return {"chart": usage_chart_for_key(key=key, days=days), "chart_id": f"-{key.pk}", "brand": context.get("brand")}
+    return {
+        "chart": usage_chart_for_key(key=key, days=days),
+        "chart_id": f"-{key.pk}",
+        "brand": context.get("brand"),
+        "as_of": key.last_synced_at,
+    }

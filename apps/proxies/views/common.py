@@ -28,6 +28,19 @@ def stock_counts_cached() -> dict:
     return stock_counts(feeds.stock_feed(fetch=False).value)
 
 
+# A new secret is shown once, on the page the browser is redirected to after the POST (so a
+# reload does not post again); it waits in the server-side session for that one GET only.
+SECRET_ONCE_SESSION_KEY = "pool_key_secret_once"
+
+
+def secret_show_once(request: AuthenticatedHttpRequest, *, secret: str, just_regenerated: bool) -> None:
+    request.session[SECRET_ONCE_SESSION_KEY] = {"secret": secret, "just_regenerated": just_regenerated}
+
+
+def secret_shown_once(request: AuthenticatedHttpRequest) -> dict:
+    return request.session.pop(SECRET_ONCE_SESSION_KEY, None) or {}
+
+
 def dashboard_page_context(request: AuthenticatedHttpRequest, *, builder_form=None, bulk_form=None, **kwargs) -> dict:
     """The dashboard's context: refreshes the caller's keys from the upstream when their mirror
     is old (at most once per interval; a failure leaves the mirror, shown "as of"), then reads

@@ -8,7 +8,7 @@ from apps.accounts.http import AuthenticatedHttpRequest
 from apps.proxies.dashboard.builder import random_sid_part
 from apps.proxies.forms import ProxyUrlForm
 
-from .common import dashboard_page_context, stock_counts_cached
+from .common import dashboard_page_context, secret_shown_once, stock_counts_cached
 
 
 @never_cache
@@ -23,5 +23,5 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         if request.POST.get("action") == "random_sid":
             data["sid_part"] = random_sid_part()
         builder_form = ProxyUrlForm(data, stock_counts=stock_counts_cached())
-    context = dashboard_page_context(request, builder_form=builder_form)
+    context = dashboard_page_context(request, builder_form=builder_form, **secret_shown_once(request))
     return render(request, "proxies/dashboard.html", context)

@@ -3,8 +3,9 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,13 +20,17 @@ from apps.proxies.services import idempotency_key_for, pool_key_regenerate, pool
 from apps.proxies.upstream.errors import UpstreamError
 from apps.proxies.urlgrammar import ProxyUrlError
 
-from .common import dashboard_page_context, own_key, stock_counts_cached, wants_json
+from .common import dashboard_page_context, own_key, secret_show_once, stock_counts_cached, wants_json
 
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = "We can't reach the proxy network right now. Please try again in a minute."
 TOO_MANY = "Too many reveals in a short time. Please wait a few minutes."
 TOO_MANY_REGENERATIONS = "You regenerated this secret many times in a short time. Please wait a few minutes."
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303
 
 
 def _counts() -> dict:
@@ -97,7 +102,8 @@ def key_regenerate(request: AuthenticatedHttpRequest, key_id: int) -> HttpRespon
         logger.warning("regenerate failed for key %s: %s", key.pk, exc)
         form.add_error(None, "Your secret could not be regenerated right now; it still works. Please try again.")
         return render(request, "proxies/regenerate_confirm.html", {"key": key, "form": form}, status=503)
-    return _page(request, secret=secret, just_regenerated=True)
+    secret_show_once(request, secret=secret, just_regenerated=True)
+    return HttpResponseSeeOther(reverse("proxies:dashboard"))
 
 
 @transaction.non_atomic_requests

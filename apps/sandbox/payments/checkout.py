@@ -5,9 +5,10 @@ charge), then hands the event Stripe would send to billing's webhook service in-
 (events.py). Storage, the re-read and processing are the production code path; only the
 transport differs, and no secret is involved."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -127,15 +128,19 @@ def sandbox_session_act(*, session_id: str, outcome: str) -> SandboxResult:
         _deliver(session, "checkout.session.completed", result)
         result.message = result.message or "Payment succeeded."
     elif outcome in (Outcome.ASYNC_SUCCESS, Outcome.ASYNC_FAIL):
-        session = _set(session_id, status=S.COMPLETE, payment_status=P.UNPAID, last_message="")
+        delay = timedelta(seconds=settings.SANDBOX_PAYMENTS_SETTLE_SECONDS)
+        session = _set(
+            session_id,
+            status=S.COMPLETE,
+            payment_status=P.UNPAID,
+            last_message="",
+            settles_at=timezone.now() + delay,
+            settle_outcome=outcome,
+        )
         _deliver(session, "checkout.session.completed", result)
-        if outcome == Outcome.ASYNC_SUCCESS:
-            session = _set(session_id, payment_status=P.PAID)
-            _deliver(session, "checkout.session.async_payment_succeeded", result)
-            result.message = result.message or "The delayed payment succeeded."
-        else:
-            _deliver(session, "checkout.session.async_payment_failed", result)
-            result.message = result.message or "The delayed payment failed."
+        if not delay:
+            _settle(session, result)
+        result.message = result.message or "The payment is on its way."
     elif outcome == Outcome.EXPIRE:
         session = _set(session_id, status=S.EXPIRED, last_message="")
         _deliver(session, "checkout.session.expired", result)
@@ -143,3 +148,28 @@ def sandbox_session_act(*, session_id: str, outcome: str) -> SandboxResult:
     else:
         return SandboxResult(ok=False, message="Unknown test outcome.")
     return result
+
+
+def _settle(session: SandboxCheckoutSession, result: SandboxResult) -> None:
+    """The delayed payment clears or fails, with the event Stripe sends for it."""
+    P = SandboxCheckoutSession.PaymentStatus
+    if session.settle_outcome == Outcome.ASYNC_SUCCESS:
+        session = _set(session.pk, payment_status=P.PAID, settles_at=None)
+        _deliver(session, "checkout.session.async_payment_succeeded", result)
+        result.message = result.message or "The delayed payment succeeded."
+    else:
+        session = _set(session.pk, settles_at=None)
+        _deliver(session, "checkout.session.async_payment_failed", result)
+        result.message = result.message or "The delayed payment failed."
+
+
+def sandbox_payments_settle(*, now: datetime | None = None) -> list[str]:
+    """The periodic job: "pay later" payments whose moment has come clear or fail."""
+    now = now or timezone.now()
+    settled = []
+    for session in SandboxCheckoutSession.objects.filter(settles_at__lte=now).order_by("settles_at"):
+        # Claimed by a conditional update: two runs at once settle each payment once.
+        if SandboxCheckoutSession.objects.filter(pk=session.pk, settles_at__isnull=False).update(settles_at=None):
+            _settle(session, SandboxResult(ok=True, message=""))
+            settled.append(session.pk)
+    return settled

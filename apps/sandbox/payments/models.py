@@ -34,6 +34,10 @@ class SandboxCheckoutSession(BaseModel):
     metadata = models.JSONField(default=dict)
     expires_at = models.DateTimeField()
     last_message = models.CharField(max_length=200, blank=True)
+    # "Pay later": the bank debit clears (or fails) at this moment, a few seconds after the
+    # customer is back at the shop, so the shop's "waiting for your payment" state is seen.
+    settles_at = models.DateTimeField(null=True, blank=True)
+    settle_outcome = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,6 +1,7 @@
 """Stripe Checkout as a payment provider: a Checkout Session per Payment, events verified with the
 endpoint secret, every object re-read from Stripe before the shop acts on it."""
 
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -115,17 +116,25 @@ class StripeProvider(PaymentProvider):
             params=checkout_session_params(order=order, customer_reference=customer_reference),
             idempotency_key=f"{order.idempotency_prefix}-checkout",
         )
-        return CheckoutRedirect(reference=session["id"], url=session["url"], customer_reference=customer_reference)
+        expires_at = session.get("expires_at")
+        # Kept on the payment, so the expiry job knows which checkouts to re-read (and when).
+        info = {"checkout_expires_at": expires_at} if isinstance(expires_at, int) else {}
+        return CheckoutRedirect(
+            reference=session["id"], url=session["url"], customer_reference=customer_reference, info=info
+        )
 
     def payment_reread(self, *, payment: Payment) -> PaymentReread:
         session = self.client.checkout_session_retrieve(payment.reference)
         expires_at = session.get("expires_at")
         url = session.get("url") or ""
+        status = session.get("status")
+        ran_out = status == "open" and isinstance(expires_at, int) and expires_at <= time.time()
         return PaymentReread(
-            checkout_open=session.get("status") == "open" and bool(url) and isinstance(expires_at, int),
+            checkout_open=status == "open" and bool(url) and isinstance(expires_at, int) and not ran_out,
             url=url,
             expires_at=datetime.fromtimestamp(expires_at, UTC) if isinstance(expires_at, int) else None,
             provider_status=session.get("payment_status") or "",
+            checkout_expired=status == "expired" or ran_out,
         )
 
     def event_verify(self, *, payload: bytes, headers: Mapping[str, str]) -> dict[str, Any]:

@@ -48,7 +48,21 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  operator: {operator.email} / {self._shown_password(operator, DEMO_OPERATOR[1])}   (admin: {url}/admin/)"
         )
+        self.stdout.write(f"  emails:   {self._where_emails_go()}")
         self.stdout.write("")
+
+    @staticmethod
+    def _where_emails_go() -> str:
+        """Where confirmation, sign-in code, password reset and receipt mails end up."""
+        scheme = settings.EMAIL_URL.split("://", 1)[0]
+        if scheme == "consolemail":
+            return "printed in this terminal (console mail; set EMAIL_URL to send them)"
+        if scheme == "filemail":
+            return f"written as files to {settings.MAILERS['default'].get('OPTIONS', {}).get('file_path', '?')}"
+        if scheme in {"dummymail", "memorymail"}:
+            return "discarded (EMAIL_URL is a test backend)"
+        host = settings.MAILERS["default"].get("OPTIONS", {}).get("host", "?")
+        return f"sent through the mail server {host}"
 
     def _ensure_user(self, email: str, password: str, *, operator: bool, reset: bool):
         from allauth.account.models import EmailAddress
