@@ -16,4 +16,8 @@ class ConsoleSite(admin.AdminSite):
     def get_urls(self):
         from . import views
 
-        return [path("overview/", self.admin_view(views.overview_view), name="overview"), *super().get_urls()]
+        return [
+            path("overview/", self.admin_view(views.overview_view), name="overview"),
+            path("guide/", self.admin_view(views.guide_view), name="operator_guide"),
+            *super().get_urls(),
+        ]

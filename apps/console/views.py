@@ -1,9 +1,15 @@
 """The console's own pages. Thin: refresh what the page needs through the owning app's service,
 then render what the selectors read."""
 
+import re
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from markdown_it import MarkdownIt
 
 from apps.proxies.services.pricing import wholesale_pricing_refresh
 
@@ -25,3 +31,27 @@ def overview_view(request):
         "periods": PERIOD_CHOICES,
     }
     return TemplateResponse(request, "console/overview.html", context)
+
+
+GUIDE = Path(settings.BASE_DIR) / "docs" / "operator-guide.md"
+_IMAGE = re.compile(r"^!\[[^\]]*\]\([^)]*\)\s*$", re.MULTILINE)  # screenshots live beside the file, not here
+_HEADING = re.compile(r"<h([23])>(.+?)</h\1>")
+
+
+@cache
+def _guide_html() -> str:
+    """docs/operator-guide.md as HTML (raw HTML in the file is escaped), headings with ids."""
+    text = _IMAGE.sub("", GUIDE.read_text(encoding="utf-8"))
+    html = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+
+    def anchor(match: re.Match) -> str:
+        slug = re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>", "", match.group(2)).lower()).strip("-")
+        return f'<h{match.group(1)} id="{slug}">{match.group(2)}</h{match.group(1)}>'
+
+    return _HEADING.sub(anchor, html)
+
+
+def guide_view(request):
+    """The operator guide, for every staff member (admin_view), rendered from the repository's docs."""
+    context = {**admin.site.each_context(request), "title": "Operator guide", "guide_html": _guide_html()}
+    return TemplateResponse(request, "console/guide.html", context)

@@ -5,6 +5,7 @@ Generic on purpose: this module names no other app (core sits at the bottom of t
 finds its URL from the linked object's own model."""
 
 import json
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import admin
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -30,6 +31,17 @@ def customer_link(customer: AbstractBaseUser | None) -> str:
         return "—"
     # Any user model: read the e-mail through the model's own EMAIL_FIELD ("email" for ours).
     return admin_link(customer, getattr(customer, customer.get_email_field_name()))
+
+
+def gb_text(value, *, none: str = "unlimited") -> str:
+    """A quantity of traffic as every console page shows it: two decimals and the unit
+    ("8.60 GB"); `none` for a missing value (an unlimited cap)."""
+    if value is None:
+        return none
+    amount = Decimal(value)
+    if 0 < amount < Decimal("0.01"):
+        return "< 0.01 GB"
+    return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,f} GB"
 
 
 def short_text(text: str, limit: int = SHORT_TEXT) -> str:

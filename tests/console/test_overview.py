@@ -179,8 +179,8 @@ def test_overview_page_renders_the_same_figures(fixture, client):
 
     assert tile("ov-customers") == "5"
     assert tile("ov-orders") == "4"
-    assert tile("ov-gb-sold") == "140"
-    assert tile("ov-gb-used") == "32.55"
+    assert tile("ov-gb-sold") == "140.00 GB"
+    assert tile("ov-gb-used") == "32.55 GB"
     assert tile("ov-revenue-usd") == "600.00"
     assert tile("ov-revenue-eur") == "60.00"
     assert tile("ov-wholesale") == "4 USDC/GB"

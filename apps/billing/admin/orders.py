@@ -22,7 +22,7 @@ from apps.billing.models import KeyAdjustment, Order, ProviderEvent
 from apps.billing.selectors import order_delivery_view
 from apps.billing.services import order_retry_provisioning
 from apps.billing.services.refunds import RefundRefused, order_refund, order_refundable
-from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, customer_link
+from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, customer_link, gb_text
 from apps.core.errors import ApplicationError
 from apps.core.http import client_ip
 
@@ -123,7 +123,7 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "reference",
         "customer_link",
         "plan_name",
-        "gb",
+        "traffic",
         "amount",
         "refunded",
         "status",
@@ -296,6 +296,10 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="decision")
     def decision(self, obj: Order) -> str:
         return order_delivery_view(obj).decision or "—"
+
+    @admin.display(description="GB", ordering="gb")
+    def traffic(self, obj: Order) -> str:
+        return gb_text(obj.gb)
 
     @admin.display(description="amount", ordering="amount_charged_db")
     def amount(self, obj: Order) -> str:

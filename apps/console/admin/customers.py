@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from apps.accounts.models import User
 from apps.billing.models import Order
 from apps.console.selectors import customer_console_view
-from apps.core.admin_helpers import ReadOnlyInline
+from apps.core.admin_helpers import ReadOnlyInline, gb_text
 from apps.core.http import client_ip
 from apps.core.models import AuditEntry
 from apps.core.services import audit_log
@@ -52,13 +52,17 @@ class OrderInline(ReadOnlyInline):
     model = Order
     fk_name = "customer"
     show_change_link = True
-    fields = ("reference", "plan_name", "gb", "amount", "refunded", "status", "created_at", "paid_at")
+    fields = ("reference", "plan_name", "traffic", "amount", "refunded", "status", "created_at", "paid_at")
     readonly_fields = fields
     ordering = ("-created_at",)
 
     @admin.display(description="reference")
     def reference(self, obj: Order) -> str:
         return obj.reference
+
+    @admin.display(description="GB")
+    def traffic(self, obj: Order) -> str:
+        return gb_text(obj.gb)
 
     @admin.display(description="amount")
     def amount(self, obj: Order) -> str:

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, customer_link
+from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, customer_link, gb_text
 from apps.core.http import client_ip
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey, PoolKeyStatus
@@ -66,10 +66,7 @@ def status_badge(key: PoolKey) -> str:
 
 
 def usage_text(key: PoolKey) -> str:
-    used = f"{key.used_gb:.2f}"
-    if key.cap_gb is None:
-        return f"{used} GB / unlimited"
-    return f"{used} / {key.cap_gb.normalize():f} GB"
+    return f"{gb_text(key.used_gb)} of {gb_text(key.cap_gb)}"
 
 
 def _operation_action(operation: Operation):
@@ -172,7 +169,10 @@ class PoolKeyAdmin(PoolKeyPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             extra = {
                 "chart": usage_chart_for_key(key=key),
                 "chart_days": CHART_DAYS,
-                "operations": [op for op in OPERATIONS.values() if op.name in allowed and key.deleted_at is None],
+                # One action menu, with the actions the key's state allows (the admin's own change-form
+                # action bar is replaced by it: action_form None).
+                "operations": [op for op in OPERATIONS.values() if op.name in allowed and op.applies_to(key)],
+                "action_form": None,
                 "local_audit": AuditEntry.objects.filter(target_type=self.opts.label_lower, target_id=str(key.pk))
                 .select_related("actor")
                 .order_by("-created_at", "-id")[:15],
@@ -199,6 +199,16 @@ class PoolKeyAdmin(PoolKeyPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             )
             return None
         keys = list(queryset.select_related("customer").order_by("pk"))
+        skipped = [key for key in keys if not operation.applies_to(key)]
+        if skipped:
+            keys = [key for key in keys if operation.applies_to(key)]
+            self.message_user(
+                request,
+                f"{operation.title}: {len(skipped)} selected key(s) skipped ({operation.not_applicable}).",
+                messages.WARNING,
+            )
+            if not keys:
+                return None
         form = None
         if "apply" in request.POST:
             form = operation.form_class(request.POST)
