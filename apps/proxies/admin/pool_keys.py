@@ -8,9 +8,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
 
-from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, customer_link, gb_text
+from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, customer_link, gb_text, pill, when
 from apps.core.http import client_ip
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey, PoolKeyStatus
@@ -61,8 +60,7 @@ STATUS_TONES = {
 
 def status_badge(key: PoolKey) -> str:
     status = key.status
-    tone = STATUS_TONES.get(status, "muted")
-    return format_html('<span class="console-pill console-pill-{}">{}</span>', tone, PoolKeyStatus(status).label)
+    return pill(PoolKeyStatus(status).label, STATUS_TONES.get(status, "muted"))
 
 
 def usage_text(key: PoolKey) -> str:
@@ -85,9 +83,9 @@ class PoolKeyAdmin(PoolKeyPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "usage",
         "percent",
         "status_display",
-        "expires_at",
-        "last_used_at",
-        "last_synced_at",
+        "expires",
+        "last_used",
+        "last_synced",
     )
     list_select_related = ("customer",)
     list_filter = (StatusFilter, ExpiringFilter, "enabled", "disabled_by_operator", "missing_upstream")
@@ -153,6 +151,18 @@ class PoolKeyAdmin(PoolKeyPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="status")
     def status_display(self, obj: PoolKey) -> str:
         return status_badge(obj)
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, obj: PoolKey) -> str:
+        return when(obj.expires_at)
+
+    @admin.display(description="last used", ordering="last_used_at")
+    def last_used(self, obj: PoolKey) -> str:
+        return when(obj.last_used_at)
+
+    @admin.display(description="synced", ordering="last_synced_at")
+    def last_synced(self, obj: PoolKey) -> str:
+        return when(obj.last_synced_at)
 
     @admin.display(description="secret")
     def secret_hint(self, obj: PoolKey) -> str:
