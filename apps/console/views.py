@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 
 from apps.proxies.services.pricing import wholesale_pricing_refresh
 
-from .selectors import PERIOD_CHOICES, operator_overview, overview_period
+from .selectors import PERIOD_CHOICES, operator_overview, operator_trends, overview_period
 
 OVERVIEW_PERMISSION = "billing.view_order"
 
@@ -28,6 +28,7 @@ def overview_view(request):
         **admin.site.each_context(request),
         "title": "Overview",
         "overview": operator_overview(period=period),
+        "trends": operator_trends(period=period),
         "periods": PERIOD_CHOICES,
     }
     return TemplateResponse(request, "console/overview.html", context)

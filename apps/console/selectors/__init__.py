@@ -9,7 +9,9 @@ Definitions (also in docs/operator-guide.md):
 - GB sold: the GB of the orders paid in the period; GB used: the traffic the usage history
   recorded on the days of the period (every key);
 - wholesale: the upstream's shared-pool price per GB; cost of GB sold = GB sold x wholesale;
-  margin = net revenue - cost of GB sold (only for the currency the wholesale price is in).
+  margin = net revenue - cost of GB sold (only for the currency the wholesale price is in);
+- trends: the same figures per UTC day (net revenue per currency, GB sold, new customers), for
+  the period or at least the last TREND_MIN_DAYS days.
 """
 
 from .customer_view import CustomerKeyView, CustomerView, customer_console_view
@@ -25,6 +27,7 @@ from .overview import (
 )
 from .periods import DEFAULT_PERIOD, PERIOD_CHOICES, Period, overview_period
 from .pricing import CURRENCY_ALIASES, Wholesale, wholesale_price_get
+from .trends import TREND_MIN_DAYS, BarChart, Trends, operator_trends
 
 __all__ = [
     "CENT",
@@ -32,7 +35,9 @@ __all__ = [
     "DEFAULT_PERIOD",
     "NEAR_CAP_SHOWN",
     "PERIOD_CHOICES",
+    "TREND_MIN_DAYS",
     "ZERO",
+    "BarChart",
     "CustomerKeyView",
     "CustomerView",
     "Margin",
@@ -40,9 +45,11 @@ __all__ = [
     "Overview",
     "Period",
     "RevenueLine",
+    "Trends",
     "Wholesale",
     "customer_console_view",
     "operator_overview",
+    "operator_trends",
     "overview_period",
     "wholesale_price_get",
 ]
