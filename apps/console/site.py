@@ -19,5 +19,6 @@ class ConsoleSite(admin.AdminSite):
         return [
             path("overview/", self.admin_view(views.overview_view), name="overview"),
             path("guide/", self.admin_view(views.guide_view), name="operator_guide"),
+            path("view-as/stop/", self.admin_view(views.view_as_stop_view), name="view_as_stop"),
             *super().get_urls(),
         ]

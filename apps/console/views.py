@@ -8,12 +8,16 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 from markdown_it import MarkdownIt
 
 from apps.proxies.services.pricing import wholesale_pricing_refresh
 
 from .selectors import PERIOD_CHOICES, operator_overview, operator_trends, overview_period
+from .view_as import SESSION_KEY, view_as_stop
 
 OVERVIEW_PERMISSION = "billing.view_order"
 
@@ -56,3 +60,13 @@ def guide_view(request):
     """The operator guide, for every staff member (admin_view), rendered from the repository's docs."""
     context = {**admin.site.each_context(request), "title": "Operator guide", "guide_html": _guide_html()}
     return TemplateResponse(request, "console/guide.html", context)
+
+
+@require_POST
+def view_as_stop_view(request):
+    """Ends "view as customer" (staff only: admin_view) and goes back to the customer's page."""
+    state = request.session.get(SESSION_KEY) or {}
+    view_as_stop(request)
+    customer_id = state.get("customer")
+    target = reverse("admin:accounts_user_change", args=[customer_id]) if customer_id else reverse("admin:index")
+    return HttpResponseRedirect(target)

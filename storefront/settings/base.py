@@ -226,6 +226,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.accounts.middleware.StaffMfaRequiredMiddleware",
+    # Staff viewing the shop as a customer: read-only, every write refused and audited.
+    "apps.console.view_as.ViewAsCustomerMiddleware",
     "apps.core.middleware.NotFoundMiddleware",
 ]
 
@@ -246,6 +248,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
                 "apps.accounts.context_processors.brand",
+                "apps.console.view_as.view_as_context",
             ],
         },
     },

@@ -14,7 +14,7 @@ Definitions (also in docs/operator-guide.md):
   the period or at least the last TREND_MIN_DAYS days.
 """
 
-from .customer_view import CustomerKeyView, CustomerView, customer_console_view
+from .customer_view import CustomerOverview, Spend, customer_console_overview
 from .overview import (
     CENT,
     NEAR_CAP_SHOWN,
@@ -38,16 +38,16 @@ __all__ = [
     "TREND_MIN_DAYS",
     "ZERO",
     "BarChart",
-    "CustomerKeyView",
-    "CustomerView",
+    "CustomerOverview",
     "Margin",
     "NearCapKey",
     "Overview",
     "Period",
     "RevenueLine",
+    "Spend",
     "Trends",
     "Wholesale",
-    "customer_console_view",
+    "customer_console_overview",
     "operator_overview",
     "operator_trends",
     "overview_period",
