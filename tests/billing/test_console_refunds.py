@@ -137,3 +137,15 @@ def test_refunds_need_the_change_permission(client, buy):
 
     assert client.get(_refund_url(order)).status_code == 403
     assert _refund(client, order).status_code == 403
+
+
+def test_the_order_page_offers_only_what_its_state_allows_in_one_place(ops, buy, start_checkout):
+    paid = buy()
+    unpaid, _session = start_checkout()
+
+    paid_page = ops.get(reverse("admin:billing_order_change", args=[paid.pk])).content.decode()
+    unpaid_page = ops.get(reverse("admin:billing_order_change", args=[unpaid.pk])).content.decode()
+
+    assert 'name="CHANGE_FORM-action"' not in paid_page  # no second, state-blind action bar
+    assert _refund_url(paid) in paid_page and "Retry provisioning</button>" not in paid_page
+    assert _refund_url(unpaid) not in unpaid_page

@@ -286,7 +286,8 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             and order_refundable(order) > 0
             and self.has_operate_permission(request)
         )
-        extra = {"can_retry": can_retry, "can_refund": can_refund, **(extra_context or {})}
+        # The order's own buttons, offered by its state (retry, refund), are its one action menu.
+        extra = {"can_retry": can_retry, "can_refund": can_refund, "action_form": None, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra)
 
     @admin.display(description="reference")
