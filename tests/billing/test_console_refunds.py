@@ -12,10 +12,11 @@ from django.urls import reverse
 from apps.billing.models import KeyAdjustment, Order
 from apps.core.models import AuditEntry
 from apps.sandbox.payments.models import SandboxCharge
+from apps.sandbox.upstream.faults import inject
 from tests.factories import StaffFactory
 
-from .stripe_events import charge_refunded, post_event
-from .support import delivered_key, upstream_cap
+from .stripe_events import charge_refunded, completed_paid, post_event
+from .support import delivered_key, upstream_cap, upstream_mints
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +150,17 @@ def test_the_order_page_offers_only_what_its_state_allows_in_one_place(ops, buy,
     assert 'name="CHANGE_FORM-action"' not in paid_page  # no second, state-blind action bar
     assert _refund_url(paid) in paid_page and "Retry provisioning</button>" not in paid_page
     assert _refund_url(unpaid) not in unpaid_page
+
+
+def test_refunding_a_paid_order_that_was_never_delivered_closes_it(ops, start_checkout, client):
+    order, session = start_checkout()
+    with inject(times=1, status=403, path="/reseller/pool-keys", method="POST"):
+        post_event(client, completed_paid(session))
+    order.refresh_from_db()
+    assert order.status == Order.Status.FAILED
+
+    _refund(ops, order)
+
+    order.refresh_from_db()
+    assert (order.status, order.amount_refunded) == (Order.Status.REFUNDED, Decimal("35.00"))
+    assert upstream_mints() == 0  # nothing delivered, nothing to take back, and it never will be
