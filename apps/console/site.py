@@ -16,4 +16,9 @@ class ConsoleSite(admin.AdminSite):
     def get_urls(self):
         from . import views
 
-        return [path("overview/", self.admin_view(views.overview_view), name="overview"), *super().get_urls()]
+        return [
+            path("overview/", self.admin_view(views.overview_view), name="overview"),
+            path("guide/", self.admin_view(views.guide_view), name="operator_guide"),
+            path("view-as/stop/", self.admin_view(views.view_as_stop_view), name="view_as_stop"),
+            *super().get_urls(),
+        ]

@@ -5,10 +5,12 @@ Generic on purpose: this module names no other app (core sits at the bottom of t
 finds its URL from the linked object's own model."""
 
 import json
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import admin
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 # An action offered both on the list (for the selected rows) and as a button on the object page.
@@ -30,6 +32,31 @@ def customer_link(customer: AbstractBaseUser | None) -> str:
         return "—"
     # Any user model: read the e-mail through the model's own EMAIL_FIELD ("email" for ours).
     return admin_link(customer, getattr(customer, customer.get_email_field_name()))
+
+
+def gb_text(value, *, none: str = "unlimited") -> str:
+    """A quantity of traffic as every console page shows it: two decimals and the unit
+    ("8.60 GB"); `none` for a missing value (an unlimited cap)."""
+    if value is None:
+        return none
+    amount = Decimal(value)
+    if 0 < amount < Decimal("0.01"):
+        return "< 0.01 GB"
+    return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,f} GB"
+
+
+def pill(label: str, tone: str) -> str:
+    """A coloured status badge (tone: ok, warn, danger, info, muted; see static/css/console.css)."""
+    return format_html('<span class="console-pill console-pill-{}">{}</span>', tone, label)
+
+
+def when(moment) -> str:
+    """A date and time in a list column, short enough for a laptop: "2026-12-02 17:03" (UTC), the
+    date and the time on two lines when the column is narrow; "—" for none."""
+    if moment is None:
+        return "—"
+    moment = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return format_html('<span class="console-when">{} <span>{}</span></span>', f"{moment:%Y-%m-%d}", f"{moment:%H:%M}")
 
 
 def short_text(text: str, limit: int = SHORT_TEXT) -> str:

@@ -13,6 +13,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from apps.core.charts import (
+    BOTTOM,
+    HEIGHT,
+    LEFT,
+    RIGHT,
+    WIDTH,
+    ChartBar,
+    ChartLabel,
+    ChartTick,
+    bar_geometry,
+    chart_number,
+)
 from apps.proxies.models import MB_PER_GB, PoolKey, PoolKeyUsageSample
 
 CHART_DAYS = 30
@@ -72,33 +84,6 @@ def usage_daily_for_key(*, key: PoolKey, days: int = CHART_DAYS, today: date | N
 
 # The chart ------------------------------------------------------------------------------------
 
-WIDTH, HEIGHT = 640, 200
-LEFT, RIGHT, TOP, BOTTOM = 48, 8, 22, 24
-_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
-
-
-@dataclass(frozen=True)
-class ChartBar:
-    day: date
-    value: Decimal  # in the chart's unit
-    x: str
-    y: str
-    width: str
-    height: str
-    title: str
-
-
-@dataclass(frozen=True)
-class ChartTick:
-    y: str
-    label: str
-
-
-@dataclass(frozen=True)
-class ChartLabel:
-    x: str
-    label: str
-
 
 @dataclass(frozen=True)
 class UsageChart:
@@ -120,30 +105,7 @@ class UsageChart:
         total, unit = self.total, self.unit
         if unit == "MB" and total >= MB_PER_GB:  # small days, but a month of them reads better in GB
             total, unit = total / MB_PER_GB, "GB"
-        return f"{_fmt(total)} {unit} used in the last {self.days} days"
-
-
-def _fmt(value: Decimal) -> str:
-    if value == 0:
-        return "0"
-    places = Decimal("0.01") if value < 10 else Decimal("0.1") if value < 100 else Decimal(1)
-    text = format(value.quantize(places, rounding=ROUND_HALF_UP), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _nice_max(value: Decimal) -> Decimal:
-    """The smallest 1, 2, 2.5 or 5 x 10^n at or above `value` (the top of the axis)."""
-    if value <= 0:
-        return Decimal(1)
-    magnitude = Decimal(10) ** (value.adjusted())
-    for step in _STEPS:
-        if step * magnitude >= value:
-            return step * magnitude
-    return Decimal(10) * magnitude
-
-
-def _px(value: float) -> str:
-    return f"{value:.1f}"
+        return f"{chart_number(total)} {unit} used in the last {self.days} days"
 
 
 def usage_chart(daily: list[DailyUsage]) -> UsageChart:
@@ -151,38 +113,11 @@ def usage_chart(daily: list[DailyUsage]) -> UsageChart:
     peak_mb = max((d.used_mb for d in daily), default=ZERO)
     unit, divisor = ("GB", MB_PER_GB) if peak_mb >= MB_PER_GB else ("MB", Decimal(1))
     values = [d.used_mb / divisor for d in daily]
-    top = _nice_max(max(values, default=ZERO))
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = plot_w / max(len(daily), 1)
-    bars = []
-    for index, (entry, value) in enumerate(zip(daily, values, strict=True)):
-        height = float(value / top) * plot_h if top else 0.0
-        if value > 0:
-            height = max(height, 1.0)  # a little traffic still shows
-        bars.append(
-            ChartBar(
-                day=entry.day,
-                value=value,
-                x=_px(LEFT + index * slot + slot * 0.15),
-                y=_px(TOP + plot_h - height),
-                width=_px(slot * 0.7),
-                height=_px(height),
-                title=f"{entry.day:%b} {entry.day.day}: {_fmt(value)} {unit}",
-            )
-        )
-    ticks = [
-        ChartTick(y=_px(TOP + plot_h - plot_h * fraction), label=_fmt(top * Decimal(str(fraction))))
-        for fraction in (0, 0.25, 0.5, 0.75, 1)
-    ]
-    labels = [
-        ChartLabel(x=_px(LEFT + index * slot + slot / 2), label=f"{entry.day:%b} {entry.day.day}")
-        for index, entry in enumerate(daily)
-        if (len(daily) - 1 - index) % 7 == 0
-    ]
+    chart = bar_geometry(days=[d.day for d in daily], values=values, unit=unit)
     return UsageChart(
-        bars=bars,
-        ticks=ticks,
-        labels=labels,
+        bars=chart.bars,
+        ticks=chart.ticks,
+        labels=chart.labels,
         unit=unit,
         total=sum(values, ZERO),
         days=len(daily),

@@ -231,6 +231,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "apps.accounts.middleware.StaffMfaRequiredMiddleware",
     "apps.accounts.middleware.TermsAcceptanceMiddleware",
+    # Staff viewing the shop as a customer: read-only, every write refused and audited.
+    "apps.console.view_as.ViewAsCustomerMiddleware",
     "apps.core.middleware.NotFoundMiddleware",
 ]
 
@@ -251,6 +253,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.site",
                 "apps.accounts.context_processors.brand",
+                "apps.console.view_as.view_as_context",
             ],
         },
     },

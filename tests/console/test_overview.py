@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from apps.billing.models import KeyAdjustment, Order
-from apps.console.selectors import operator_overview, overview_period
+from apps.console.selectors import TREND_MIN_DAYS, operator_overview, operator_trends, overview_period
 from apps.proxies.models import PoolKey, PoolKeyUsageSample
 from apps.proxies.services.pricing import wholesale_pricing_refresh
 from apps.proxies.upstream.errors import UpstreamUnavailable
@@ -179,8 +179,8 @@ def test_overview_page_renders_the_same_figures(fixture, client):
 
     assert tile("ov-customers") == "5"
     assert tile("ov-orders") == "4"
-    assert tile("ov-gb-sold") == "140"
-    assert tile("ov-gb-used") == "32.55"
+    assert tile("ov-gb-sold") == "140.00 GB"
+    assert tile("ov-gb-used") == "32.55 GB"
     assert tile("ov-revenue-usd") == "600.00"
     assert tile("ov-revenue-eur") == "60.00"
     assert tile("ov-wholesale") == "4 USDC/GB"
@@ -242,3 +242,66 @@ def test_admin_index_links_to_the_overview(client):
 
     assert 'href="/admin/overview/"' in html
     assert timezone.now()  # the index renders without the overview's queries
+
+
+# Over time ---------------------------------------------------------------------------------------
+
+
+def _series(chart) -> dict[date, Decimal]:
+    return {bar.day: bar.value for bar in chart.bars if bar.value}
+
+
+def test_trends_per_day_match_the_hand_computed_fixture(fixture):
+    with time_machine.travel(NOW, tick=False):
+        t = operator_trends(period=overview_period(name="30d"))
+
+    eur, usd, gb, customers = t.charts
+    assert (t.start, t.end, len(usd.bars)) == (date(2026, 4, 21), date(2026, 5, 20), 30)
+    # Net revenue per day: paid less refunded that day (the dispute is not subtracted), as the tiles.
+    assert _series(usd) == {
+        date(2026, 5, 1): Decimal(35),
+        date(2026, 5, 10): Decimal(150),
+        date(2026, 5, 12): Decimal(-50),
+        date(2026, 5, 15): Decimal(-35),
+        date(2026, 5, 19): Decimal(500),
+    }
+    assert usd.total == Decimal(600) and usd.title == "Net revenue (USD)"
+    assert _series(eur) == {date(2026, 5, 18): Decimal(60)}
+    assert _series(gb) == {
+        date(2026, 5, 1): Decimal(5),
+        date(2026, 5, 10): Decimal(25),
+        date(2026, 5, 18): Decimal(10),
+        date(2026, 5, 19): Decimal(100),
+    }
+    assert customers.total == 4  # C, D, B and E joined in the period; staff never count
+    assert [bar.height for bar in usd.bars if bar.value < 0] == ["0.0", "0.0"]  # a net refund day draws no bar
+
+
+def test_a_short_period_still_charts_two_weeks(fixture):
+    with time_machine.travel(NOW, tick=False):
+        t = operator_trends(period=overview_period(name="today"))
+
+    usd = next(chart for chart in t.charts if chart.key == "revenue-usd")
+    assert (t.start, t.end, len(usd.bars)) == (date(2026, 5, 7), date(2026, 5, 20), TREND_MIN_DAYS)
+    assert usd.total == Decimal(565)  # 150 - 50 - 35 + 500
+
+
+def test_the_overview_page_draws_the_revenue_gb_and_customer_charts(fixture, client):
+    client.force_login(StaffFactory())
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(URL).content.decode()
+
+    for key in ("revenue-usd", "revenue-eur", "gb-sold", "new-customers"):
+        assert f'id="trend-{key}"' in html
+    chart = html.split('id="trend-revenue-usd"', 1)[1].split("</figure>", 1)[0]
+    assert chart.count("<rect ") == 30
+    assert "Net revenue (USD): 600 USD over 30 days" in chart
+    assert "May 19: 500 USD" in chart
+
+
+def test_with_no_sales_the_charts_are_empty_not_an_error(client):
+    client.force_login(StaffFactory())
+
+    html = client.get(URL).content.decode()
+
+    assert 'id="trend-revenue"' in html and 'id="trend-new-customers"' in html

@@ -127,12 +127,13 @@ def test_overview_and_key_page_render_under_the_csp_and_an_action_runs(page):
     if os.environ.get("STOREFRONT_SCREENSHOTS"):
         page.screenshot(path=str(OUT / "console-key.png"), full_page=True)
 
-    page.get_by_role("button", name="Grant GB (manual top-up)…").click()
+    page.get_by_label("Action", exact=True).select_option("grant_gb")
+    page.get_by_role("button", name="Continue…").click()
     page.get_by_label("GB to add").fill("5")
     page.get_by_label("Reason").fill("goodwill after an outage")
     page.get_by_role("button", name="Grant GB (manual top-up): confirm for 1 key").click()
     page.wait_for_selector(".messagelist .success")
-    assert "cap now 15 GB" in page.locator(".messagelist .success").inner_text()
+    assert "cap now 15.00 GB" in page.locator(".messagelist .success").inner_text()
 
     page.goto("/admin/proxies/poolkey/?status=near_cap")
     assert page.locator("#result_list tbody tr").count() == 1  # li@ at 97 %; maria@ is back under 80 %
@@ -150,7 +151,8 @@ def test_more_console_pages_for_a_manual_look(page):
     page.goto(f"/admin/accounts/user/{key.customer_id}/change/")
     page.screenshot(path=str(out / "customer.png"), full_page=True)
     page.goto(f"/admin/proxies/poolkey/{key.pk}/change/")
-    page.get_by_role("button", name="Delete…").click()
+    page.get_by_label("Action", exact=True).select_option("delete_keys")
+    page.get_by_role("button", name="Continue…").click()
     page.screenshot(path=str(out / "delete.png"), full_page=True)
     page.goto(f"/admin/proxies/poolkey/{key.pk}/upstream-audit/")
     page.screenshot(path=str(out / "upstream-audit.png"), full_page=True)

@@ -12,12 +12,10 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.core.charts import BOTTOM, HEIGHT, TOP
 from apps.proxies import tasks
 from apps.proxies.models import PoolKey, PoolKeyUsageSample
 from apps.proxies.selectors_usage import (
-    BOTTOM,
-    HEIGHT,
-    TOP,
     usage_chart,
     usage_chart_for_key,
     usage_csv_rows,

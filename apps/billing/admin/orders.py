@@ -3,20 +3,40 @@ provisioning of a paid order that failed (idempotent: its upstream writes carry 
 from the order)."""
 
 import re
+import secrets
 import uuid
+from decimal import Decimal
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.core.validators import RegexValidator
 from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from apps.billing.models import KeyAdjustment, Order, ProviderEvent
 from apps.billing.selectors import order_delivery_view
 from apps.billing.services import order_retry_provisioning
-from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, customer_link
+from apps.billing.services.refunds import RefundRefused, order_refund, order_refundable
+from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, customer_link, gb_text, pill, when
 from apps.core.errors import ApplicationError
+from apps.core.http import client_ip
 
 from .payments import PaymentInline
 
+ORDER_STATUS_TONES: dict[str, str] = {
+    Order.Status.PENDING: "info",
+    Order.Status.PAID: "warn",
+    Order.Status.PROVISIONED: "ok",
+    Order.Status.EXPIRED: "muted",
+    Order.Status.FAILED: "danger",
+    Order.Status.REFUNDED: "muted",
+    Order.Status.DISPUTED: "danger",
+}
 _REFERENCE = re.compile(r"^[0-9a-fA-F]{16}$")
 
 
@@ -59,6 +79,23 @@ class MoneyBackFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label="Amount to refund",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=13,
+        decimal_places=2,
+        help_text="Leave empty to refund everything not refunded yet.",
+    )
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
+        help_text="Stored in the audit log with your account, the time and your IP address.",
+    )
+    token = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(r"^[A-Za-z0-9_-]{16,64}$")])
+
+
 class KeyAdjustmentInline(ReadOnlyInline):
     model = KeyAdjustment
     verbose_name_plural = "refunds and disputes (and what they did to the key)"
@@ -91,18 +128,17 @@ class ProviderEventInline(ReadOnlyInline):
 class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """An order changes through its services only (webhooks, jobs, the action below)."""
 
+    # Fits a 1366 px laptop: the refund under the amount, the provisioning attempts in the status.
     list_display = (
         "reference",
         "customer_link",
         "plan_name",
-        "gb",
-        "amount",
-        "refunded",
-        "status",
+        "traffic",
+        "money",
+        "status_badge",
         "key_link",
-        "created_at",
-        "paid_at",
-        "provisioning_attempts",
+        "created",
+        "paid",
     )
     list_filter = (NeedsAttentionFilter, "status", MoneyBackFilter, "product_kind", "currency", "paid_at")
     search_fields = ("customer__email", "payments__reference", "payments__payment_reference")
@@ -172,6 +208,57 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_amount_charged()
 
+    def get_urls(self):
+        refund = path(
+            "<path:object_id>/refund/", self.admin_site.admin_view(self.refund_view), name="billing_order_refund"
+        )
+        return [refund, *super().get_urls()]
+
+    def refund_view(self, request, object_id):
+        """Refund (in full or in part) through the payment provider; billing then takes the GB
+        back from the key as for any refund. Post/redirect/get; a double submit refunds once."""
+        if not self.has_operate_permission(request):
+            raise PermissionDenied
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            raise Http404("No such order.")
+        change_url = reverse("admin:billing_order_change", args=[order.pk])
+        form = RefundForm(request.POST or None, initial={"token": secrets.token_urlsafe(18)})
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = order_refund(
+                    order_id=order.pk,
+                    amount=form.cleaned_data["amount"],
+                    token=form.cleaned_data["token"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    ip=client_ip(request),
+                )
+            except RefundRefused as exc:
+                form.add_error(None, exc.message)
+            else:
+                done = "was already made" if result.outcome == "already_refunded" else "was made"
+                text = f"The refund of {result.amount} {order.currency.upper()} ({result.refund_id}) {done}."
+                self.message_user(request, text, messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund order {order.reference}",
+            "opts": self.opts,
+            "original": order,
+            "form": form,
+            "refundable": order_refundable(order),
+            "back_url": change_url,
+            "operation": {
+                "title": "Refund",
+                "danger": True,
+                "explanation": "The payment provider gives the money back at once. The key then loses the traffic "
+                "the refunded money paid for, as the refund policy says and exactly as for a refund made at the "
+                "provider.",
+            },
+        }
+        return TemplateResponse(request, "admin/billing/order/refund.html", context)
+
     def get_search_results(self, request, queryset, search_term):
         unsearched = queryset
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -193,7 +280,15 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             and order.needs_attention
             and "retry_provisioning" in self.get_actions(request, action_location=admin.ActionLocation.CHANGE_FORM)
         )
-        return super().change_view(request, object_id, form_url, {"can_retry": can_retry, **(extra_context or {})})
+        can_refund = (
+            order is not None
+            and order.paid_at is not None
+            and order_refundable(order) > 0
+            and self.has_operate_permission(request)
+        )
+        # The order's own buttons, offered by its state (retry, refund), are its one action menu.
+        extra = {"can_retry": can_retry, "can_refund": can_refund, "action_form": None, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra)
 
     @admin.display(description="reference")
     def reference(self, obj: Order) -> str:
@@ -211,9 +306,34 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def decision(self, obj: Order) -> str:
         return order_delivery_view(obj).decision or "—"
 
+    @admin.display(description="GB", ordering="gb")
+    def traffic(self, obj: Order) -> str:
+        return gb_text(obj.gb)
+
     @admin.display(description="amount", ordering="amount_charged_db")
     def amount(self, obj: Order) -> str:
         return f"{obj.amount_shown} {obj.currency.upper()}"
+
+    @admin.display(description="amount", ordering="amount_charged_db")
+    def money(self, obj: Order) -> str:
+        if not obj.amount_refunded:
+            return self.amount(obj)
+        return format_html("{}<br><small>{} refunded</small>", self.amount(obj), self.refunded(obj))
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Order) -> str:
+        badge = pill(obj.get_status_display(), ORDER_STATUS_TONES.get(obj.status, "muted"))
+        if obj.provisioning_attempts and obj.status != Order.Status.PROVISIONED:
+            return format_html("{}<br><small>{} attempt(s)</small>", badge, obj.provisioning_attempts)
+        return badge
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj: Order) -> str:
+        return when(obj.created_at)
+
+    @admin.display(description="paid", ordering="paid_at")
+    def paid(self, obj: Order) -> str:
+        return when(obj.paid_at)
 
     @admin.display(description="amount charged")
     def amount_charged(self, obj: Order) -> str:

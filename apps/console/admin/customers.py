@@ -11,7 +11,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -19,11 +19,10 @@ from django.views.decorators.cache import never_cache
 
 from apps.accounts.models import User
 from apps.billing.models import Order
-from apps.console.selectors import customer_console_view
-from apps.core.admin_helpers import ReadOnlyInline
-from apps.core.http import client_ip
+from apps.console.selectors import customer_console_overview
+from apps.console.view_as import VIEW_AS_MINUTES, view_as_allowed, view_as_start
+from apps.core.admin_helpers import ReadOnlyInline, gb_text
 from apps.core.models import AuditEntry
-from apps.core.services import audit_log
 from apps.proxies.admin.pool_keys import status_badge, usage_text
 from apps.proxies.models import PoolKey
 
@@ -52,13 +51,17 @@ class OrderInline(ReadOnlyInline):
     model = Order
     fk_name = "customer"
     show_change_link = True
-    fields = ("reference", "plan_name", "gb", "amount", "refunded", "status", "created_at", "paid_at")
+    fields = ("reference", "plan_name", "traffic", "amount", "refunded", "status", "created_at", "paid_at")
     readonly_fields = fields
     ordering = ("-created_at",)
 
     @admin.display(description="reference")
     def reference(self, obj: Order) -> str:
         return obj.reference
+
+    @admin.display(description="GB")
+    def traffic(self, obj: Order) -> str:
+        return gb_text(obj.gb)
 
     @admin.display(description="amount")
     def amount(self, obj: Order) -> str:
@@ -170,35 +173,47 @@ class UserAdmin(DjangoUserAdmin):
             *super().get_urls(),
         ]
 
+    def get_fieldsets(self, request, obj=None):
+        """A customer's page offers no staff permissions (superuser, groups, permissions): only
+        whether the account is active, and making it staff. Staff accounts get all of them."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or obj.is_staff or obj.is_superuser:
+            return fieldsets
+        return tuple(
+            (name, {**options, "fields": ("is_active", "is_staff")}) if name == "Permissions" else (name, options)
+            for name, options in fieldsets
+        )
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        customer = self.get_object(request, unquote(object_id))
         extra = {
+            "customer_overview": customer_console_overview(customer=customer) if customer is not None else None,
             "view_as_url": reverse("admin:accounts_user_view_as_customer", args=[object_id]),
             "audit_log_url": reverse("admin:core_auditentry_changelist") + f"?customer__id__exact={object_id}",
         }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
-    @method_decorator(never_cache)  # a customer's private data: never kept by a browser or proxy
+    @method_decorator(never_cache)
     def view_as_customer(self, request, object_id):
-        """The customer's dashboard as they see it, read-only, for support. Audited on every
-        look; never shows the proxy secret (staff have no way to reveal it)."""
+        """GET: what "view as customer" is, with the button; POST: opens the customer's real
+        dashboard, read-only, for VIEW_AS_MINUTES (apps/console/view_as.py; audited)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         customer = self.get_object(request, unquote(object_id))
         if customer is None:
             raise Http404("No such customer.")
-        audit_log(
-            action="staff.view_as_customer",
-            actor=request.user,
-            customer=customer,
-            target=customer,
-            ip=client_ip(request),
-        )
+        allowed = view_as_allowed(staff=request.user, customer=customer)
+        if request.method == "POST":
+            if not allowed:
+                raise PermissionDenied
+            view_as_start(request, customer=customer)
+            return HttpResponseRedirect(reverse("proxies:dashboard"))
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Viewing as {customer.email}",
+            "title": f"View as {customer.email}",
             "opts": self.opts,
             "original": customer,
-            "view": customer_console_view(customer=customer),
-            "media": self.media,
+            "allowed": allowed,
+            "minutes": VIEW_AS_MINUTES,
         }
         return TemplateResponse(request, "console/view_as_customer.html", context)

@@ -9,10 +9,12 @@ Definitions (also in docs/operator-guide.md):
 - GB sold: the GB of the orders paid in the period; GB used: the traffic the usage history
   recorded on the days of the period (every key);
 - wholesale: the upstream's shared-pool price per GB; cost of GB sold = GB sold x wholesale;
-  margin = net revenue - cost of GB sold (only for the currency the wholesale price is in).
+  margin = net revenue - cost of GB sold (only for the currency the wholesale price is in);
+- trends: the same figures per UTC day (net revenue per currency, GB sold, new customers), for
+  the period or at least the last TREND_MIN_DAYS days.
 """
 
-from .customer_view import CustomerKeyView, CustomerView, customer_console_view
+from .customer_view import CustomerOverview, Spend, customer_console_overview
 from .overview import (
     CENT,
     NEAR_CAP_SHOWN,
@@ -25,6 +27,7 @@ from .overview import (
 )
 from .periods import DEFAULT_PERIOD, PERIOD_CHOICES, Period, overview_period
 from .pricing import CURRENCY_ALIASES, Wholesale, wholesale_price_get
+from .trends import TREND_MIN_DAYS, BarChart, Trends, operator_trends
 
 __all__ = [
     "CENT",
@@ -32,17 +35,21 @@ __all__ = [
     "DEFAULT_PERIOD",
     "NEAR_CAP_SHOWN",
     "PERIOD_CHOICES",
+    "TREND_MIN_DAYS",
     "ZERO",
-    "CustomerKeyView",
-    "CustomerView",
+    "BarChart",
+    "CustomerOverview",
     "Margin",
     "NearCapKey",
     "Overview",
     "Period",
     "RevenueLine",
+    "Spend",
+    "Trends",
     "Wholesale",
-    "customer_console_view",
+    "customer_console_overview",
     "operator_overview",
+    "operator_trends",
     "overview_period",
     "wholesale_price_get",
 ]

@@ -1,65 +1,82 @@
-"""View as customer: what a customer's dashboard shows, for staff, read-only."""
+"""A customer's page in the console, beyond the inlines (keys, orders, audit entries): what they
+spent and their lifetime value, their payments, the alerts sent about their keys, their API keys
+and their dedicated ports. Read-only, from the database (no upstream call); never a secret (API
+keys show their hint, ports no password)."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.utils import timezone
+from django.db.models import Count, DecimalField, Q, Sum
+from django.db.models.functions import Coalesce
 
-from apps.billing.dashboard import order_views_for_customer, provisioning_status_for_customer
-from apps.proxies.dashboard.page import KEY_STATES, sessions_view, usage_view
-from apps.proxies.models import PoolKey
-from apps.proxies.selectors import pool_key_list_for_customer, pool_key_usage, session_list_for_customer
-from apps.proxies.selectors_usage import usage_chart_for_key
-from apps.proxies.services.feeds import sessions_feed
+from apps.accounts.models import ApiKey
+from apps.billing.models import Order, Payment
+from apps.ports.models import Port
+from apps.proxies.models import PoolKeyAlert
 
-
-@dataclass(frozen=True)
-class CustomerKeyView:
-    key: PoolKey
-    state_label: str
-    state_tone: str
-    usage: object  # apps.proxies.dashboard.page.UsageView
-    chart: object  # apps.proxies.selectors_usage.UsageChart
+ROWS_SHOWN = 20
+ZERO = Decimal("0.00")
+_MONEY = DecimalField(max_digits=15, decimal_places=2)
 
 
 @dataclass(frozen=True)
-class CustomerView:
-    customer: object
-    state: str  # no_key | preparing | key: the dashboard state the customer is in
-    keys: list[CustomerKeyView]
-    orders: list
-    provisioning: object  # apps.billing.dashboard.ProvisioningStatus
-    sessions: object | None  # apps.proxies.dashboard.page.SessionsView, from the cache only
+class Spend:
+    """One currency of a customer's money: what their paid orders brought in, what went back."""
+
+    currency: str
+    orders_paid: int
+    charged: Decimal
+    refunded: Decimal
+    disputed_orders: int
+
+    @property
+    def lifetime_value(self) -> Decimal:
+        return self.charged - self.refunded
 
 
-def customer_console_view(*, customer) -> CustomerView:
-    """What the customer's dashboard shows, for staff, read-only: the same selectors the dashboard
-    uses, but from the mirror and the caches only (no upstream call, no reveal, no nudge of
-    their orders). Secrets never appear: a key carries only its masked hint."""
-    now = timezone.now()
-    keys = []
-    for key in pool_key_list_for_customer(customer=customer):
-        label, tone = KEY_STATES.get(key.status_at(now), (key.status_at(now), "neutral"))
-        keys.append(
-            CustomerKeyView(
-                key=key,
-                state_label=label,
-                state_tone=tone,
-                usage=usage_view(pool_key_usage(key=key, now=now), now=now),
-                chart=usage_chart_for_key(key=key),
-            )
+@dataclass(frozen=True)
+class CustomerOverview:
+    spend: list[Spend]
+    first_paid_at: object  # datetime | None
+    last_paid_at: object
+    payments: list[Payment]
+    alerts: list[PoolKeyAlert]
+    api_keys: list[ApiKey]
+    ports: list[Port]
+
+
+def customer_console_overview(*, customer) -> CustomerOverview:
+    paid = Order.objects.filter(customer=customer, paid_at__isnull=False).with_amount_charged()
+    by_currency = (
+        paid.values("currency")
+        .annotate(
+            orders=Count("pk"),
+            charged=Coalesce(Sum("amount_charged_db"), ZERO, output_field=_MONEY),
+            refunded=Coalesce(Sum("amount_refunded"), ZERO, output_field=_MONEY),
+            disputed=Count("pk", filter=Q(status=Order.Status.DISPUTED)),
         )
-    provisioning = provisioning_status_for_customer(customer=customer, has_key=bool(keys))
-    state = "key" if keys else "preparing" if provisioning.waiting else "no_key"
-    return CustomerView(
-        customer=customer,
-        state=state,
-        keys=keys,
-        orders=order_views_for_customer(customer=customer),
-        provisioning=provisioning,
-        sessions=_cached_sessions(customer) if keys else None,
+        .order_by("currency")
     )
-
-
-def _cached_sessions(customer):
-    """From the cached sessions feed only (fetch=False never calls the upstream)."""
-    return sessions_view(session_list_for_customer(customer=customer, feed=sessions_feed(fetch=False)))
+    dates = paid.order_by("paid_at").values_list("paid_at", flat=True)
+    return CustomerOverview(
+        spend=[
+            Spend(
+                currency=row["currency"],
+                orders_paid=row["orders"],
+                charged=row["charged"],
+                refunded=row["refunded"],
+                disputed_orders=row["disputed"],
+            )
+            for row in by_currency
+        ],
+        first_paid_at=dates.first(),
+        last_paid_at=dates.last(),
+        payments=list(
+            Payment.objects.filter(order__customer=customer)
+            .select_related("order")
+            .order_by("-created_at")[:ROWS_SHOWN]
+        ),
+        alerts=list(PoolKeyAlert.objects.filter(pool_key__customer=customer).select_related("pool_key")[:ROWS_SHOWN]),
+        api_keys=list(ApiKey.objects.filter(customer=customer).order_by("revoked_at", "-created_at")[:ROWS_SHOWN]),
+        ports=list(Port.objects.filter(customer=customer).order_by("released_at", "-created_at")[:ROWS_SHOWN]),
+    )

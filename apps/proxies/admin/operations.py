@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 
+from apps.core.admin_helpers import gb_text
 from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry
 from apps.core.services import audit_log
@@ -49,6 +50,17 @@ class OperationForm(forms.Form):
         help_text="Stored in the audit log with your account, the time and your IP address.",
     )
     nonce = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(NONCE_PATTERN)])
+
+
+class ReadOnlyOperationForm(OperationForm):
+    """For an action that changes nothing (Sync): a note is welcome, not required."""
+
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 70}),
+        help_text="Optional: this action changes nothing; it is recorded in the audit log all the same.",
+    )
 
 
 class GrantForm(OperationForm):
@@ -89,10 +101,6 @@ class OperationContext:
         return idempotency_key_for(action=f"console-{name}", obj_ref=f"poolkey-{key.pk}", nonce=self.nonce)
 
 
-def _gb(value) -> str:
-    return "unlimited" if value is None else f"{Decimal(value).normalize():f} GB"
-
-
 def _grant(key: PoolKey, data: dict, ctx: OperationContext) -> str:
     pool_key_top_up(
         key=key,
@@ -103,7 +111,9 @@ def _grant(key: PoolKey, data: dict, ctx: OperationContext) -> str:
         actor=ctx.actor,
         reason=ctx.reason,
     )
-    return f"cap now {_gb(key.cap_gb)}" + (f", expires {key.expires_at:%Y-%m-%d %H:%M} UTC" if key.expires_at else "")
+    return f"cap now {gb_text(key.cap_gb)}" + (
+        f", expires {key.expires_at:%Y-%m-%d %H:%M} UTC" if key.expires_at else ""
+    )
 
 
 def _extend(key: PoolKey, data: dict, ctx: OperationContext) -> str:
@@ -141,12 +151,24 @@ def _sync(key: PoolKey, data: dict, ctx: OperationContext) -> str:
     if key.missing_upstream:
         return "the upstream no longer has this key: marked missing"
     usage_samples_record(keys=[key])
-    return f"{key.used_gb:.2f} GB used of {_gb(key.cap_gb)}"
+    return f"{gb_text(key.used_gb)} used of {gb_text(key.cap_gb)}"
 
 
 def _delete(key: PoolKey, data: dict, ctx: OperationContext) -> str:
     pool_key_delete(key=key, idempotency_key=ctx.idempotency_key("delete", key), actor=ctx.actor, reason=ctx.reason)
     return "deleted upstream; the record stays for orders and the audit log"
+
+
+def _live(key: PoolKey) -> bool:
+    return key.deleted_at is None
+
+
+def _can_enable(key: PoolKey) -> bool:
+    return _live(key) and (not key.enabled or key.disabled_by_operator)
+
+
+def _can_disable(key: PoolKey) -> bool:
+    return _live(key) and key.enabled and not key.disabled_by_operator
 
 
 @dataclass(frozen=True)
@@ -158,6 +180,8 @@ class Operation:
     explanation: str
     permission: str = "operate"  # ModelAdmin.has_<permission>_permission
     danger: bool = False
+    applies_to: Callable[[PoolKey], bool] = _live  # the key's state allows it
+    not_applicable: str = "deleted"  # what the keys it skips are
 
 
 OPERATIONS: dict[str, Operation] = {
@@ -186,6 +210,8 @@ OPERATIONS: dict[str, Operation] = {
             _set_enabled(True),
             "Lets traffic through again and lifts an operator hold. A key still at its cap is suspended again by "
             "the upstream at its next request: grant GB instead.",
+            applies_to=_can_enable,
+            not_applicable="enabled already, or deleted",
         ),
         Operation(
             "disable_keys",
@@ -195,6 +221,8 @@ OPERATIONS: dict[str, Operation] = {
             "Cuts traffic at once and puts the key on hold: a later paid top-up will not re-enable it, only an "
             "operator's Enable will. The customer's dashboard says to contact support.",
             danger=True,
+            applies_to=_can_disable,
+            not_applicable="disabled already, or deleted",
         ),
         Operation(
             "regenerate_secret",
@@ -208,7 +236,7 @@ OPERATIONS: dict[str, Operation] = {
         Operation(
             "sync_now",
             "Sync now",
-            OperationForm,
+            ReadOnlyOperationForm,
             _sync,
             "Reads each key from the upstream now and refreshes usage, status and expiry (and today's reading).",
         ),

@@ -8,9 +8,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
 
-from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, customer_link
+from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, customer_link, gb_text, pill, when
 from apps.core.http import client_ip
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey, PoolKeyStatus
@@ -61,15 +60,11 @@ STATUS_TONES = {
 
 def status_badge(key: PoolKey) -> str:
     status = key.status
-    tone = STATUS_TONES.get(status, "muted")
-    return format_html('<span class="console-pill console-pill-{}">{}</span>', tone, PoolKeyStatus(status).label)
+    return pill(PoolKeyStatus(status).label, STATUS_TONES.get(status, "muted"))
 
 
 def usage_text(key: PoolKey) -> str:
-    used = f"{key.used_gb:.2f}"
-    if key.cap_gb is None:
-        return f"{used} GB / unlimited"
-    return f"{used} / {key.cap_gb.normalize():f} GB"
+    return f"{gb_text(key.used_gb)} of {gb_text(key.cap_gb)}"
 
 
 def _operation_action(operation: Operation):
@@ -88,9 +83,9 @@ class PoolKeyAdmin(PoolKeyPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "usage",
         "percent",
         "status_display",
-        "expires_at",
-        "last_used_at",
-        "last_synced_at",
+        "expires",
+        "last_used",
+        "last_synced",
     )
     list_select_related = ("customer",)
     list_filter = (StatusFilter, ExpiringFilter, "enabled", "disabled_by_operator", "missing_upstream")
@@ -157,6 +152,18 @@ class PoolKeyAdmin(PoolKeyPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def status_display(self, obj: PoolKey) -> str:
         return status_badge(obj)
 
+    @admin.display(description="expires", ordering="expires_at")
+    def expires(self, obj: PoolKey) -> str:
+        return when(obj.expires_at)
+
+    @admin.display(description="last used", ordering="last_used_at")
+    def last_used(self, obj: PoolKey) -> str:
+        return when(obj.last_used_at)
+
+    @admin.display(description="synced", ordering="last_synced_at")
+    def last_synced(self, obj: PoolKey) -> str:
+        return when(obj.last_synced_at)
+
     @admin.display(description="secret")
     def secret_hint(self, obj: PoolKey) -> str:
         return obj.secret_hint
@@ -172,7 +179,10 @@ class PoolKeyAdmin(PoolKeyPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             extra = {
                 "chart": usage_chart_for_key(key=key),
                 "chart_days": CHART_DAYS,
-                "operations": [op for op in OPERATIONS.values() if op.name in allowed and key.deleted_at is None],
+                # One action menu, with the actions the key's state allows (the admin's own change-form
+                # action bar is replaced by it: action_form None).
+                "operations": [op for op in OPERATIONS.values() if op.name in allowed and op.applies_to(key)],
+                "action_form": None,
                 "local_audit": AuditEntry.objects.filter(target_type=self.opts.label_lower, target_id=str(key.pk))
                 .select_related("actor")
                 .order_by("-created_at", "-id")[:15],
@@ -199,6 +209,16 @@ class PoolKeyAdmin(PoolKeyPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             )
             return None
         keys = list(queryset.select_related("customer").order_by("pk"))
+        skipped = [key for key in keys if not operation.applies_to(key)]
+        if skipped:
+            keys = [key for key in keys if operation.applies_to(key)]
+            self.message_user(
+                request,
+                f"{operation.title}: {len(skipped)} selected key(s) skipped ({operation.not_applicable}).",
+                messages.WARNING,
+            )
+            if not keys:
+                return None
         form = None
         if "apply" in request.POST:
             form = operation.form_class(request.POST)
