@@ -464,6 +464,8 @@ PROXIES_SX_MAX_ATTEMPTS = env_int("PROXIES_SX_MAX_ATTEMPTS", 3, minimum=1, maxim
 PROXIES_SX_SANDBOX = not PROXIES_SX_API_KEY
 # Fresh upstream reads for the dashboard: at most one per key per this many seconds.
 POOL_KEY_REFRESH_SECONDS = env_int("POOL_KEY_REFRESH_SECONDS", 60, minimum=0)
+# The most live pool keys one customer may hold ("new key" purchases and GB moves stop there).
+POOL_MAX_KEYS_PER_CUSTOMER = env_int("POOL_MAX_KEYS_PER_CUSTOMER", 20, minimum=1, maximum=1000)
 
 # Payments: Stripe -------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY", prefixes=("sk_", "rk_"))

@@ -92,6 +92,12 @@ class Order(BaseModel):
         help_text="The product's id of what this order delivered (for pool traffic: the key).",
     )
 
+    # Where the customer asked this purchase to go (apps/core/fulfilment.py FulfilmentRequest):
+    # "" the product decides, "new" a new delivery, or the id of one of their deliveries.
+    target_ref = models.CharField(
+        "target", max_length=64, blank=True, default="", help_text='The customer\'s choice: "", "new" or a delivery id.'
+    )
+
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
     ready_sent_at = models.DateTimeField(null=True, blank=True)
     operator_alerted_at = models.DateTimeField(null=True, blank=True)
