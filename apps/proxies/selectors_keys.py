@@ -6,8 +6,11 @@ decides: the key the latest delivered order used, else the newest), "new" (mint 
 key's id. `pool_key_target_check` is the pool-traffic product's `target_check`: it runs before
 checkout creates an order, so a refusal charges nothing."""
 
+from decimal import Decimal
+
 from django.conf import settings
 
+from apps.core.models import AuditEntry
 from apps.proxies.errors import KeyTargetRefused
 from apps.proxies.models import PoolKey, PoolKeyFulfilment
 
@@ -89,3 +92,40 @@ def pool_key_target_check(*, customer_id: int, target_ref: str) -> None:
         default = pool_key_default_target(customer_id=customer_id)
         if default is not None and pool_key_is_held(default):
             raise KeyTargetRefused(HELD.format(label=pool_key_display_name(default)), extra={"target": ""})
+
+
+def pool_key_hold_reason(key: PoolKey) -> str:
+    """Why the shop holds this key disabled, in words a customer may read: a refund or a payment
+    dispute when the latest disable said so ("" otherwise: an operator's own reasons stay theirs)."""
+    if not pool_key_is_held(key):
+        return ""
+    latest = (
+        AuditEntry.objects.filter(
+            action="pool_key.disable", target_type=PoolKey._meta.label_lower, target_id=str(key.pk)
+        )
+        .order_by("-id")
+        .values_list("reason", flat=True)
+        .first()
+    )
+    text = (latest or "").lower()
+    if "dispute" in text:
+        return "after a payment dispute"
+    if "refund" in text:
+        return "after a refund"
+    return ""
+
+
+def pool_key_delete_refusal(key: PoolKey) -> str:
+    """Why the customer may not delete this key ("" when they may): only a key with nothing left
+    on it (its traffic used up) or an expired one goes; a key the shop holds stays for support."""
+    if pool_key_is_held(key):
+        return "Our team keeps this key switched off; please contact support about it."
+    if key.is_expired() or key.at_cap:
+        return ""
+    if key.cap_gb is None:
+        return "This key has unlimited traffic left. Only a used-up or expired key can be deleted."
+    left = max(Decimal(key.cap_gb) - key.used_gb, Decimal(0)).quantize(Decimal("0.01"))
+    return (
+        f"This key still has {left} GB left. Move its traffic to a new key first, or delete it once it is used up "
+        "or expired."
+    )

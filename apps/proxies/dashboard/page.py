@@ -9,6 +9,7 @@ template tags: proxies knows nothing of orders.
 The incidents, stock and sessions panels are built in live.py.
 """
 
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,7 @@ from .builder import (
 )
 from .bulk import BULK_MAX, bulk_seed
 from .formats import builder_config, format_views, proxy_options
+from .keys import key_switch_rows, purchase_targets
 from .live import (
     IncidentView,
     SessionRow,
@@ -148,7 +150,11 @@ class DashboardReads:
     keys: list[PoolKeyDashboardItem]
     stock: Any  # a services.feeds.Feed
     incidents: Any  # a services.feeds.Feed
-    sessions: CustomerSessions
+    sessions: CustomerSessions  # the selected key's
+    selected: PoolKeyDashboardItem | None = None  # the key the page shows (`?key=`), else the newest
+    can_add_key: bool = True  # under the customer's key limit
+    key_limit: int = 0
+    hold_reason: str = ""  # why the shop holds the selected key disabled (selectors_keys.pool_key_hold_reason)
 
 
 def common_context() -> dict:
@@ -175,7 +181,7 @@ def dashboard_context(
 ) -> dict:
     """The dashboard's context. The view passes the builder and bulk forms (unbound ones with
     `default_builder_initial` / `default_bulk_initial`, or the bound ones it validated)."""
-    current = reads.keys[0] if reads.keys else None  # the newest live key
+    current = reads.selected if reads.selected is not None else (reads.keys[0] if reads.keys else None)
     key = current.key if current is not None else None
     stock = stock_view(reads.stock, incidents=active_incidents(reads.incidents))
     ctx: dict[str, Any] = {
@@ -190,6 +196,10 @@ def dashboard_context(
         "stock_lazy": stock.stale,
         "stock_counts": stock.counts,
         "plans": None,
+        "key_rows": key_switch_rows(reads.keys, current),
+        "purchase_targets": purchase_targets(reads.keys, current, can_add=reads.can_add_key),
+        "can_add_key": reads.can_add_key,
+        "key_limit": reads.key_limit,
     }
     ctx["help_username"] = settings.PROXIES_SX_USERNAME
     ctx["help_example_url"] = build_proxy_url(
@@ -204,6 +214,9 @@ def dashboard_context(
     ctx.update(
         state="key",
         key_state=KeyState(name=name, label=label, tone=tone),
+        key_held=key.disabled_by_operator and not key.enabled,
+        key_hold_reason=reads.hold_reason,
+        key_action_op=uuid.uuid4().hex,  # the rename / move forms' nonce: a double submit acts once
         usage=usage_view(current.usage),
         builder_config=builder_config(key=key, secret=secret),
     )

@@ -65,8 +65,8 @@ def key_reveal(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"error": error} if error else {"secret": secret}, status=status)
     if error:
-        return _page(request, status=status, notice={"tone": "danger", "text": error})
-    return _page(request, secret=secret, builder_form=_builder_form_from(request))
+        return _page(request, key_id=key.pk, status=status, notice={"tone": "danger", "text": error})
+    return _page(request, key_id=key.pk, secret=secret, builder_form=_builder_form_from(request))
 
 
 @transaction.non_atomic_requests
@@ -97,7 +97,7 @@ def key_regenerate(request: AuthenticatedHttpRequest, key_id: int) -> HttpRespon
         logger.warning("regenerate failed for key %s: %s", key.pk, exc)
         form.add_error(None, "Your secret could not be regenerated right now; it still works. Please try again.")
         return render(request, "proxies/regenerate_confirm.html", {"key": key, "form": form}, status=503)
-    return _page(request, secret=secret, just_regenerated=True)
+    return _page(request, key_id=key.pk, secret=secret, just_regenerated=True)
 
 
 @transaction.non_atomic_requests
@@ -111,7 +111,7 @@ def key_bulk(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     key = own_key(request, key_id)
     form = BulkForm(request.POST, stock_counts=_counts())
     if not form.is_valid():
-        return _page(request, status=400, bulk_form=form)
+        return _page(request, key_id=key.pk, status=400, bulk_form=form)
     fmt = form.cleaned_data.get("format") or "preview"
     if fmt == "reseed":
         data = request.POST.copy()
@@ -125,21 +125,21 @@ def key_bulk(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
         bulk_proxies(key=key, options=options, seed=seed, count=1, secret=None)  # validates the options once
     except ProxyUrlError as exc:
         form.add_error(None, exc.message)
-        return _page(request, status=400, bulk_form=form)
+        return _page(request, key_id=key.pk, status=400, bulk_form=form)
     if fmt == "preview":
         lines = bulk_display_lines(
             key=key, proxies=bulk_proxies(key=key, options=options, seed=seed, count=count, secret=None), secret=None
         )
-        return _page(request, bulk_form=form, bulk_lines=lines)
+        return _page(request, key_id=key.pk, bulk_form=form, bulk_lines=lines)
     if not rate_limit_allows(request, action="key_reveal"):
-        return _page(request, status=429, bulk_form=form, notice={"tone": "danger", "text": TOO_MANY})
+        return _page(request, key_id=key.pk, status=429, bulk_form=form, notice={"tone": "danger", "text": TOO_MANY})
     try:
         secret = pool_key_reveal(key=key, actor=request.user, ip=client_ip(request))
     except NotFound:
         raise
     except (UpstreamError, ApplicationError) as exc:
         logger.warning("bulk download failed for key %s: %s", key.pk, exc)
-        return _page(request, status=503, bulk_form=form, notice={"tone": "danger", "text": UNAVAILABLE})
+        return _page(request, key_id=key.pk, status=503, bulk_form=form, notice={"tone": "danger", "text": UNAVAILABLE})
     proxies = bulk_proxies(key=key, options=options, seed=seed, count=count, secret=secret)
     body, content_type = (bulk_csv(proxies), "text/csv") if fmt == "csv" else (bulk_txt(proxies), "text/plain")
     response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
