@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from apps.proxies.dashboard.builder import POOLS, PROTOCOLS, ROTATIONS, TTLS
 from apps.proxies.dashboard.bulk import BULK_MAX, SEED_PATTERN
 from apps.proxies.dashboard.countries import country_name
+from apps.proxies.dashboard.formats import LIST_FORMATS
 from apps.proxies.upstream.records import DEFAULT_POOL, STOCK_POOLS
 
 COUNTRY_RE = re.compile(r"^[a-z]{2}$")
@@ -103,9 +104,13 @@ class BulkForm(_BuilderBase):
     seed = forms.CharField(
         widget=forms.HiddenInput, validators=[RegexValidator(SEED_PATTERN, "Bad list id.")], max_length=16
     )
+    # The button pressed: show, new ids, or a download ("txt": full URLs, "csv", "download": the
+    # layout chosen in `layout`, one of apps.proxies.dashboard.formats.LIST_FORMATS).
     format = forms.ChoiceField(
-        choices=[("preview", "Show"), ("txt", "Text"), ("csv", "CSV"), ("reseed", "New ids")], required=False
+        choices=[("preview", "Show"), ("txt", "Text"), ("csv", "CSV"), ("download", "Download"), ("reseed", "New ids")],
+        required=False,
     )
+    layout = forms.ChoiceField(choices=[(f.key, f.label) for f in LIST_FORMATS], required=False, initial="url")
 
     protocol = forms.ChoiceField(choices=PROTOCOLS, initial="http")
 

@@ -34,7 +34,7 @@ from .builder import (
     random_sid_part,
 )
 from .bulk import BULK_MAX, bulk_seed
-from .formats import builder_config, format_views, proxy_options
+from .formats import LIST_FORMATS, builder_config, format_views, proxy_options
 from .keys import key_switch_rows, purchase_targets
 from .live import (
     IncidentView,
@@ -164,6 +164,7 @@ def common_context() -> dict:
         "ttls": TTLS,
         "protocols": PROTOCOLS,
         "bulk_max": BULK_MAX,
+        "list_formats": LIST_FORMATS,
         "carrier_suggestions": CARRIER_SUGGESTIONS,
         "city_suggestions": CITY_SUGGESTIONS,
     }

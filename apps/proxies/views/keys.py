@@ -12,7 +12,8 @@ from apps.accounts.http import AuthenticatedHttpRequest
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.http import client_ip
 from apps.core.ratelimit import rate_limit_allows, rate_limited_response
-from apps.proxies.dashboard.bulk import bulk_csv, bulk_display_lines, bulk_proxies, bulk_seed, bulk_txt
+from apps.proxies.dashboard.bulk import bulk_display_lines, bulk_proxies, bulk_seed
+from apps.proxies.dashboard.formats import list_export, list_file_name, list_format
 from apps.proxies.dashboard.page import builder_options
 from apps.proxies.forms import BulkForm, ProxyUrlForm, RegenerateForm
 from apps.proxies.services import idempotency_key_for, pool_key_regenerate, pool_key_reveal
@@ -105,8 +106,9 @@ def key_regenerate(request: AuthenticatedHttpRequest, key_id: int) -> HttpRespon
 @login_required
 @require_POST
 def key_bulk(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
-    """Bulk lists. `preview` and `reseed` rebuild the page (masked); `txt` and `csv` download the
-    list with the real secret (read through the audited reveal). POST only: the secret never
+    """Bulk lists. `preview` and `reseed` rebuild the page (masked); `txt` (full URLs), `csv` and
+    `download` (the chosen `layout`: URL, host:port:user:pass, user:pass@host:port, host:port with
+    separate auth, JSON) download the list with the real secret (read through the audited reveal). POST only: the secret never
     travels in a URL."""
     key = own_key(request, key_id)
     form = BulkForm(request.POST, stock_counts=_counts())
@@ -141,7 +143,7 @@ def key_bulk(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
         logger.warning("bulk download failed for key %s: %s", key.pk, exc)
         return _page(request, key_id=key.pk, status=503, bulk_form=form, notice={"tone": "danger", "text": UNAVAILABLE})
     proxies = bulk_proxies(key=key, options=options, seed=seed, count=count, secret=secret)
-    body, content_type = (bulk_csv(proxies), "text/csv") if fmt == "csv" else (bulk_txt(proxies), "text/plain")
-    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="proxies-{count}-{seed}.{fmt}"'
+    layout = list_format({"txt": "url", "csv": "csv"}.get(fmt) or form.cleaned_data.get("layout") or "url")
+    response = HttpResponse(list_export(proxies, layout), content_type=f"{layout.content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{list_file_name(layout, count=count, seed=seed)}"'
     return response
