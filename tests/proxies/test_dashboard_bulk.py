@@ -136,7 +136,7 @@ def test_every_download_layout_says_format_and_count_and_holds_the_same_proxies(
     assert response["Content-Disposition"] == f'attachment; filename="{name}"'
     body = response.content.decode()
     secret = secret_of(upstream, key)
-    urls = [line for line in bulk(customer_client, key, "txt", count="3").content.decode().splitlines()]
+    urls = bulk(customer_client, key, "txt", count="3").content.decode().splitlines()
     parsed = [parse_proxy_url(u) for u in urls]
     host = f"{parsed[0].host}:{parsed[0].port}"
     if layout == "url":

@@ -108,8 +108,8 @@ def key_regenerate(request: AuthenticatedHttpRequest, key_id: int) -> HttpRespon
 def key_bulk(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     """Bulk lists. `preview` and `reseed` rebuild the page (masked); `txt` (full URLs), `csv` and
     `download` (the chosen `layout`: URL, host:port:user:pass, user:pass@host:port, host:port with
-    separate auth, JSON) download the list with the real secret (read through the audited reveal). POST only: the secret never
-    travels in a URL."""
+    separate auth, JSON) download the list with the real secret (read through the audited
+    reveal). POST only: the secret never travels in a URL."""
     key = own_key(request, key_id)
     form = BulkForm(request.POST, stock_counts=_counts())
     if not form.is_valid():
