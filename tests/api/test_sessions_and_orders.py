@@ -129,7 +129,7 @@ def test_an_order_can_top_up_any_of_the_customers_keys(api, upstream, customer):
 def test_an_order_says_where_it_goes(api, upstream, customer, target):
     mint_key(customer)
     response = api.post("/api/v1/orders", {"plan": "starter", "target": target})
-    assert response.status_code == 201
+    assert response.status_code == 201 and response.json()["target"] == target
     assert Order.objects.get().target_ref == target
 
 

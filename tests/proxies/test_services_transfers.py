@@ -195,3 +195,13 @@ def test_the_dashboard_moves_gb_and_opens_the_new_key(upstream, customer, custom
     )
     assert bad.status_code == 302
     assert PoolKeyTransfer.objects.count() == 1
+
+
+def test_operators_see_the_moves_and_the_key_limit(upstream, customer, ops):
+    source = mint_key(customer, cap_gb=Decimal(10))
+    _move(source)
+    response = ops.get(reverse("admin:proxies_poolkeytransfer_changelist"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Second project" in html or "Done" in html
+    assert "at most 20 keys (POOL_MAX_KEYS_PER_CUSTOMER)" in html

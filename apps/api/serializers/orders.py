@@ -23,6 +23,11 @@ class OrderSerializer(serializers.Serializer):
     amount_refunded = money_field()
     currency = serializers.CharField(read_only=True)
     product = serializers.CharField(source="product_kind", read_only=True)
+    target = serializers.CharField(
+        source="target_ref",
+        read_only=True,
+        help_text='Where the order was asked to go: "" (the shop decides), "new", or a key\'s (or port\'s) id.',
+    )
     key_id = serializers.SerializerMethodField(help_text="The pool key this order minted or topped up, once delivered.")
     checkout_url = serializers.SerializerMethodField(help_text="Open it in a browser to pay; null once paid.")
     created_at = serializers.DateTimeField(read_only=True)
