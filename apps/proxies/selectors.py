@@ -183,6 +183,18 @@ def session_tags_for_customer(*, customer: "User", key: PoolKey | None = None) -
     return list(keys.values_list("session_tag", flat=True))
 
 
+def session_tag_keys(*, customer: "User") -> dict[str, int]:
+    """{session tag: key id} for the customer's live keys: which key a session belongs to."""
+    return dict(PoolKey.objects.live().filter(customer=customer).values_list("session_tag", "pk"))
+
+
+def session_key_id(session: SessionRecord, tag_keys: dict[str, int]) -> int | None:
+    """The id of the customer's key whose tag starts this session's sid (None: not theirs)."""
+    sid = session_sid(session)
+    tag = sid.split("_", 1)[0] if "_" in sid else ""
+    return tag_keys.get(tag)
+
+
 def session_sid(session: SessionRecord) -> str:
     """The sid as the customer wrote it after `sid-` (tolerates a feed that keeps the token)."""
     sid = session.session_id or ""

@@ -32,6 +32,21 @@ def test_sessions_lists_only_the_customers_own(api, upstream, key, other_custome
     assert rows[0]["session_key"] == mine.session_key and rows[0]["ip"] == mine.current_ip
 
 
+def test_sessions_name_their_key_and_can_be_listed_per_key(api, upstream, key, customer, other_customer):
+    second = mint_key(customer)
+    open_session(key, "first")
+    open_session(second, "second")
+    data = api.get("/api/v1/sessions").json()["data"]
+    assert {(s["session_id"], s["key_id"]) for s in data} == {
+        (f"{key.session_tag}_first", key.pk),
+        (f"{second.session_tag}_second", second.pk),
+    }
+    only = api.get(f"/api/v1/sessions?key_id={second.pk}").json()["data"]
+    assert [s["key_id"] for s in only] == [second.pk]
+    theirs = mint_key(other_customer)
+    assert api.get(f"/api/v1/sessions?key_id={theirs.pk}").status_code == 404
+
+
 def test_closing_one_of_my_sessions(api, upstream, key, customer):
     session = open_session(key, "bot1")
     response = api.delete(f"/api/v1/sessions/{session.session_key}")
