@@ -11,8 +11,8 @@ from apps.proxies.models import PoolKeyStatus
 from apps.proxies.selectors import PoolKeyDashboardItem
 from apps.proxies.selectors_keys import TARGET_NEW, pool_key_display_name, pool_key_is_held
 
-# Same labels and tones as the page's status pill (page.KEY_STATES), kept here to avoid a cycle.
-STATE_LABELS: dict[str, tuple[str, str]] = {
+# A key's status as the page's pill and the switcher show it: (label, tone).
+KEY_STATES: dict[str, tuple[str, str]] = {
     PoolKeyStatus.ACTIVE: ("Active", "ok"),
     PoolKeyStatus.NEAR_CAP: ("Running low", "warn"),
     PoolKeyStatus.SUSPENDED_CAP: ("Paused: traffic used up", "danger"),
@@ -58,7 +58,7 @@ def key_switch_rows(items: list[PoolKeyDashboardItem], selected: PoolKeyDashboar
     rows = []
     for item in items:
         key, usage = item.key, item.usage
-        label, tone = STATE_LABELS.get(usage.status, (str(usage.status), "neutral"))
+        label, tone = KEY_STATES.get(usage.status, (str(usage.status), "neutral"))
         rows.append(
             KeySwitchRow(
                 pk=key.pk,

@@ -18,8 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from apps.proxies.models import PoolKeyStatus
 from apps.proxies.selectors import CustomerSessions, ExpiryState, PoolKeyDashboardItem, PoolKeyUsage
+from apps.proxies.selectors_keys import pool_key_is_held
 from apps.proxies.urlgrammar import ProxyOptions, ProxyUrlError, build_proxy_url
 
 from .builder import (
@@ -35,7 +35,7 @@ from .builder import (
 )
 from .bulk import BULK_MAX, bulk_seed
 from .formats import LIST_FORMATS, builder_config, format_views, proxy_options
-from .keys import key_switch_rows, purchase_targets
+from .keys import KEY_STATES, key_switch_rows, purchase_targets
 from .live import (
     IncidentView,
     SessionRow,
@@ -71,14 +71,6 @@ __all__ = [
 ]
 
 
-KEY_STATES = {
-    PoolKeyStatus.ACTIVE: ("Active", "ok"),
-    PoolKeyStatus.NEAR_CAP: ("Running low", "warn"),
-    PoolKeyStatus.SUSPENDED_CAP: ("Paused: traffic used up", "danger"),
-    PoolKeyStatus.EXPIRED: ("Expired", "danger"),
-    PoolKeyStatus.DISABLED: ("Disabled", "danger"),
-    PoolKeyStatus.MISSING: ("Unavailable", "danger"),
-}
 EXPIRY_TONES = {ExpiryState.OK: "dim", ExpiryState.SOON: "amber", ExpiryState.EXPIRED: "red", ExpiryState.NONE: "dim"}
 
 
@@ -215,7 +207,7 @@ def dashboard_context(
     ctx.update(
         state="key",
         key_state=KeyState(name=name, label=label, tone=tone),
-        key_held=key.disabled_by_operator and not key.enabled,
+        key_held=pool_key_is_held(key),
         key_hold_reason=reads.hold_reason,
         key_action_op=uuid.uuid4().hex,  # the rename / move forms' nonce: a double submit acts once
         usage=usage_view(current.usage),
