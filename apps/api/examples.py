@@ -85,6 +85,7 @@ ORDER_CREATED = OpenApiExample(
         "amount_refunded": "0.00",
         "currency": "usd",
         "product": "pool_traffic",
+        "target": "new",
         "key_id": None,
         "checkout_url": "https://checkout.stripe.com/c/pay/cs_live_a1B2c3",
         "created_at": "2026-12-01T09:11:44Z",

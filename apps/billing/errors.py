@@ -29,3 +29,8 @@ class PaymentProviderRejected(PaymentProviderError, TerminalError):
 
 class PaymentProviderNotFound(PaymentProviderRejected):
     """The provider has no such object (an id it did not hand out)."""
+
+
+class CheckoutRefused(ApplicationError):
+    """Checkout said no before creating an order (the product refused the customer's choice of
+    where the purchase goes): nothing was charged; the message is for the customer."""

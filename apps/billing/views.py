@@ -4,6 +4,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -32,11 +33,21 @@ def checkout(request, slug: str):
         return rate_limited_response(request, message=CHECKOUT_TOO_MANY)
     plan = plan_get_active(slug=slug)
     try:
-        start = checkout_start(customer=request.user, plan=plan)
+        # `target`: where the purchase goes ("" the product decides, "new", or a delivery id).
+        start = checkout_start(customer=request.user, plan=plan, target_ref=request.POST.get("target", ""))
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return redirect(PRICING_URL)
+        return redirect(_back(request))
     return HttpResponseSeeOther(start.url)
+
+
+def _back(request) -> str:
+    """Where a refused checkout returns: the page the form said (e.g. the dashboard of the key it
+    came from), when that is a local URL; else the plans."""
+    back = request.POST.get("back", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
+        return back
+    return PRICING_URL
 
 
 @login_required

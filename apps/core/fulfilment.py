@@ -45,7 +45,9 @@ class FulfilmentRequest:
     attempt: int  # 1 for the first attempt
     first_attempt_at: datetime  # when this round of attempts began (an operator's retry starts one)
     reason: str = ""  # for the audit trail, e.g. "order 1a2b… (Pro)"
-    target_ref: str = ""  # a delivery to add to, when the customer chose one ("": the product decides)
+    # What the customer chose at checkout (Order.target_ref): "" the product decides, "new" a new
+    # delivery (pool traffic: mint a new key), or the id of one of their deliveries to add to.
+    target_ref: str = ""
     plan_slug: str = ""  # the billing plan's slug: a product with per-plan options looks them up by it
     # The customer's other orders of this product being delivered right now (paid, not delivered).
     in_flight_refs: tuple[str, ...] = ()
@@ -153,3 +155,15 @@ class LimitedProduct(Protocol):
 
     def available(self, plan_slug: str) -> tuple[bool, str]:
         """(True, "") or (False, a message for the customer). May read the outside system."""
+
+
+@runtime_checkable
+class TargetedProduct(Protocol):
+    """Optional for a product: one whose customer chooses where a purchase goes (top up key X,
+    create a new key; renew port Y). Checkout passes the customer's choice (`Order.target_ref`:
+    "", "new" or one of their delivery ids) here BEFORE it creates an order, so a refusal
+    charges nothing. A product without `target_check` accepts any choice."""
+
+    def target_check(self, *, customer_id: int, target_ref: str) -> None:
+        """Returns when the choice is acceptable; raises an ApplicationError subclass whose
+        message is shown to the customer otherwise. Never calls outside systems."""

@@ -4,7 +4,7 @@ RetryableError or TerminalError (apps/core/errors.py), never as an upstream clie
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from apps.core.errors import RetryableError, TerminalError
+from apps.core.errors import ApplicationError, RetryableError, TerminalError
 from apps.proxies.upstream.errors import RetryableUpstreamError, UpstreamError
 
 
@@ -14,6 +14,11 @@ class UpstreamRetryable(RetryableError):
 
 class UpstreamRefused(TerminalError):
     """The Pool Gateway refused the call (4xx) or answered something we cannot read."""
+
+
+class KeyTargetRefused(ApplicationError):
+    """A purchase or a GB move cannot go to this key (not the customer's, deleted, held disabled
+    by the shop) or cannot make a new key (the customer's limit): the message says why."""
 
 
 @contextmanager

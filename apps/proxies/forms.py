@@ -2,6 +2,7 @@
 values it puts into a username (see `apps.proxies.dashboard.formats.proxy_options`)."""
 
 import re
+from decimal import Decimal
 from typing import cast
 
 from django import forms
@@ -10,6 +11,7 @@ from django.core.validators import RegexValidator
 from apps.proxies.dashboard.builder import POOLS, PROTOCOLS, ROTATIONS, TTLS
 from apps.proxies.dashboard.bulk import BULK_MAX, SEED_PATTERN
 from apps.proxies.dashboard.countries import country_name
+from apps.proxies.dashboard.formats import LIST_FORMATS
 from apps.proxies.upstream.records import DEFAULT_POOL, STOCK_POOLS
 
 COUNTRY_RE = re.compile(r"^[a-z]{2}$")
@@ -102,9 +104,13 @@ class BulkForm(_BuilderBase):
     seed = forms.CharField(
         widget=forms.HiddenInput, validators=[RegexValidator(SEED_PATTERN, "Bad list id.")], max_length=16
     )
+    # The button pressed: show, new ids, or a download ("txt": full URLs, "csv", "download": the
+    # layout chosen in `layout`, one of apps.proxies.dashboard.formats.LIST_FORMATS).
     format = forms.ChoiceField(
-        choices=[("preview", "Show"), ("txt", "Text"), ("csv", "CSV"), ("reseed", "New ids")], required=False
+        choices=[("preview", "Show"), ("txt", "Text"), ("csv", "CSV"), ("download", "Download"), ("reseed", "New ids")],
+        required=False,
     )
+    layout = forms.ChoiceField(choices=[(f.key, f.label) for f in LIST_FORMATS], required=False, initial="url")
 
     protocol = forms.ChoiceField(choices=PROTOCOLS, initial="http")
 
@@ -117,3 +123,39 @@ class RegenerateForm(forms.Form):
 
     op = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(r"^[a-f0-9]{32}$", "Bad request.")])
     confirm = forms.BooleanField(label="I understand my current secret stops working immediately.", required=True)
+
+
+OP = RegexValidator(r"^[a-f0-9]{32}$", "Bad request.")
+
+
+class KeyRenameForm(forms.Form):
+    """A key's new name; `op` makes a double submit rename once."""
+
+    op = forms.CharField(widget=forms.HiddenInput, validators=[OP])
+    label = forms.CharField(label="Name", max_length=200, strip=True)
+
+
+class KeyMoveForm(forms.Form):
+    """Move GB from this key to a new key; `op` makes a double submit move once."""
+
+    op = forms.CharField(widget=forms.HiddenInput, validators=[OP])
+    gb = forms.DecimalField(label="GB to move", min_value=Decimal("0.1"), max_digits=12, decimal_places=3)
+    label = forms.CharField(label="New key's name", max_length=200, strip=True)
+
+
+class KeyDeleteForm(forms.Form):
+    confirm = forms.BooleanField(label="Delete this key for good: it stops working at once.", required=True)
+
+
+class KeyAlertsForm(forms.Form):
+    """The usage levels (in % of the cap) at which this key's owner is emailed."""
+
+    warn_percent = forms.IntegerField(label="First warning at (% used)", min_value=1, max_value=99)
+    full_percent = forms.IntegerField(label="Second warning at (% used)", min_value=2, max_value=100)
+
+    def clean(self):
+        data = super().clean()
+        warn, full = data.get("warn_percent"), data.get("full_percent")
+        if warn is not None and full is not None and warn >= full:
+            raise forms.ValidationError("The first warning must come before the second.")
+        return data

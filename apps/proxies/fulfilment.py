@@ -16,8 +16,10 @@ from apps.core.fulfilment import (
     OperatorNote,
     Product,
     TakeBack,
+    TargetedProduct,
 )
 from apps.proxies.models import PoolKey, PoolKeyFulfilment
+from apps.proxies.selectors_keys import pool_key_target_check
 from apps.proxies.services.fulfilment import pool_key_fulfil, pool_key_fulfilment_prepare
 from apps.proxies.services.take_back import MIN_CAP_GB, pool_key_give_back, pool_key_take_back
 
@@ -33,6 +35,11 @@ class PoolTraffic:
     label = "Proxy traffic"
     unit = "GB"
     min_quantity = MIN_CAP_GB
+
+    def target_check(self, *, customer_id: int, target_ref: str) -> None:
+        """Checkout asks before creating an order: "" (the shop decides), "new" (a new key, up to
+        the customer's limit) or one of their live keys the shop does not hold disabled."""
+        pool_key_target_check(customer_id=customer_id, target_ref=target_ref)
 
     def prepare(self, request: FulfilmentRequest) -> None:
         pool_key_fulfilment_prepare(
@@ -116,3 +123,4 @@ class PoolTraffic:
 
 if TYPE_CHECKING:  # mypy checks that the object keeps the contract
     _contract: Product = PoolTraffic()
+    _targeted: TargetedProduct = PoolTraffic()

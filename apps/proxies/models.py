@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -84,6 +84,15 @@ class PoolKey(BaseModel):
         max_length=16, unique=True, default=new_session_tag, editable=False, validators=[session_tag_validator]
     )
 
+    # The customer's usage alert levels for this key, in % of the cap (the "80 %" and "100 %"
+    # alerts, PoolKeyAlertKind.USAGE_80 / USAGE_100, fire at these).
+    alert_warn_percent = models.PositiveSmallIntegerField(
+        "first usage alert (%)", default=80, validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
+    alert_full_percent = models.PositiveSmallIntegerField(
+        "second usage alert (%)", default=100, validators=[MinValueValidator(2), MaxValueValidator(100)]
+    )
+
     objects = PoolKeyQuerySet.as_manager()
 
     class Meta:
@@ -97,6 +106,12 @@ class PoolKey(BaseModel):
                 condition=models.Q(cap_gb__isnull=True) | models.Q(cap_gb__gte=0), name="poolkey_cap_gb_non_negative"
             ),
             models.CheckConstraint(condition=~models.Q(upstream_id=""), name="poolkey_upstream_id_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(alert_warn_percent__gte=1)
+                & models.Q(alert_full_percent__lte=100)
+                & models.Q(alert_warn_percent__lt=models.F("alert_full_percent")),
+                name="poolkey_alert_levels_ordered",
+            ),
         ]
         indexes = [models.Index(fields=["customer", "deleted_at"], name="poolkey_customer_live_idx")]
 
@@ -248,6 +263,67 @@ class PoolKeyFulfilment(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} for order {self.order_ref}"
+
+
+# Moving GB from a key to a new key (services/transfers.py) --------------------------------------
+
+
+class PoolKeyTransfer(BaseModel):
+    """A customer's move of GB from one of their keys to a new key, as a row with states, so a
+    failure halfway is finished by the reconciler and never leaves GB created or lost:
+    planned → source_reduced (the source's cap lowered upstream) → done (the new key minted with
+    the GB). Each step is one upstream write with its own idempotency key derived from
+    `idempotency_key`, so a retry replays instead of moving twice."""
+
+    class State(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        SOURCE_REDUCED = "source_reduced", "Taken from the source, new key not made yet"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed (an operator decides)"
+
+    OPEN_STATES = (State.PLANNED, State.SOURCE_REDUCED)
+
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(PoolKey, on_delete=models.PROTECT, related_name="transfers_out")
+    target = models.ForeignKey(PoolKey, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers_in")
+    gb = models.DecimalField("GB moved", max_digits=12, decimal_places=3)
+    label = models.CharField("new key's label", max_length=200)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PLANNED, db_index=True)
+    source_cap_before = models.DecimalField(max_digits=12, decimal_places=3)
+    source_cap_after = models.DecimalField(max_digits=12, decimal_places=3)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="The new key's expiry: the source's.")
+    idempotency_key = models.CharField(max_length=100, unique=True, editable=False)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "pool key GB move"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(gb__gt=0), name="poolkey_transfer_gb_positive"),
+            models.CheckConstraint(
+                condition=models.Q(source_cap_after=models.F("source_cap_before") - models.F("gb")),
+                name="poolkey_transfer_conserves_gb",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source_cap_after__gt=0), name="poolkey_transfer_source_keeps_a_cap"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="done") | models.Q(target__isnull=False),
+                name="poolkey_transfer_done_has_target",
+            ),
+            # One move at a time from a key: the next one plans from the cap this one leaves.
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=models.Q(state__in=["planned", "source_reduced"]),
+                name="poolkey_transfer_one_open_per_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gb} GB from key {self.source_id} ({self.get_state_display()})"
 
 
 # Statuses as queries ---------------------------------------------------------------------------

@@ -175,8 +175,24 @@ def pool_key_dashboard(*, customer: "User") -> list[PoolKeyDashboardItem]:
 # shown to, nor closed for, a customer.
 
 
-def session_tags_for_customer(*, customer: "User") -> list[str]:
-    return list(PoolKey.objects.live().filter(customer=customer).values_list("session_tag", flat=True))
+def session_tags_for_customer(*, customer: "User", key: PoolKey | None = None) -> list[str]:
+    """The customer's session tags; with `key` (one of theirs), that key's only: its sessions."""
+    keys = PoolKey.objects.live().filter(customer=customer)
+    if key is not None:
+        keys = keys.filter(pk=key.pk)
+    return list(keys.values_list("session_tag", flat=True))
+
+
+def session_tag_keys(*, customer: "User") -> dict[str, int]:
+    """{session tag: key id} for the customer's live keys: which key a session belongs to."""
+    return dict(PoolKey.objects.live().filter(customer=customer).values_list("session_tag", "pk"))
+
+
+def session_key_id(session: SessionRecord, tag_keys: dict[str, int]) -> int | None:
+    """The id of the customer's key whose tag starts this session's sid (None: not theirs)."""
+    sid = session_sid(session)
+    tag = sid.split("_", 1)[0] if "_" in sid else ""
+    return tag_keys.get(tag)
 
 
 def session_sid(session: SessionRecord) -> str:
@@ -204,10 +220,13 @@ class CustomerSessions:
         return self.fetched_at is not None
 
 
-def session_list_for_customer(*, customer: "User", feed, include_synthesized: bool = False) -> CustomerSessions:
+def session_list_for_customer(
+    *, customer: "User", feed, include_synthesized: bool = False, key: PoolKey | None = None
+) -> CustomerSessions:
     """The customer's own sessions in `feed` (the reseller-wide sessions feed the caller read
-    through `apps.proxies.services.feeds.sessions_feed`), newest activity first."""
-    tags = session_tags_for_customer(customer=customer)
+    through `apps.proxies.services.feeds.sessions_feed`), newest activity first; with `key`, only
+    those of that key (each key has its own session tag)."""
+    tags = session_tags_for_customer(customer=customer, key=key)
     own = [s for s in (feed.value or []) if session_belongs_to(s, tags)]
     shown = own if include_synthesized else [s for s in own if not s.is_synthesized_sid]
     shown.sort(key=lambda s: s.last_activity_at or s.created_at or datetime.min.replace(tzinfo=UTC), reverse=True)

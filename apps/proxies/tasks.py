@@ -15,7 +15,13 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from .services import pool_key_alerts_run, upstream_auth_alert_check, usage_samples_prune, usage_sync_run
+from .services import (
+    pool_key_alerts_run,
+    pool_key_transfers_reconcile,
+    upstream_auth_alert_check,
+    usage_samples_prune,
+    usage_sync_run,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +81,12 @@ def usage_history_prune() -> dict:
     """Daily: drop readings past PROXIES_USAGE_HISTORY_DAYS."""
     result = usage_samples_prune()
     return {"deleted": result.deleted, "before": result.before.isoformat()}
+
+
+@shared_task(ignore_result=True)
+def key_transfers_reconcile() -> dict:
+    """Every PROXIES_TRANSFERS_RECONCILE_SECONDS: finish GB moves a failure left halfway."""
+    with job_lock("key-transfers", timeout=_lock_timeout(settings.PROXIES_TRANSFERS_RECONCILE_SECONDS)) as held:
+        if not held:
+            return {"skipped": "another worker is finishing GB moves"}
+        return pool_key_transfers_reconcile()

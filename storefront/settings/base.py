@@ -410,6 +410,8 @@ RATE_LIMITS = {
     "key_regenerate": env_rate_limit("KEY_REGENERATE_RATE_LIMIT", "5/10m/user"),
     "session_close": env_rate_limit("SESSION_CLOSE_RATE_LIMIT", "30/10m/user"),
     "sessions_close_all": env_rate_limit("SESSIONS_CLOSE_ALL_RATE_LIMIT", "5/10m/user"),
+    # Rename, move GB, delete: each is an upstream write.
+    "key_actions": env_rate_limit("KEY_ACTIONS_RATE_LIMIT", "20/10m/user"),
 }
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # Security notices by email: "your password was changed" (or set), "your email was changed".
@@ -516,6 +518,8 @@ PROXIES_SX_MAX_ATTEMPTS = env_int("PROXIES_SX_MAX_ATTEMPTS", 3, minimum=1, maxim
 PROXIES_SX_SANDBOX = not PROXIES_SX_API_KEY
 # Fresh upstream reads for the dashboard: at most one per key per this many seconds.
 POOL_KEY_REFRESH_SECONDS = env_int("POOL_KEY_REFRESH_SECONDS", 60, minimum=0)
+# The most live pool keys one customer may hold ("new key" purchases and GB moves stop there).
+POOL_MAX_KEYS_PER_CUSTOMER = env_int("POOL_MAX_KEYS_PER_CUSTOMER", 20, minimum=1, maximum=1000)
 
 # Payments: Stripe -------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY", prefixes=("sk_", "rk_"))
@@ -591,6 +595,12 @@ CELERY_BEAT_SCHEDULE["proxies-alerts"] = {
     "schedule": float(PROXIES_ALERTS_SECONDS),
 }
 CELERY_BEAT_SCHEDULE["proxies-usage-prune"] = {"task": "apps.proxies.tasks.usage_history_prune", "schedule": 86400.0}
+# GB moves between a customer's keys that a failure left halfway are finished this often.
+PROXIES_TRANSFERS_RECONCILE_SECONDS = env_int("PROXIES_TRANSFERS_RECONCILE_SECONDS", 120, minimum=30, maximum=3600)
+CELERY_BEAT_SCHEDULE["proxies-key-transfers"] = {
+    "task": "apps.proxies.tasks.key_transfers_reconcile",
+    "schedule": float(PROXIES_TRANSFERS_RECONCILE_SECONDS),
+}
 # --- end proxies settings ---
 # --- ports settings ---
 # Dedicated ports (apps/ports, docs/ports-contract.md): same upstream host and reseller key as the

@@ -32,6 +32,21 @@ def test_sessions_lists_only_the_customers_own(api, upstream, key, other_custome
     assert rows[0]["session_key"] == mine.session_key and rows[0]["ip"] == mine.current_ip
 
 
+def test_sessions_name_their_key_and_can_be_listed_per_key(api, upstream, key, customer, other_customer):
+    second = mint_key(customer)
+    open_session(key, "first")
+    open_session(second, "second")
+    data = api.get("/api/v1/sessions").json()["data"]
+    assert {(s["session_id"], s["key_id"]) for s in data} == {
+        (f"{key.session_tag}_first", key.pk),
+        (f"{second.session_tag}_second", second.pk),
+    }
+    only = api.get(f"/api/v1/sessions?key_id={second.pk}").json()["data"]
+    assert [s["key_id"] for s in only] == [second.pk]
+    theirs = mint_key(other_customer)
+    assert api.get(f"/api/v1/sessions?key_id={theirs.pk}").status_code == 404
+
+
 def test_closing_one_of_my_sessions(api, upstream, key, customer):
     session = open_session(key, "bot1")
     response = api.delete(f"/api/v1/sessions/{session.session_key}")
@@ -117,11 +132,29 @@ def test_an_unknown_plan_is_a_404_naming_it(api, db):
     assert not Order.objects.exists()
 
 
-def test_a_top_up_target_must_be_the_current_key(api, upstream, customer):
+def test_an_order_can_top_up_any_of_the_customers_keys(api, upstream, customer):
     older = mint_key(customer)
     mint_key(customer)
     response = api.post("/api/v1/orders", {"plan": "starter", "key_id": older.pk})
-    assert response.status_code == 422 and error_of(response)["code"] == "not_current_key"
+    assert response.status_code == 201
+    assert Order.objects.get().target_ref == str(older.pk)
+
+
+@pytest.mark.parametrize("target", ["new", ""])
+def test_an_order_says_where_it_goes(api, upstream, customer, target):
+    mint_key(customer)
+    response = api.post("/api/v1/orders", {"plan": "starter", "target": target})
+    assert response.status_code == 201 and response.json()["target"] == target
+    assert Order.objects.get().target_ref == target
+
+
+def test_a_target_the_shop_refuses_is_a_422_before_any_order(api, upstream, customer, settings):
+    settings.POOL_MAX_KEYS_PER_CUSTOMER = 1
+    mint_key(customer)
+    response = api.post("/api/v1/orders", {"plan": "starter", "target": "new"})
+    assert response.status_code == 422
+    assert (error_of(response)["code"], error_of(response)["param"]) == ("target_refused", "target")
+    assert "the most one account can hold" in error_of(response)["message"]
     assert not Order.objects.exists()
 
 

@@ -74,6 +74,18 @@ def test_a_third_product_needs_no_change_outside_its_package(client, buy, fake_p
     assert order.adjustments.get().status == KeyAdjustment.Status.APPLIED
 
 
+def test_a_product_without_target_check_takes_any_target(customer, fake_product):
+    from apps.billing.services import checkout_start
+    from apps.core.fulfilment import TargetedProduct
+
+    assert not isinstance(fake_product, TargetedProduct)
+    plan = PlanFactory(slug="seats", name="Seats", product_kind="fake_seats", gb=Decimal("10"), price=Decimal("50"))
+
+    order = checkout_start(customer=customer, plan=plan, target_ref="seat-7").order
+
+    assert order.target_ref == "seat-7"
+
+
 def test_a_plan_with_an_unregistered_kind_is_refused_by_validation():
     assert "no_such_kind" not in product_kinds()
     plan = Plan(slug="odd", name="Odd", product_kind="no_such_kind", gb=Decimal("1"), price=Decimal("10"))

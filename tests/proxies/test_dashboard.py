@@ -104,12 +104,18 @@ def test_expired_key_offers_renewal(upstream, customer_client, key):
     assert "expiry-red" in html
 
 
-def test_key_disabled_by_operator_says_contact_support(upstream, customer_client, key):
+def test_key_disabled_by_operator_says_why_and_sells_no_traffic_into_it(upstream, customer_client, key, settings):
+    settings.REFUND_POLICY = "disable"
     PoolKey.objects.filter(pk=key.pk).update(enabled=False, disabled_by_operator=True)
     _, html = page(customer_client)
-    assert "disabled by our team" in html
+    assert "Our team switched this key off" in html
+    assert "more GB can't be bought for it" in html
     assert 'href="mailto:support@example.com"' in html
     assert "Contact support" in html
+    # Issue 15 item 4: no "Buy more GB" for it; the buy buttons offer a new key only.
+    assert "Buy more GB" not in html
+    assert f'<option value="{key.pk}"' not in html
+    assert '<option value="new" selected>A new key</option>' in html
 
 
 # Usage ----------------------------------------------------------------------------------------

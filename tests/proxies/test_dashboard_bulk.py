@@ -41,7 +41,7 @@ def test_txt_download_has_n_urls_with_unique_sessions_and_the_real_secret(upstre
     response = bulk(customer_client, key, "txt")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="proxies-50-q7x2ab.txt"'
+    assert response["Content-Disposition"] == 'attachment; filename="proxies-url-50-q7x2ab.txt"'
     assert "no-store" in response["Cache-Control"]
     lines = response.content.decode().splitlines()
     assert len(lines) == 50
@@ -112,3 +112,52 @@ def test_bulk_is_post_only(upstream, customer_client, key):
 def test_a_thousand_urls_in_one_download(upstream, customer_client, key):
     lines = bulk(customer_client, key, "txt", count="1000").content.decode().splitlines()
     assert len(lines) == 1000 == len(set(lines))
+
+
+@pytest.mark.parametrize(
+    ("layout", "name", "content_type"),
+    [
+        ("url", "proxies-url-3-q7x2ab.txt", "text/plain"),
+        ("host_port_user_pass", "proxies-host_port_user_pass-3-q7x2ab.txt", "text/plain"),
+        ("user_pass_host_port", "proxies-user_pass_host_port-3-q7x2ab.txt", "text/plain"),
+        ("host_port_auth", "proxies-host_port_auth-3-q7x2ab.tsv", "text/tab-separated-values"),
+        ("json", "proxies-json-3-q7x2ab.json", "application/json"),
+        ("csv", "proxies-csv-3-q7x2ab.csv", "text/csv"),
+    ],
+)
+def test_every_download_layout_says_format_and_count_and_holds_the_same_proxies(
+    upstream, customer_client, key, layout, name, content_type
+):
+    import json
+
+    response = bulk(customer_client, key, "download", count="3", layout=layout)
+    assert response.status_code == 200
+    assert response["Content-Type"] == f"{content_type}; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    body = response.content.decode()
+    secret = secret_of(upstream, key)
+    urls = bulk(customer_client, key, "txt", count="3").content.decode().splitlines()
+    parsed = [parse_proxy_url(u) for u in urls]
+    host = f"{parsed[0].host}:{parsed[0].port}"
+    if layout == "url":
+        assert body.splitlines() == urls
+    elif layout == "host_port_user_pass":
+        assert body.splitlines() == [f"{host}:{p.encoded_username}:{secret}" for p in parsed]
+    elif layout == "user_pass_host_port":
+        assert body.splitlines() == [f"{p.encoded_username}:{secret}@{host}" for p in parsed]
+    elif layout == "host_port_auth":
+        assert body.splitlines() == ["proxy\tusername\tpassword"] + [f"{host}\t{p.username}\t{secret}" for p in parsed]
+    elif layout == "json":
+        records = json.loads(body)
+        assert [r["url"] for r in records] == urls
+        assert {r["password"] for r in records} == {secret}
+        assert records[0]["session_id"].startswith(f"{key.session_tag}_q7x2ab")
+    else:
+        rows = list(csv.reader(io.StringIO(body)))
+        assert [r[0] for r in rows[1:]] == urls
+
+
+def test_the_bulk_panel_offers_every_layout(upstream, customer_client, key):
+    html = customer_client.get(reverse("proxies:dashboard")).content.decode()
+    for layout in ("url", "host_port_user_pass", "user_pass_host_port", "host_port_auth", "json", "csv"):
+        assert f'<option value="{layout}"' in html

@@ -51,7 +51,7 @@ def test_regenerate_mirror_and_audit_survive_a_failure_after_the_write(upstream,
 
 
 def test_bulk_download_audit_entry_survives_a_failure_building_the_file(upstream, customer_client, key, monkeypatch):
-    monkeypatch.setattr("apps.proxies.views.keys.bulk_txt", _broken)
+    monkeypatch.setattr("apps.proxies.views.keys.list_export", _broken)
     data = {
         "bulk-count": "3",
         "bulk-pool": "mbl",

@@ -19,6 +19,10 @@ SCOPED = {
     "proxies:key_reveal": [("post", {}), ("post", {"HTTP_ACCEPT": "application/json"})],
     "proxies:key_regenerate": [("get", {}), ("post", {})],
     "proxies:key_bulk": [("post", {})],
+    "proxies:key_rename": [("post", {})],
+    "proxies:key_move": [("post", {})],
+    "proxies:key_alerts": [("post", {})],
+    "proxies:key_delete": [("get", {}), ("post", {})],
     "proxies:session_close": [("post", {}), ("post", {"HTTP_HX_REQUEST": "true"})],
     "orders:receipt": [("get", {})],
     "orders:invoice": [("get", {})],
@@ -52,6 +56,10 @@ def _args(name, victim):
 
 
 POST_BODIES = {
+    "proxies:key_rename": {"op": "0" * 32, "label": "mine now"},
+    "proxies:key_move": {"op": "0" * 32, "gb": "1", "label": "mine now"},
+    "proxies:key_alerts": {"warn_percent": "10", "full_percent": "20"},
+    "proxies:key_delete": {"confirm": "on"},
     "proxies:key_regenerate": {"op": "0" * 32, "confirm": "on"},
     "proxies:key_bulk": {
         "bulk-count": "5",

@@ -23,6 +23,11 @@ class OrderSerializer(serializers.Serializer):
     amount_refunded = money_field()
     currency = serializers.CharField(read_only=True)
     product = serializers.CharField(source="product_kind", read_only=True)
+    target = serializers.CharField(
+        source="target_ref",
+        read_only=True,
+        help_text='Where the order was asked to go: "" (the shop decides), "new", or a key\'s (or port\'s) id.',
+    )
     key_id = serializers.SerializerMethodField(help_text="The pool key this order minted or topped up, once delivered.")
     checkout_url = serializers.SerializerMethodField(help_text="Open it in a browser to pay; null once paid.")
     created_at = serializers.DateTimeField(read_only=True)
@@ -53,9 +58,17 @@ class OrderSerializer(serializers.Serializer):
 
 class OrderCreateSerializer(serializers.Serializer):
     plan = serializers.SlugField(max_length=50, help_text="A plan's slug (GET /plans).")
+    target = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text='Where the purchase goes: "" (or omitted) lets the shop decide (your latest key, or your first '
+        'key is created), "new" creates a new key, a key\'s id (GET /keys) tops that key up; for a port plan, a '
+        "port's id renews that port.",
+    )
     key_id = serializers.IntegerField(
         required=False,
         allow_null=True,
         min_value=1,
-        help_text="For a top-up: the key to top up (today, your current key). Omit to let the shop decide.",
+        help_text="Older name for `target` with a key's id: the key to top up. Ignored when `target` is given.",
     )

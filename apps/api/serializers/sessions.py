@@ -6,6 +6,9 @@ class SessionSerializer(serializers.Serializer):
 
     session_key = serializers.CharField(help_text="Pass it to DELETE /sessions/{session_key}.")
     session_id = serializers.CharField(source="sid", help_text="The sid as your proxy URL carried it.")
+    key_id = serializers.IntegerField(
+        allow_null=True, help_text="The key it belongs to (its session tag starts the sid)."
+    )
     pool = serializers.CharField(allow_blank=True)
     country = serializers.CharField(allow_blank=True)
     carrier = serializers.CharField(allow_null=True)

@@ -6,10 +6,10 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from apps.accounts.models import ApiKeyScope
+from apps.billing.errors import CheckoutRefused
 from apps.billing.selectors import order_get_for_customer, order_list_for_customer, plan_get_active
 from apps.billing.services import checkout_start
 from apps.core.errors import ApplicationError, NotFound
-from apps.proxies.selectors import pool_key_current_for_customer
 
 from ..errors import NotFoundError, ServiceUnavailable, Unprocessable
 from ..examples import ORDER_CREATED
@@ -54,11 +54,17 @@ class OrderListView(ApiView):
         operation_id="orders_create",
         summary="Start a purchase",
         description="Creates a pending order for a plan and returns its `checkout_url`: open it in a browser to "
-        "pay. A paid top-up goes to your current key (or mints your first key).",
+        "pay. `target` says where the purchase goes: one of your keys (a top-up), `new` (a new key), or nothing "
+        "(your latest key, or your first key is created). A key that can't take traffic now (disabled by the shop, "
+        "deleted) or a new key past your limit is refused with 422 `target_refused`, before any order exists.",
         parameters=[IDEMPOTENCY_HEADER],
         request=OrderCreateSerializer,
         responses={201: OrderSerializer, **error_responses(400, 404, 409, 415, 422, 503)},
-        examples=[OpenApiExample("Buy the starter plan", request_only=True, value={"plan": "starter"}), ORDER_CREATED],
+        examples=[
+            OpenApiExample("Buy the starter plan", request_only=True, value={"plan": "starter"}),
+            OpenApiExample("Buy a second key", request_only=True, value={"plan": "starter", "target": "new"}),
+            ORDER_CREATED,
+        ],
     )
     def post(self, request):
         body = OrderCreateSerializer(data=request.data)
@@ -88,15 +94,14 @@ class OrderListView(ApiView):
             plan = plan_get_active(slug=data["plan"])
         except (Http404, NotFound):
             raise NotFoundError("No plan with this slug is for sale.", param="plan") from None
-        if data.get("key_id") is not None:
-            key = own_key(self, data["key_id"])
-            current = pool_key_current_for_customer(customer=self.customer)
-            if current is None or key.pk != current.pk:
-                raise Unprocessable(
-                    "A top-up goes to your current key; this is not it.", code="not_current_key", param="key_id"
-                )
+        target, param = data.get("target"), "target"
+        if target is None and data.get("key_id") is not None:
+            own_key(self, data["key_id"])  # another customer's key: 404, as everywhere
+            target, param = str(data["key_id"]), "key_id"
         try:
-            start = checkout_start(customer=self.customer, plan=plan)
+            start = checkout_start(customer=self.customer, plan=plan, target_ref=target or "")
+        except CheckoutRefused as exc:
+            raise Unprocessable(exc.message, code="target_refused", param=param) from exc
         except ApplicationError as exc:
             raise ServiceUnavailable(exc.message, code="payment_provider_unavailable") from exc
         order = start.order

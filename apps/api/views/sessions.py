@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from apps.accounts.models import ApiKeyScope
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.http import client_ip
-from apps.proxies.selectors import session_list_for_customer, session_sid
+from apps.proxies.selectors import session_key_id, session_list_for_customer, session_sid, session_tag_keys
 from apps.proxies.services import feeds
 from apps.proxies.services.sessions import session_close, sessions_close_all
 
@@ -17,12 +17,13 @@ from ..pagination import PAGE_QUERY, ListPagination
 from ..schema import error_responses
 from ..serializers.sessions import SessionClosedSerializer, SessionsClosedSerializer, SessionSerializer
 from .base import UNAVAILABLE, ApiView, unavailable
+from .keys import own_key
 
 SESSIONS_WRITE = (ApiKeyScope.SESSIONS_WRITE.value,)
 
 
 class SessionListView(ApiView):
-    query_parameters = {"GET": PAGE_QUERY}
+    query_parameters = {"GET": (*PAGE_QUERY, "key_id")}
     serializer_class = SessionSerializer
     pagination_class = ListPagination
     required_scopes = {"GET": ("read",), "DELETE": SESSIONS_WRITE}
@@ -30,13 +31,23 @@ class SessionListView(ApiView):
     @extend_schema(
         operation_id="sessions_list",
         summary="Your live sessions, most recent activity first",
-        responses={200: SessionSerializer(many=True), **error_responses(400, 503)},
+        description="Each session names the key it belongs to (`key_id`); `?key_id=` lists one key's only.",
+        parameters=[
+            OpenApiParameter("key_id", int, OpenApiParameter.QUERY, description="Only this key's sessions (GET /keys).")
+        ],
+        responses={200: SessionSerializer(many=True), **error_responses(400, 404, 503)},
     )
     def get(self, request):
-        result = session_list_for_customer(customer=self.customer, feed=feeds.sessions_feed(fetch=True))
+        key_id = request.query_params.get("key_id")
+        key = own_key(self, key_id) if key_id is not None else None
+        result = session_list_for_customer(customer=self.customer, feed=feeds.sessions_feed(fetch=True), key=key)
         if not result.available and result.failed:
             raise ServiceUnavailable(UNAVAILABLE, code="upstream_unavailable")
-        rows = [{**asdict(session), "sid": session_sid(session)} for session in result.sessions]
+        tag_keys = session_tag_keys(customer=self.customer)
+        rows = [
+            {**asdict(session), "sid": session_sid(session), "key_id": session_key_id(session, tag_keys)}
+            for session in result.sessions
+        ]
         page = self.paginator.paginate_list(rows, request)
         return self.get_paginated_response(SessionSerializer(page, many=True).data)
 

@@ -94,6 +94,11 @@ class Order(BaseModel):
 
     # Who pays, as the provider collected it (name, company, address, tax ids): for the invoice.
     billing_details = models.JSONField(default=dict, db_default=Value({}, output_field=models.JSONField()), blank=True)
+    # Where the customer asked this purchase to go (apps/core/fulfilment.py FulfilmentRequest):
+    # "" the product decides, "new" a new delivery, or the id of one of their deliveries.
+    target_ref = models.CharField(
+        "target", max_length=64, blank=True, default="", help_text='The customer\'s choice: "", "new" or a delivery id.'
+    )
 
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
     ready_sent_at = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ from .registry import (
     product_get,
     product_kinds,
     product_registry_clear,
+    product_target_check,
 )
 
 # The kind plans and orders had before there was a choice.
@@ -21,4 +22,5 @@ __all__ = [
     "product_get",
     "product_kinds",
     "product_registry_clear",
+    "product_target_check",
 ]

@@ -10,7 +10,7 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from apps.core.errors import TerminalError
-from apps.core.fulfilment import LimitedProduct, Product
+from apps.core.fulfilment import LimitedProduct, Product, TargetedProduct
 
 
 class UnknownProduct(TerminalError):
@@ -46,6 +46,14 @@ def product_available(kind: str, *, plan_slug: str) -> tuple[bool, str]:
     if isinstance(product, LimitedProduct):
         return product.available(plan_slug)
     return True, ""
+
+
+def product_target_check(kind: str, *, customer_id: int, target_ref: str) -> None:
+    """Raises the product's ApplicationError (a message for the customer) when it refuses the
+    customer's choice of where a purchase goes; products without `target_check` accept any."""
+    product = product_get(kind)
+    if isinstance(product, TargetedProduct):
+        product.target_check(customer_id=customer_id, target_ref=target_ref)
 
 
 def product_kinds() -> tuple[str, ...]:

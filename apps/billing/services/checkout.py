@@ -9,9 +9,9 @@ from datetime import timedelta
 from django.db import IntegrityError
 from django.utils import timezone
 
-from apps.billing.errors import PaymentProviderError
+from apps.billing.errors import CheckoutRefused, PaymentProviderError
 from apps.billing.models import BillingProfile, Order, Plan, ProviderCustomer
-from apps.billing.products import product_available
+from apps.billing.products import UnknownProduct, product_available, product_target_check
 from apps.billing.providers.base import PaymentProvider
 from apps.billing.providers.registry import provider_for_checkout, provider_get
 from apps.billing.selectors import payment_open_checkout_for
@@ -55,18 +55,39 @@ def provider_customer_ensure(*, provider: PaymentProvider, user) -> str:
     return known.first() or reference
 
 
-def _same_terms(order: Order, plan: Plan) -> bool:
-    """The order's snapshot still is the plan on sale (an edited plan gets a new checkout)."""
-    snapshot = (order.plan_name, order.gb, order.price, order.currency, order.validity_days)
-    return snapshot == (plan.name, plan.gb, plan.price, plan.currency, plan.validity_days)
+# What a customer may send as a purchase's target: "", "new" or a delivery id.
+TARGET_MAX_LENGTH = 64
 
 
-def checkout_open_find(*, customer, plan: Plan) -> CheckoutStart | None:
+def _same_terms(order: Order, plan: Plan, target_ref: str = "") -> bool:
+    """The order's snapshot still is the plan on sale (an edited plan gets a new checkout), and
+    it goes where the customer now asks."""
+    snapshot = (order.plan_name, order.gb, order.price, order.currency, order.validity_days, order.target_ref)
+    return snapshot == (plan.name, plan.gb, plan.price, plan.currency, plan.validity_days, target_ref)
+
+
+def checkout_target_check(*, customer, plan: Plan, target_ref: str) -> str:
+    """The customer's choice of where the purchase goes, checked by the plan's product before any
+    order exists. Returns it stripped; raises CheckoutRefused with the product's message."""
+    target_ref = (target_ref or "").strip()
+    if len(target_ref) > TARGET_MAX_LENGTH:
+        raise CheckoutRefused("This is not one of your proxies. Nothing was charged.", extra={"target": "too long"})
+    try:
+        product_target_check(plan.product_kind, customer_id=customer.pk, target_ref=target_ref)
+    except UnknownProduct:
+        raise CheckoutRefused("This plan cannot be bought at the moment.") from None
+    except ApplicationError as exc:
+        logger.info("checkout of plan %s refused for target %r: %s", plan.slug, target_ref, exc.message)
+        raise CheckoutRefused(exc.message, extra={"plan": plan.slug, "target": target_ref}) from exc
+    return target_ref
+
+
+def checkout_open_find(*, customer, plan: Plan, target_ref: str = "") -> CheckoutStart | None:
     """The customer's checkout for this plan that is still open for a while, re-read from its
     provider: clicking "Buy" again, or coming back from the payment page, goes back to it instead
     of opening one more order and checkout. None when there is none, or the provider can't say."""
     payment = payment_open_checkout_for(customer=customer, plan=plan)
-    if payment is None or not _same_terms(payment.order, plan):
+    if payment is None or not _same_terms(payment.order, plan, target_ref):
         return None
     try:
         provider = provider_get(payment.provider)
@@ -83,13 +104,17 @@ def checkout_open_find(*, customer, plan: Plan) -> CheckoutStart | None:
     return CheckoutStart(order=payment.order, url=reread.url, reused=True)
 
 
-def checkout_start(*, customer, plan: Plan) -> CheckoutStart:
-    """The customer's open checkout for this plan when there is one; otherwise creates the pending
-    order (committed first, so the payment always has an order to land on), its payment and the
-    provider's checkout. Raises ApplicationError with a message for the customer when the provider
-    cannot be reached; the order and its payment are then marked failed, and when the plan's
-    product cannot be delivered now (no free port slot): then no order is created."""
-    reused = checkout_open_find(customer=customer, plan=plan)
+def checkout_start(*, customer, plan: Plan, target_ref: str = "") -> CheckoutStart:
+    """The customer's open checkout for this plan (and target) when there is one; otherwise creates
+    the pending order (committed first, so the payment always has an order to land on), its
+    payment and the provider's checkout. `target_ref` is where the purchase goes ("" the product
+    decides, "new", or one of the customer's delivery ids), checked by the product first.
+    Raises CheckoutRefused when the product refuses the target, and ApplicationError with a
+    message for the customer when the plan's product cannot be delivered now (no free port slot;
+    no order is created either way) or the provider cannot be reached (the order and its payment
+    are then marked failed)."""
+    target_ref = checkout_target_check(customer=customer, plan=plan, target_ref=target_ref)
+    reused = checkout_open_find(customer=customer, plan=plan, target_ref=target_ref)
     if reused is not None:
         logger.info("checkout of order %s reused", reused.order.reference)
         return reused
@@ -98,7 +123,7 @@ def checkout_start(*, customer, plan: Plan) -> CheckoutStart:
         logger.info("checkout of plan %s refused: %s", plan.slug, message)
         raise ApplicationError(f"{message or UNAVAILABLE} Nothing was charged.", extra={"plan": plan.slug})
     provider = provider_for_checkout()
-    order = order_create(customer=customer, plan=plan)
+    order = order_create(customer=customer, plan=plan, target_ref=target_ref)
     payment = payment_create(order=order, provider=provider.name)
     try:
         customer_reference = (

@@ -89,8 +89,9 @@ def order_transition(*, order_id: int, to: str, reason: str = "", actor=None) ->
     return order
 
 
-def order_create(*, customer, plan: Plan) -> Order:
-    """A pending order with a snapshot of the plan as it is now."""
+def order_create(*, customer, plan: Plan, target_ref: str = "") -> Order:
+    """A pending order with a snapshot of the plan as it is now, and where the customer asked the
+    purchase to go (`target_ref`, already accepted by the product's `target_check`)."""
     if not plan.active:
         raise Http404("No such plan.")
     try:
@@ -106,6 +107,7 @@ def order_create(*, customer, plan: Plan) -> Order:
         price=plan.price,
         currency=plan.currency,
         validity_days=plan.validity_days,
+        target_ref=target_ref,
     )
     order.full_clean()
     with transaction.atomic():
@@ -121,6 +123,7 @@ def order_create(*, customer, plan: Plan) -> Order:
                 "gb": str(plan.gb),
                 "price": str(plan.price),
                 "currency": plan.currency,
+                "target": target_ref,
             },
         )
     return order

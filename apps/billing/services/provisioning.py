@@ -73,6 +73,7 @@ def _request(order: Order, *, attempt: int, in_flight: tuple[str, ...] = ()) -> 
         reason=f"order {order.reference} ({order.plan_name})",
         in_flight_refs=in_flight,
         plan_slug=order.plan.slug,
+        target_ref=order.target_ref,
     )
 
 

@@ -63,6 +63,9 @@ def pricing_section(context, section_id: str = ""):
         "user": context.get("user"),
         "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),
+        # The dashboard's choice of where a purchase goes (apps/proxies/dashboard/keys.py
+        # PurchaseTargets: kind, choices, default, back); sent as the checkout's `target`.
+        "purchase_targets": context.get("purchase_targets"),
     }
 
 

@@ -5,8 +5,6 @@ counter, so they are unique within a list (and, with 36^6 seeds, across a custom
 and the browser can show the very list the download will contain without sending 1,000 ids
 back and forth. static/js/dashboard.js uses the same scheme."""
 
-import csv
-import io
 import secrets
 import string
 
@@ -19,7 +17,6 @@ from .formats import build_for_key, masked, proxy_options
 BULK_MAX = 1000
 SEED_LENGTH = 6
 SEED_PATTERN = rf"^[a-z0-9]{{{SEED_LENGTH}}}$"
-CSV_HEADER = ["proxy_url", "protocol", "host", "port", "username", "password", "session_id", "country", "rotation"]
 
 
 def bulk_seed() -> str:
@@ -43,19 +40,3 @@ def bulk_proxies(*, key: PoolKey, options: BuilderOptions, seed: str, count: int
 
 def bulk_display_lines(*, key: PoolKey, proxies: list[ProxyUrl], secret: str | None) -> list[str]:
     return [masked(p.url, key=key, secret=secret) for p in proxies]
-
-
-def bulk_txt(proxies: list[ProxyUrl]) -> str:
-    return "".join(f"{p.url}\n" for p in proxies)
-
-
-def bulk_csv(proxies: list[ProxyUrl]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for p in proxies:
-        o = p.options
-        writer.writerow(
-            [p.url, p.protocol, p.host, p.port, p.username, p.secret, o.sid or "", o.country or "", o.rotation]
-        )
-    return out.getvalue()

@@ -9,6 +9,7 @@ template tags: proxies knows nothing of orders.
 The incidents, stock and sessions panels are built in live.py.
 """
 
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -17,8 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from apps.proxies.models import PoolKeyStatus
 from apps.proxies.selectors import CustomerSessions, ExpiryState, PoolKeyDashboardItem, PoolKeyUsage
+from apps.proxies.selectors_keys import pool_key_is_held
 from apps.proxies.urlgrammar import ProxyOptions, ProxyUrlError, build_proxy_url
 
 from .builder import (
@@ -33,7 +34,8 @@ from .builder import (
     random_sid_part,
 )
 from .bulk import BULK_MAX, bulk_seed
-from .formats import builder_config, format_views, proxy_options
+from .formats import LIST_FORMATS, builder_config, format_views, proxy_options
+from .keys import KEY_STATES, key_switch_rows, purchase_targets
 from .live import (
     IncidentView,
     SessionRow,
@@ -69,14 +71,6 @@ __all__ = [
 ]
 
 
-KEY_STATES = {
-    PoolKeyStatus.ACTIVE: ("Active", "ok"),
-    PoolKeyStatus.NEAR_CAP: ("Running low", "warn"),
-    PoolKeyStatus.SUSPENDED_CAP: ("Paused: traffic used up", "danger"),
-    PoolKeyStatus.EXPIRED: ("Expired", "danger"),
-    PoolKeyStatus.DISABLED: ("Disabled", "danger"),
-    PoolKeyStatus.MISSING: ("Unavailable", "danger"),
-}
 EXPIRY_TONES = {ExpiryState.OK: "dim", ExpiryState.SOON: "amber", ExpiryState.EXPIRED: "red", ExpiryState.NONE: "dim"}
 
 
@@ -148,7 +142,11 @@ class DashboardReads:
     keys: list[PoolKeyDashboardItem]
     stock: Any  # a services.feeds.Feed
     incidents: Any  # a services.feeds.Feed
-    sessions: CustomerSessions
+    sessions: CustomerSessions  # the selected key's
+    selected: PoolKeyDashboardItem | None = None  # the key the page shows (`?key=`), else the newest
+    can_add_key: bool = True  # under the customer's key limit
+    key_limit: int = 0
+    hold_reason: str = ""  # why the shop holds the selected key disabled (selectors_keys.pool_key_hold_reason)
 
 
 def common_context() -> dict:
@@ -158,6 +156,7 @@ def common_context() -> dict:
         "ttls": TTLS,
         "protocols": PROTOCOLS,
         "bulk_max": BULK_MAX,
+        "list_formats": LIST_FORMATS,
         "carrier_suggestions": CARRIER_SUGGESTIONS,
         "city_suggestions": CITY_SUGGESTIONS,
     }
@@ -175,7 +174,7 @@ def dashboard_context(
 ) -> dict:
     """The dashboard's context. The view passes the builder and bulk forms (unbound ones with
     `default_builder_initial` / `default_bulk_initial`, or the bound ones it validated)."""
-    current = reads.keys[0] if reads.keys else None  # the newest live key
+    current = reads.selected if reads.selected is not None else (reads.keys[0] if reads.keys else None)
     key = current.key if current is not None else None
     stock = stock_view(reads.stock, incidents=active_incidents(reads.incidents))
     ctx: dict[str, Any] = {
@@ -190,6 +189,10 @@ def dashboard_context(
         "stock_lazy": stock.stale,
         "stock_counts": stock.counts,
         "plans": None,
+        "key_rows": key_switch_rows(reads.keys, current),
+        "purchase_targets": purchase_targets(reads.keys, current, can_add=reads.can_add_key),
+        "can_add_key": reads.can_add_key,
+        "key_limit": reads.key_limit,
     }
     ctx["help_username"] = settings.PROXIES_SX_USERNAME
     ctx["help_example_url"] = build_proxy_url(
@@ -204,6 +207,9 @@ def dashboard_context(
     ctx.update(
         state="key",
         key_state=KeyState(name=name, label=label, tone=tone),
+        key_held=pool_key_is_held(key),
+        key_hold_reason=reads.hold_reason,
+        key_action_op=uuid.uuid4().hex,  # the rename / move forms' nonce: a double submit acts once
         usage=usage_view(current.usage),
         builder_config=builder_config(key=key, secret=secret),
     )

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -27,11 +27,11 @@ from apps.core.mail import mail_from, mail_send
 from apps.core.services import audit_log
 from apps.core.services.notifications import operators_notify
 from apps.proxies.models import (
+    MB_PER_GB,
     PoolKey,
     PoolKeyAlert,
     PoolKeyAlertKind,
     pool_key_expired_q,
-    pool_key_usage_at_least_q,
 )
 from apps.proxies.upstream.health import upstream_health_get
 
@@ -40,7 +40,8 @@ from .mirror import jsonable
 logger = logging.getLogger(__name__)
 
 K = PoolKeyAlertKind
-USAGE_THRESHOLDS: dict[str, Decimal] = {K.USAGE_80: Decimal(80), K.USAGE_100: Decimal(100)}
+# The usage alerts fire at each key's own levels (defaults 80 and 100 %, the customer may change them).
+USAGE_THRESHOLDS: dict[str, str] = {K.USAGE_80: "alert_warn_percent", K.USAGE_100: "alert_full_percent"}
 EXPIRY_WINDOWS: dict[str, timedelta] = {K.EXPIRY_7D: timedelta(days=7), K.EXPIRY_1D: timedelta(days=1)}
 # Within a family only the most urgent threshold crossed is mailed; the others are claimed as covered.
 FAMILIES: tuple[tuple[str, ...], ...] = ((K.USAGE_100, K.USAGE_80), (K.EXPIRY_1D, K.EXPIRY_7D))
@@ -53,16 +54,24 @@ SUBJECTS: dict[str, str] = {  # row.kind comes back from the database as a plain
 }
 
 
+def _usage_at_least_own_level_q(field_name: str) -> Q:
+    """Keys with a cap whose usage reached their own alert level `field_name` (a zero cap counts as full)."""
+    level = ExpressionWrapper(
+        F("cap_gb") * Value(MB_PER_GB / 100) * F(field_name), output_field=DecimalField(max_digits=24, decimal_places=6)
+    )
+    return Q(cap_gb__isnull=False) & Q(used_mb__gte=level)
+
+
 def _crossed_q(kind: str, now: datetime) -> Q:
     if kind in USAGE_THRESHOLDS:
-        return pool_key_usage_at_least_q(USAGE_THRESHOLDS[kind])
+        return _usage_at_least_own_level_q(USAGE_THRESHOLDS[kind])
     return Q(expires_at__isnull=False, expires_at__lte=now + EXPIRY_WINDOWS[kind])
 
 
 def _crossed(key: PoolKey, kind: str, now: datetime) -> bool:
     if kind in USAGE_THRESHOLDS:
         percent = key.percent_used
-        return percent is not None and percent >= USAGE_THRESHOLDS[kind]
+        return percent is not None and percent >= Decimal(getattr(key, USAGE_THRESHOLDS[kind]))
     return key.expires_at is not None and key.expires_at <= now + EXPIRY_WINDOWS[kind]
 
 
@@ -164,8 +173,14 @@ def _send_customer_email(key: PoolKey, kind: str, now: datetime) -> None:
         "site_url": settings.SITE_URL,
     }
     family = "usage" if kind in USAGE_THRESHOLDS else "expiry"
+    # A key's own levels: the "used up" mail only when its second level is the cap itself.
+    used_up = kind == K.USAGE_100 and key.alert_full_percent >= 100
+    context["used_up"] = used_up
+    subject = SUBJECTS[kind]
+    if family == "usage" and not used_up:
+        subject = f"You have used {getattr(key, USAGE_THRESHOLDS[kind])} % of your proxy traffic"
     message = EmailMultiAlternatives(
-        subject=f"[{brand.name}] {SUBJECTS[kind]}",
+        subject=f"[{brand.name}] {subject}",
         body=render_to_string(f"emails/proxies/{family}_alert.txt", context),
         from_email=mail_from(brand.name),
         to=[key.customer.email],

@@ -25,6 +25,7 @@ from apps.core.errors import TerminalError
 from apps.core.fulfilment import FulfilmentWait
 from apps.proxies.errors import upstream_errors_as_domain
 from apps.proxies.models import PoolKey, PoolKeyFulfilment
+from apps.proxies.selectors_keys import TARGET_NEW, pool_key_default_target
 from apps.proxies.upstream.errors import UpstreamNotFound
 
 from .changes import pool_key_top_up
@@ -54,22 +55,6 @@ class PoolKeyDelivery:
 # Deciding -------------------------------------------------------------------------------------
 
 
-def _customer_key(*, customer_id: int, order_ref: str) -> PoolKey | None:
-    """The key later orders top up: the one the customer's latest delivered order used, else
-    their newest live key."""
-    live = PoolKey.objects.live().filter(customer_id=customer_id, missing_upstream=False)
-    latest = (
-        PoolKeyFulfilment.objects.filter(customer_id=customer_id, key__in=live)
-        .exclude(order_ref=order_ref)
-        .order_by("-delivered_at", "-pk")
-        .values_list("key", flat=True)
-        .first()
-    )
-    if latest is not None:
-        return live.get(pk=latest)
-    return live.order_by("-created_at", "-pk").first()
-
-
 def _chosen_key(*, customer_id: int, target_ref: str) -> PoolKey:
     key = PoolKey.objects.live().filter(customer_id=customer_id, missing_upstream=False)
     found = key.filter(pk=int(target_ref)).first() if target_ref.isdigit() else None
@@ -88,10 +73,15 @@ def pool_key_fulfilment_prepare(
     target_ref: str = "",
 ) -> PoolKeyFulfilment:
     """Mint or top up, decided once (the caller holds the order's row lock and the customer's
-    lease); `target_ref` (a key id) tops up the key the customer chose. Raises FulfilmentWait
+    lease); `target_ref` (a key id) tops up the key the customer chose, "new" mints a new key
+    (checkout checked both, `selectors_keys.pool_key_target_check`). Raises FulfilmentWait
     while the customer's first key is still being minted, and TerminalError for a top-up left
     unconfirmed past the replay window."""
     record = PoolKeyFulfilment.objects.filter(order_ref=order_ref).first()
+    if record is None and target_ref == TARGET_NEW:
+        return PoolKeyFulfilment.objects.create(
+            order_ref=order_ref, customer_id=customer_id, action=A.MINT, key=None, started_at=first_attempt_at
+        )
     if record is None and target_ref:
         key = _chosen_key(customer_id=customer_id, target_ref=target_ref)
         return PoolKeyFulfilment.objects.create(
@@ -103,7 +93,7 @@ def pool_key_fulfilment_prepare(
         ).exclude(order_ref=order_ref)
         if minting.exists():  # this customer's first key is still being minted: top it up afterwards
             raise FulfilmentWait("the customer's first key is still being minted", retry_after=WAIT_FOR_MINT_SECONDS)
-        current = _customer_key(customer_id=customer_id, order_ref=order_ref)
+        current = pool_key_default_target(customer_id=customer_id, order_ref=order_ref)
         return PoolKeyFulfilment.objects.create(
             order_ref=order_ref,
             customer_id=customer_id,

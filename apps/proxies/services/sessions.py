@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.services import audit_log
+from apps.proxies.models import PoolKey
 from apps.proxies.selectors import session_belongs_to, session_sid, session_tags_for_customer
 from apps.proxies.upstream.errors import UpstreamError, UpstreamNotFound
 from apps.proxies.upstream.records import SessionRecord
@@ -31,7 +32,9 @@ def _own(feed: feeds.Feed, tags: list[str]) -> list[SessionRecord]:
     return [s for s in (feed.value or []) if session_belongs_to(s, tags)]
 
 
-def _own_live_sessions(*, customer: "User", wanted: Callable[[SessionRecord], bool]) -> list[SessionRecord]:
+def _own_live_sessions(
+    *, customer: "User", wanted: Callable[[SessionRecord], bool], key: PoolKey | None = None
+) -> list[SessionRecord]:
     """The customer's sessions that `wanted` picks, as the upstream lists them now.
 
     The cached feed answers first (one upstream read every few seconds serves every customer):
@@ -39,7 +42,7 @@ def _own_live_sessions(*, customer: "User", wanted: Callable[[SessionRecord], bo
     the reseller-wide feed is spent on a made-up session key. Otherwise ownership is confirmed
     against the live feed, never the cache: the cache may be old, and a session_key alone says
     nothing about who owns it."""
-    tags = session_tags_for_customer(customer=customer)
+    tags = session_tags_for_customer(customer=customer, key=key)
     cached = feeds.sessions_feed(fetch=True)
     if cached.failed:  # the upstream is failing right now: no forced read to add to it
         raise ApplicationError(UNREADABLE)
@@ -82,10 +85,10 @@ class CloseAllResult:
     failed: int
 
 
-def sessions_close_all(*, customer: "User", ip: str | None = None) -> CloseAllResult:
-    """Closes each of the customer's own sessions, one call per session."""
+def sessions_close_all(*, customer: "User", ip: str | None = None, key: PoolKey | None = None) -> CloseAllResult:
+    """Closes each of the customer's own sessions (with `key`, that key's only), one call per session."""
     closed, failed, keys = 0, 0, []
-    for session in _own_live_sessions(customer=customer, wanted=lambda s: True):
+    for session in _own_live_sessions(customer=customer, wanted=lambda s: True, key=key):
         try:
             client.upstream_client().close_session(session.session_key)
         except UpstreamNotFound:

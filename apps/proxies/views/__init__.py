@@ -2,17 +2,23 @@
 one service, then renders. Every page that can show the `pak_` secret is sent no-store."""
 
 from .dashboard import dashboard
+from .key_actions import key_alerts, key_delete, key_move, key_rename, usage_csv
 from .keys import key_bulk, key_regenerate, key_reveal
 from .live import incidents_partial, session_close, sessions_close_all, sessions_partial, stock_partial
 
 __all__ = [
     "dashboard",
     "incidents_partial",
+    "key_alerts",
     "key_bulk",
+    "key_delete",
+    "key_move",
     "key_regenerate",
+    "key_rename",
     "key_reveal",
     "session_close",
     "sessions_close_all",
     "sessions_partial",
     "stock_partial",
+    "usage_csv",
 ]

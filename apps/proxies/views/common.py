@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 
 from apps.accounts.http import AuthenticatedHttpRequest
+from apps.proxies.dashboard.keys import key_selected
 from apps.proxies.dashboard.live import stock_counts
 from apps.proxies.dashboard.page import (
     DashboardReads,
@@ -10,8 +11,14 @@ from apps.proxies.dashboard.page import (
 )
 from apps.proxies.forms import BulkForm, ProxyUrlForm
 from apps.proxies.models import PoolKey
-from apps.proxies.selectors import pool_key_dashboard, pool_key_get_for_customer, session_list_for_customer
-from apps.proxies.services import feeds, pool_key_refresh_for_customer
+from apps.proxies.selectors import (
+    pool_key_current_for_customer,
+    pool_key_dashboard,
+    pool_key_get_for_customer,
+    session_list_for_customer,
+)
+from apps.proxies.selectors_keys import pool_key_hold_reason, pool_key_limit
+from apps.proxies.services import feeds, pool_key_refresh_if_stale
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -41,17 +48,42 @@ def secret_shown_once(request: AuthenticatedHttpRequest) -> dict:
     return request.session.pop(SECRET_ONCE_SESSION_KEY, None) or {}
 
 
-def dashboard_page_context(request: AuthenticatedHttpRequest, *, builder_form=None, bulk_form=None, **kwargs) -> dict:
-    """The dashboard's context: refreshes the caller's keys from the upstream when their mirror
+def selected_key_id(request: HttpRequest):
+    """The key the page is about: `?key=<id>` (or a form's `key` field); None for the newest."""
+    return request.GET.get("key") or request.POST.get("key") or None
+
+
+def dashboard_page_context(
+    request: AuthenticatedHttpRequest, *, builder_form=None, bulk_form=None, key_id=None, **kwargs
+) -> dict:
+    """The dashboard's context: refreshes the shown key from the upstream when its mirror
     is old (at most once per interval; a failure leaves the mirror, shown "as of"), then reads
-    what the page shows. Unbound builder and bulk forms unless the view passes bound ones."""
+    what the page shows, for the selected key (`key_id`, else `?key=`, else the newest; someone
+    else's is a 404). Unbound builder and bulk forms unless the view passes bound ones."""
     customer = request.user
-    pool_key_refresh_for_customer(customer=customer)
+    key_id = key_id if key_id is not None else selected_key_id(request)
+    # Only the key the page is about is read from the upstream (the others show the mirror the
+    # usage sync keeps): a customer with 20 keys costs one upstream read per interval, not 20.
+    shown = pool_key_get_for_customer(customer=customer, key_id=key_id) if key_id else None
+    shown = shown or pool_key_current_for_customer(customer=customer)
+    if shown is not None:
+        pool_key_refresh_if_stale(key=shown)
+    keys = pool_key_dashboard(customer=customer)
+    selected = key_selected(keys, key_id)
+    limit = pool_key_limit()
     reads = DashboardReads(
-        keys=pool_key_dashboard(customer=customer),
+        keys=keys,
         stock=feeds.stock_feed(fetch=False),
         incidents=feeds.incidents_feed(fetch=False),
-        sessions=session_list_for_customer(customer=customer, feed=feeds.sessions_feed(fetch=False)),
+        sessions=session_list_for_customer(
+            customer=customer,
+            feed=feeds.sessions_feed(fetch=False),
+            key=selected.key if selected is not None else None,
+        ),
+        selected=selected,
+        can_add_key=len(keys) < limit,
+        key_limit=limit,
+        hold_reason=pool_key_hold_reason(selected.key) if selected is not None else "",
     )
     counts = stock_counts(reads.stock.value)
     if builder_form is None:

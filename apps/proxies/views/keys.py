@@ -13,7 +13,8 @@ from apps.accounts.http import AuthenticatedHttpRequest
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.http import client_ip
 from apps.core.ratelimit import rate_limit_allows, rate_limited_response
-from apps.proxies.dashboard.bulk import bulk_csv, bulk_display_lines, bulk_proxies, bulk_seed, bulk_txt
+from apps.proxies.dashboard.bulk import bulk_display_lines, bulk_proxies, bulk_seed
+from apps.proxies.dashboard.formats import list_export, list_file_name, list_format
 from apps.proxies.dashboard.page import builder_options
 from apps.proxies.forms import BulkForm, ProxyUrlForm, RegenerateForm
 from apps.proxies.services import idempotency_key_for, pool_key_regenerate, pool_key_reveal
@@ -70,8 +71,8 @@ def key_reveal(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"error": error} if error else {"secret": secret}, status=status)
     if error:
-        return _page(request, status=status, notice={"tone": "danger", "text": error})
-    return _page(request, secret=secret, builder_form=_builder_form_from(request))
+        return _page(request, key_id=key.pk, status=status, notice={"tone": "danger", "text": error})
+    return _page(request, key_id=key.pk, secret=secret, builder_form=_builder_form_from(request))
 
 
 @transaction.non_atomic_requests
@@ -103,7 +104,7 @@ def key_regenerate(request: AuthenticatedHttpRequest, key_id: int) -> HttpRespon
         form.add_error(None, "Your secret could not be regenerated right now; it still works. Please try again.")
         return render(request, "proxies/regenerate_confirm.html", {"key": key, "form": form}, status=503)
     secret_show_once(request, secret=secret, just_regenerated=True)
-    return HttpResponseSeeOther(reverse("proxies:dashboard"))
+    return HttpResponseSeeOther(f"{reverse('proxies:dashboard')}?key={key.pk}")
 
 
 @transaction.non_atomic_requests
@@ -111,13 +112,14 @@ def key_regenerate(request: AuthenticatedHttpRequest, key_id: int) -> HttpRespon
 @login_required
 @require_POST
 def key_bulk(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
-    """Bulk lists. `preview` and `reseed` rebuild the page (masked); `txt` and `csv` download the
-    list with the real secret (read through the audited reveal). POST only: the secret never
-    travels in a URL."""
+    """Bulk lists. `preview` and `reseed` rebuild the page (masked); `txt` (full URLs), `csv` and
+    `download` (the chosen `layout`: URL, host:port:user:pass, user:pass@host:port, host:port with
+    separate auth, JSON) download the list with the real secret (read through the audited
+    reveal). POST only: the secret never travels in a URL."""
     key = own_key(request, key_id)
     form = BulkForm(request.POST, stock_counts=_counts())
     if not form.is_valid():
-        return _page(request, status=400, bulk_form=form)
+        return _page(request, key_id=key.pk, status=400, bulk_form=form)
     fmt = form.cleaned_data.get("format") or "preview"
     if fmt == "reseed":
         data = request.POST.copy()
@@ -131,23 +133,23 @@ def key_bulk(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
         bulk_proxies(key=key, options=options, seed=seed, count=1, secret=None)  # validates the options once
     except ProxyUrlError as exc:
         form.add_error(None, exc.message)
-        return _page(request, status=400, bulk_form=form)
+        return _page(request, key_id=key.pk, status=400, bulk_form=form)
     if fmt == "preview":
         lines = bulk_display_lines(
             key=key, proxies=bulk_proxies(key=key, options=options, seed=seed, count=count, secret=None), secret=None
         )
-        return _page(request, bulk_form=form, bulk_lines=lines)
+        return _page(request, key_id=key.pk, bulk_form=form, bulk_lines=lines)
     if not rate_limit_allows(request, action="key_reveal"):
-        return _page(request, status=429, bulk_form=form, notice={"tone": "danger", "text": TOO_MANY})
+        return _page(request, key_id=key.pk, status=429, bulk_form=form, notice={"tone": "danger", "text": TOO_MANY})
     try:
         secret = pool_key_reveal(key=key, actor=request.user, ip=client_ip(request))
     except NotFound:
         raise
     except (UpstreamError, ApplicationError) as exc:
         logger.warning("bulk download failed for key %s: %s", key.pk, exc)
-        return _page(request, status=503, bulk_form=form, notice={"tone": "danger", "text": UNAVAILABLE})
+        return _page(request, key_id=key.pk, status=503, bulk_form=form, notice={"tone": "danger", "text": UNAVAILABLE})
     proxies = bulk_proxies(key=key, options=options, seed=seed, count=count, secret=secret)
-    body, content_type = (bulk_csv(proxies), "text/csv") if fmt == "csv" else (bulk_txt(proxies), "text/plain")
-    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="proxies-{count}-{seed}.{fmt}"'
+    layout = list_format({"txt": "url", "csv": "csv"}.get(fmt) or form.cleaned_data.get("layout") or "url")
+    response = HttpResponse(list_export(proxies, layout), content_type=f"{layout.content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{list_file_name(layout, count=count, seed=seed)}"'
     return response

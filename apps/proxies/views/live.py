@@ -15,19 +15,34 @@ from apps.core.http import client_ip
 from apps.core.ratelimit import rate_limit_allows, rate_limited_response
 from apps.proxies import services
 from apps.proxies.dashboard.live import active_incidents, incident_views, sessions_view, stock_view
+from apps.proxies.models import PoolKey
 from apps.proxies.selectors import session_list_for_customer
 from apps.proxies.services import feeds
+
+from .common import own_key, selected_key_id
 
 
 def _sessions_response(
     request: AuthenticatedHtmxHttpRequest, message: dict | None = None, status: int = 200
 ) -> HttpResponse:
     include = request.GET.get("synth") == "1" or request.POST.get("synth") == "1"
+    key = _selected_key(request)
     sessions = session_list_for_customer(
-        customer=request.user, feed=feeds.sessions_feed(fetch=True), include_synthesized=include
+        customer=request.user, feed=feeds.sessions_feed(fetch=True), include_synthesized=include, key=key
     )
-    context = {"sessions": sessions_view(sessions, include_synthesized=include), "sessions_message": message}
+    context = {
+        "sessions": sessions_view(sessions, include_synthesized=include),
+        "sessions_message": message,
+        "key": key,
+    }
     return render(request, "proxies/partials/sessions.html", context, status=status)
+
+
+def _selected_key(request: AuthenticatedHtmxHttpRequest) -> PoolKey | None:
+    """The key whose sessions the panel shows (`key` in the query or form); None: all the
+    customer's. Someone else's key is a 404."""
+    key_id = selected_key_id(request)
+    return own_key(request, key_id) if key_id else None
 
 
 TOO_MANY_CLOSES = "You closed sessions many times in a short time. Please wait a few minutes, then try again."
@@ -44,7 +59,9 @@ def _back_to_sessions(request: AuthenticatedHtmxHttpRequest, message: dict) -> H
     """Without htmx: a normal redirect back, the message shown on the page."""
     level = messages.SUCCESS if message["tone"] == "ok" else messages.ERROR
     messages.add_message(request, level, message["text"])
-    return redirect(reverse("proxies:dashboard") + "#sessions")
+    key_id = selected_key_id(request)
+    query = f"?key={int(key_id)}" if key_id and str(key_id).isdigit() else ""
+    return redirect(reverse("proxies:dashboard") + query + "#sessions")
 
 
 @never_cache
@@ -82,7 +99,7 @@ def sessions_close_all(request: AuthenticatedHtmxHttpRequest) -> HttpResponse:
     if not rate_limit_allows(request, action="sessions_close_all"):
         return _rate_limited(request)
     try:
-        result = services.sessions_close_all(customer=request.user, ip=client_ip(request))
+        result = services.sessions_close_all(customer=request.user, ip=client_ip(request), key=_selected_key(request))
     except ApplicationError as exc:
         message = {"tone": "danger", "text": exc.message}
     else:
