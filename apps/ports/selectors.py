@@ -48,3 +48,9 @@ def port_plan_for_slug(*, plan_slug: str) -> PortPlan | None:
 
 def port_plans_by_slug() -> dict[str, PortPlan]:
     return {plan.plan_slug: plan for plan in PortPlan.objects.all()}
+
+
+def port_renewal_plan_slugs(*, port: Port) -> list[str]:
+    """The port plans that can renew `port`: those of its kind (shared or private). Billing holds
+    which of them are on sale and their prices."""
+    return list(PortPlan.objects.filter(sharing=port.sharing).values_list("plan_slug", flat=True))

@@ -77,3 +77,11 @@ def customer_provisioning_status(customer, has_key):
     """`{% customer_provisioning_status user key as status %}`: is a paid order still waiting for
     its proxy (the dashboard's "preparing" panel)? Read only: the polling view nudges."""
     return provisioning_status_for_customer(customer=customer, has_key=bool(has_key))
+
+
+@register.simple_tag
+def plans_of_product(kind: str, slugs=None):
+    """`{% plans_of_product "dedicated_port" renewal_slugs as plans %}`: the active plans of one
+    product, limited to `slugs` when given (a product's page offers its own plans, e.g. renewals)."""
+    plans = plan_list_active().filter(product_kind=kind)
+    return list(plans if slugs is None else plans.filter(slug__in=list(slugs)))

@@ -29,6 +29,7 @@ from .plans import (
     port_plan_fulfil,
     port_plan_get,
     port_plan_renew,
+    port_plan_renewal_check,
 )
 from .renew import port_renew
 from .rotation import RotationOutcome, port_can_rotate, port_history_sync, port_rotate, port_rotation_settings_set
@@ -57,6 +58,7 @@ __all__ = [
     "port_plan_fulfil",
     "port_plan_get",
     "port_plan_renew",
+    "port_plan_renewal_check",
     "port_reconfigure",
     "port_refresh_if_stale",
     "port_release",
