@@ -106,3 +106,33 @@ USAGE = OpenApiExample(
         ],
     },
 )
+
+PORT_EXAMPLE = OpenApiExample(
+    "A shared port in Germany",
+    response_only=True,
+    value={
+        "id": 12,
+        "label": "sf-u7-1a2b3c",
+        "status": "active",
+        "sharing": "shared",
+        "country_code": "DE",
+        "country_name": "Germany",
+        "carrier": "Vodafone",
+        "region": "Berlin",
+        "host": "de1.ports.example.net",
+        "http_port": 10012,
+        "socks5_port": 20012,
+        "login": "u7p12",
+        "os_fingerprint": "",
+        "public_ip": "176.0.12.34",
+        "public_ip_at": "2026-12-01T09:58:03Z",
+        "health": "healthy",
+        "rotation_count": 14,
+        "last_rotated_at": "2026-12-01T09:58:03Z",
+        "cooldown_seconds": 300,
+        "cooldown_remaining": 0,
+        "auto_rotation": False,
+        "expires_at": "2027-01-12T10:14:22Z",
+        "created_at": "2026-12-01T09:40:11Z",
+    },
+)

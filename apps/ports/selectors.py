@@ -33,6 +33,11 @@ def port_rotations(*, port: Port, limit: int = HISTORY_LIMIT) -> list[PortRotati
     return list(PortRotation.objects.filter(port=port).order_by("-rotated_at", "-pk")[:limit])
 
 
+def port_rotations_queryset(*, port: Port) -> QuerySet[PortRotation]:
+    """The port's whole mirrored history, newest first (for paging)."""
+    return PortRotation.objects.filter(port=port).order_by("-rotated_at", "-pk")
+
+
 def port_rotation_link_get(*, port: Port) -> PortRotationLink | None:
     return PortRotationLink.objects.filter(port=port, revoked_at__isnull=True).first()
 
