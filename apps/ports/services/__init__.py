@@ -1,5 +1,6 @@
 """Ports services: every write about ports goes through one of these."""
 
+from .account import ports_account_refresh
 from .credentials import port_block, port_credentials_change, port_password_reveal, port_unblock
 from .expiry import port_expiry_notices_send, ports_release_expired
 from .fulfil import PortDelivery, port_display_name_for, port_fulfil
@@ -71,6 +72,7 @@ __all__ = [
     "port_rotation_settings_set",
     "port_sync",
     "port_unblock",
+    "ports_account_refresh",
     "ports_release_expired",
     "ports_sync_all",
 ]
