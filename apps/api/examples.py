@@ -79,6 +79,7 @@ ORDER_CREATED = OpenApiExample(
         "plan": "starter",
         "plan_name": "Starter",
         "gb": "5.00",
+        "unit": "GB",
         "validity_days": 30,
         "amount": "35.00",
         "amount_paid": None,

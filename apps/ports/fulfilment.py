@@ -119,7 +119,7 @@ class DedicatedPort:
             label=f"{port.label} ({port.upstream_id})" if port is not None else "",
             name="your port",
             admin_url=reverse("admin:ports_port_change", args=[port.pk]) if port is not None else "",
-            summary="extended your port" if renewal else "is your new port",
+            summary="renewal extended your port" if renewal else "is ready on your Ports page",
             decision=("Renew the port" if renewal else "Create a port") if order_ref else "",
         )
 

@@ -98,7 +98,7 @@ def test_the_renewal_is_described_as_an_extension(port):
 
     view = PRODUCT.describe(ref=str(port.pk), order_ref="R-100")
 
-    assert view.summary == "extended your port" and view.decision == "Renew the port"
+    assert view.summary == "renewal extended your port" and view.decision == "Renew the port"
 
 
 # target_check: asked by checkout before any order exists.

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.html import format_html
 
 from apps.billing.models import KeyAdjustment, Order, ProviderEvent
+from apps.billing.quantity import quantity_text
 from apps.billing.selectors import order_delivery_view
 from apps.billing.services import order_retry_provisioning
 from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, customer_link
@@ -95,7 +96,7 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "reference",
         "customer_link",
         "plan_name",
-        "gb",
+        "quantity",
         "amount",
         "refunded",
         "status",
@@ -210,6 +211,10 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="decision")
     def decision(self, obj: Order) -> str:
         return order_delivery_view(obj).decision or "—"
+
+    @admin.display(description="quantity", ordering="gb")
+    def quantity(self, obj: Order) -> str:
+        return quantity_text(obj.gb, obj.product_kind)
 
     @admin.display(description="amount", ordering="amount_charged_db")
     def amount(self, obj: Order) -> str:

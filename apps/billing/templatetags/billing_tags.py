@@ -8,6 +8,7 @@ from django import template
 
 from apps.billing.dashboard import money_text, order_views_for_customer, provisioning_status_for_customer
 from apps.billing.products import UnknownProduct, product_get
+from apps.billing.quantity import quantity_text
 from apps.billing.selectors import order_delivery_view, plan_list_active
 
 register = template.Library()
@@ -26,6 +27,13 @@ def money(amount, currency: str = "usd") -> str:
 def money_short(amount, currency: str = "usd") -> str:
     """Whole amounts without cents: $35, $7.50."""
     return money_text(amount, currency, short=True)
+
+
+@register.filter
+def quantity(obj) -> str:
+    """`{{ order|quantity }}` / `{{ plan|quantity }}`: "25 GB", "1 port" (by the product's unit)."""
+    shown = getattr(obj, "quantity_text", None)  # an OrderView carries it already
+    return shown if isinstance(shown, str) else quantity_text(obj.gb, obj.product_kind)
 
 
 @register.simple_tag
