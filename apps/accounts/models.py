@@ -154,6 +154,7 @@ class ApiKeyScope(models.TextChoices):
     SESSIONS_WRITE = "sessions:write", "Close live sessions"
     ORDERS_WRITE = "orders:write", "Start purchases (checkout links)"
     WEBHOOKS_WRITE = "webhooks:write", "Manage webhook endpoints"
+    PORTS_WRITE = "ports:write", "Change dedicated ports (rotate, rotation settings, OS fingerprint, credentials)"
 
 
 class ApiKeyQuerySet(models.QuerySet):

@@ -1,5 +1,6 @@
 from django.urls import include, path, re_path
 
+from .urls_ports import port_urls
 from .views import account, catalog, dashboard, keys, meta, orders, proxy_urls, sessions
 
 app_name = "api"
@@ -20,6 +21,7 @@ v1 = [
     path("sessions/<path:session_key>", sessions.SessionDetailView.as_view(), name="session"),
     path("orders", orders.OrderListView.as_view(), name="orders"),
     path("orders/<str:order_id>", orders.OrderDetailView.as_view(), name="order"),
+    *port_urls,
     path("openapi.json", meta.OpenApiView.as_view(), name="openapi"),
 ]
 

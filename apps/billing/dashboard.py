@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.billing import selectors as billing_selectors
 from apps.billing.models import Order
+from apps.billing.quantity import quantity_text
 
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹", "aud": "A$", "cad": "C$", "chf": "CHF "}
 
@@ -45,6 +46,7 @@ class OrderView:
     paid_at: datetime | None
     plan_name: str
     gb: Decimal
+    quantity_text: str  # "25 GB", "1 port"
     validity_days: int | None
     amount_display: str
     refunded_display: str
@@ -72,6 +74,7 @@ def order_view(order: Order) -> OrderView:
         paid_at=order.paid_at,
         plan_name=order.plan_name,
         gb=order.gb,
+        quantity_text=quantity_text(order.gb, order.product_kind),
         validity_days=order.validity_days,
         amount_display=money_text(order.amount_shown, order.currency) or "—",
         refunded_display=money_text(order.amount_refunded, order.currency) if order.amount_refunded else "",

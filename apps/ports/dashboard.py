@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .forms import CredentialsForm, FingerprintForm, RotationSettingsForm
 from .models import Port, PortStatus
-from .selectors import port_rotation_link_get, port_rotations
+from .selectors import port_renewal_plan_slugs, port_rotation_link_get, port_rotations
 from .upstream.records import AUTO_ROTATION_BOUNDS, OS_FINGERPRINTS
 
 PLACEHOLDER = "__PORT_PASSWORD__"
@@ -78,6 +78,9 @@ def new_nonce() -> str:
     return uuid.uuid4().hex
 
 
+RENEWABLE = (PortStatus.ACTIVE, PortStatus.EXPIRED, PortStatus.SUSPENDED)
+
+
 def port_card(port: Port) -> dict:
     status = port.status
     now = timezone.now()
@@ -88,6 +91,7 @@ def port_card(port: Port) -> dict:
         "tone": STATUS_TONES.get(status, "neutral"),
         "days_left": max(0, (port.expires_at - now).days),
         "expiring": status == PortStatus.ACTIVE and (port.expires_at - now).days < 7,
+        "renewable": status in RENEWABLE,
     }
 
 
@@ -121,5 +125,6 @@ def port_page_context(*, port: Port, password: str | None = None, **extra) -> di
         or FingerprintForm(initial={"op": nonce, "os_fingerprint": port.os_fingerprint}),
         "credentials_form": extra.pop("credentials_form", None) or CredentialsForm(initial={"op": nonce}),
         "fingerprints": OS_FINGERPRINTS,
+        "renewal_slugs": port_renewal_plan_slugs(port=port),
         **extra,
     }

@@ -30,3 +30,8 @@ class PortCooldownError(ApplicationError):
 
 class PortNotUsable(ApplicationError):
     """The port is released, blocked, expired, suspended or missing: the action needs a live port."""
+
+
+class PortRenewalRefused(ApplicationError):
+    """Checkout refuses a renewal before any order exists: the port is not the customer's, was
+    released, or the plan is of the other kind (shared vs private). The message is the customer's."""

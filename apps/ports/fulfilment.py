@@ -23,12 +23,14 @@ from apps.core.fulfilment import (
     Product,
     TakeBack,
 )
+from apps.ports.errors import PortsTerminalError
 from apps.ports.models import Port, PortRenewal
 from apps.ports.services import (
     port_order_revoke,
     port_plan_availability,
     port_plan_fulfil,
     port_plan_renew,
+    port_plan_renewal_check,
     port_unblock,
 )
 
@@ -54,22 +56,22 @@ class DedicatedPort:
         # by the order's reference, written by the first fulfil.
         return None
 
-    def _renews(self, request: FulfilmentRequest) -> int | None:
-        """The customer's port this order renews, when the order names one."""
-        if not request.target_ref.isdigit():
-            return None
-        port_id = Port.objects.filter(pk=int(request.target_ref), customer_id=request.customer_id).values_list(
-            "pk", flat=True
-        )
-        return port_id.first()
+    def target_check(self, *, customer_id: int, target_ref: str, plan_slug: str = "") -> None:
+        """Checkout asks before making an order that names a port (a renewal): the port must be
+        the customer's and not released (nor blocked), and a plan named must be of the port's
+        kind (shared or private). Raises PortRenewalRefused with the customer's message."""
+        port_plan_renewal_check(customer_id=customer_id, port_ref=str(target_ref), plan_slug=plan_slug)
 
     def fulfil(self, request: FulfilmentRequest) -> Delivery:
         customer = get_user_model().objects.get(pk=request.customer_id)
-        renews = self._renews(request)
-        if renews is not None:
+        if request.target_ref:
+            # A renewal: it extends the port it names or fails for an operator; it never falls
+            # back to creating a port (checkout checked the target before taking the money).
+            if not request.target_ref.isdigit():
+                raise PortsTerminalError("The port to renew is not a port id.", extra={"target": request.target_ref})
             delivered = port_plan_renew(
                 customer=customer,
-                port_id=renews,
+                port_id=int(request.target_ref),
                 order_ref=request.order_ref,
                 plan_slug=request.plan_slug,
                 idempotency_key=f"{request.idempotency_key}-renew",
@@ -117,7 +119,7 @@ class DedicatedPort:
             label=f"{port.label} ({port.upstream_id})" if port is not None else "",
             name="your port",
             admin_url=reverse("admin:ports_port_change", args=[port.pk]) if port is not None else "",
-            summary="extended your port" if renewal else "is your new port",
+            summary="renewal extended your port" if renewal else "is ready on your Ports page",
             decision=("Renew the port" if renewal else "Create a port") if order_ref else "",
         )
 

@@ -281,3 +281,39 @@ class PortPlan(BaseModel):
     def __str__(self) -> str:
         where = self.country_code or "any country"
         return f"{self.plan_slug}: {self.get_sharing_display()} port, {where}, {self.period_days} days"
+
+
+class UpstreamAccountSnapshot(BaseModel):
+    """The reseller's own upstream account as last read by the background job (one row): the
+    console reads this and never waits for the upstream. The `low_*_since` fields claim each
+    crossing below a threshold, so the operators are mailed once per crossing; they clear when
+    the account recovers."""
+
+    key = models.CharField(max_length=16, unique=True, default="reseller", editable=False)
+    balance = models.DecimalField(max_digits=13, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=8, blank=True)
+    shared_slots_total = models.PositiveIntegerField(null=True, blank=True)
+    shared_slots_used = models.PositiveIntegerField(null=True, blank=True)
+    shared_slots_available = models.PositiveIntegerField(null=True, blank=True)
+    private_slots_total = models.PositiveIntegerField(null=True, blank=True)
+    private_slots_used = models.PositiveIntegerField(null=True, blank=True)
+    private_slots_available = models.PositiveIntegerField(null=True, blank=True)
+    shared_traffic_available_gb = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    private_traffic_available_gb = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    shared_days_remaining = models.IntegerField(null=True, blank=True)
+    private_days_remaining = models.IntegerField(null=True, blank=True)
+    alerts = models.JSONField(default=list, blank=True, help_text="The upstream's alerts: type, message, severity.")
+    # Monthly price of one slot per type, from the tariffs feed: {"shared": "25.00", ...}.
+    slot_prices = models.JSONField(default=dict, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
+    low_balance_since = models.DateTimeField(null=True, blank=True)
+    low_shared_slots_since = models.DateTimeField(null=True, blank=True)
+    low_private_slots_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "upstream account snapshot"
+
+    def __str__(self) -> str:
+        return f"upstream account as of {self.fetched_at or 'never'}"

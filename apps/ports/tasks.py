@@ -8,7 +8,7 @@ import uuid
 from celery import shared_task
 from django.core.cache import cache
 
-from .services import port_expiry_notices_send, ports_release_expired, ports_sync_all
+from .services import port_expiry_notices_send, ports_account_refresh, ports_release_expired, ports_sync_all
 
 logger = logging.getLogger(__name__)
 
@@ -60,3 +60,15 @@ def ports_sync() -> dict:
         return {"failed": str(exc)}
     finally:
         _unlock("sync", token)
+
+
+@shared_task(name="ports.account_refresh", ignore_result=True)
+def ports_account() -> dict:
+    """The reseller's upstream account for the console, and the low balance / slots mails."""
+    token = _lock("account", 300)
+    if token is None:
+        return {"skipped": "another worker is reading the upstream account"}
+    try:
+        return ports_account_refresh()
+    finally:
+        _unlock("account", token)

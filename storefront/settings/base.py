@@ -623,6 +623,17 @@ RATE_LIMITS["port_change"] = env_rate_limit("PORT_CHANGE_RATE_LIMIT", "20/10m/us
 RATE_LIMITS["port_rotation_link"] = env_rate_limit("PORT_ROTATION_LINK_RATE_LIMIT", "60/10m/ip")
 CELERY_BEAT_SCHEDULE["ports-expiry"] = {"task": "ports.expiry", "schedule": float(PORTS_EXPIRY_SECONDS)}
 CELERY_BEAT_SCHEDULE["ports-sync"] = {"task": "ports.sync", "schedule": float(PORTS_SYNC_SECONDS)}
+# The reseller's upstream account (balance, slots, traffic, alerts) is read in the background this
+# often for the console; operators are mailed once per crossing when the balance falls below
+# PORTS_LOW_BALANCE (whole units of the upstream's currency) or a slot type's free slots fall to
+# PORTS_LOW_SLOTS or fewer.
+PORTS_ACCOUNT_REFRESH_SECONDS = env_int("PORTS_ACCOUNT_REFRESH_SECONDS", 300, minimum=60, maximum=86400)
+PORTS_LOW_BALANCE = env_int("PORTS_LOW_BALANCE", 20, minimum=0)
+PORTS_LOW_SLOTS = env_int("PORTS_LOW_SLOTS", 1, minimum=0)
+CELERY_BEAT_SCHEDULE["ports-account"] = {
+    "task": "ports.account_refresh",
+    "schedule": float(PORTS_ACCOUNT_REFRESH_SECONDS),
+}
 if PROXIES_SX_SANDBOX:
     CELERY_BEAT_SCHEDULE["ports-sandbox-tick"] = {
         "task": "apps.sandbox.tasks.sandbox_ports_tick_task",

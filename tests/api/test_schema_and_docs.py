@@ -24,6 +24,13 @@ ENDPOINTS = {
     "/api/v1/countries": {"get"},
     "/api/v1/orders": {"get", "post"},
     "/api/v1/orders/{order_id}": {"get"},
+    "/api/v1/ports": {"get"},
+    "/api/v1/ports/{port_id}": {"get"},
+    "/api/v1/ports/{port_id}/rotate": {"post"},
+    "/api/v1/ports/{port_id}/rotation-settings": {"get", "patch"},
+    "/api/v1/ports/{port_id}/rotations": {"get"},
+    "/api/v1/ports/{port_id}/os-fingerprint": {"patch"},
+    "/api/v1/ports/{port_id}/credentials": {"post"},
 }
 
 

@@ -72,8 +72,16 @@ def map_case(context, case):
     return case
 
 
+def fuzz_port(customer, monkeypatch):
+    """The customer's dedicated port, made in the ports simulator."""
+    from tests.ports.conftest import make_port, sandbox_ports_client, use_ports_client
+
+    use_ports_client(monkeypatch, sandbox_ports_client())
+    return make_port(customer, order_ref="FUZZ-1", sharing="private").pk
+
+
 @pytest.fixture
-def fuzz_customer(settings, upstream, customer, key):
+def fuzz_customer(settings, upstream, customer, key, monkeypatch):
     """A customer with a proxy key and an API key (every scope) with the value the schema sends.
     The limits are tested elsewhere: fuzzing sends a few hundred requests with one key."""
     settings.API_RATE_LIMIT_PER_KEY = settings.API_RATE_LIMIT_PER_IP = "100000/min"
@@ -83,6 +91,7 @@ def fuzz_customer(settings, upstream, customer, key):
         key_id=key.pk,
         order_id=str(make_order(customer, fulfilment_ref=str(key.pk)).public_id),
         session_key=open_session(key, "fuzz1").session_key,
+        port_id=fuzz_port(customer, monkeypatch),
     )
     open_session(key, "fuzz2")
     return customer

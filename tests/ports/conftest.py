@@ -27,6 +27,23 @@ def use_ports_client(monkeypatch, client) -> CountingClient:
     return spy
 
 
+def make_port(customer, *, order_ref: str, sharing: str = "shared", country: str = "DE"):
+    """A 30-day port for `customer` made through the fulfilment service (the Port row)."""
+    from apps.ports.models import Port
+    from apps.ports.services import port_fulfil
+
+    delivery = port_fulfil(
+        customer=customer,
+        order_ref=order_ref,
+        sharing=sharing,
+        country=country,
+        carrier="",
+        days=30,
+        idempotency_key=f"order-{order_ref}-port",
+    )
+    return Port.objects.get(pk=delivery.port_id)
+
+
 @pytest.fixture
 def upstream(db, monkeypatch):
     """One attempt per call: a fault reaches the service, whose caller (billing, a view) retries."""

@@ -153,3 +153,16 @@ def test_port_plans_are_edited_in_the_console(ops):
     assert response.status_code == 302
     assert PortPlan.objects.get(plan_slug="port-de-7d").period_days == 7
     assert {"port-shared-30d", "port-private-30d"} <= set(PortPlan.objects.values_list("plan_slug", flat=True))
+
+
+def test_the_port_plan_list_shows_the_wholesale_cost_per_period(client, operator):
+    from apps.ports.models import UpstreamAccountSnapshot
+
+    client.force_login(operator)
+    before = client.get("/admin/ports/portplan/").content.decode()
+    UpstreamAccountSnapshot.objects.create(currency="USD", slot_prices={"shared": "10.00", "private": "25.00"})
+
+    after = client.get("/admin/ports/portplan/").content.decode()
+
+    assert "tariffs not read yet" in before
+    assert "10.00 USD" in after and "25.00 USD" in after

@@ -23,6 +23,19 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CREATE = {"path": "/ports", "method": "POST"}
 THREADS = 12
+# Every write fault: refused before the change, or made and then the reply lost or an error.
+FAULTS = [
+    {"status": 500},
+    {"status": 502, "phase": "after"},
+    {"drop": "timeout"},
+    {"drop": "timeout", "phase": "after"},
+    {"drop": "reset"},
+    {"drop": "reset", "phase": "after"},
+]
+
+
+def fault_id(fault: dict) -> str:
+    return "-".join(str(v) for v in fault.values())
 
 
 @pytest.fixture
@@ -78,15 +91,8 @@ def assert_exactly_one_port(customer) -> None:
 
 @pytest.mark.parametrize(
     "fault",
-    [
-        {"status": 500},
-        {"status": 502, "phase": "after"},  # created, then the reply is an error
-        {"drop": "timeout"},
-        {"drop": "timeout", "phase": "after"},
-        {"drop": "reset"},
-        {"drop": "reset", "phase": "after"},
-    ],
-    ids=lambda f: "-".join(str(v) for v in f.values()),
+    FAULTS,
+    ids=fault_id,
 )
 def test_one_port_per_order_under_faults_at_create(upstream, customer, fault):
     with inject(times=1, **CREATE, **fault), pytest.raises(PortsRetryableError):
@@ -173,3 +179,75 @@ def test_two_renewal_orders_at_once_extend_twice(upstream, customer):
 
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert SandboxPort.objects.get().expires_at == before + timedelta(days=60)
+
+
+# A renewal the customer bought: billing hands the product a FulfilmentRequest naming the port.
+
+RENEW = {"path": "/ports/*/renew", "method": "POST"}
+
+
+@pytest.fixture
+def port_plans():
+    """Transactional tests flush the data migration's rows; the default port plans come back."""
+    from apps.ports.models import PortPlan
+
+    for slug, sharing in (("port-shared-30d", "shared"), ("port-private-30d", "private")):
+        PortPlan.objects.get_or_create(plan_slug=slug, defaults={"sharing": sharing, "period_days": 30})
+
+
+def renewal_order(port, order_ref="RO-1", attempt=1):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from apps.core.fulfilment import FulfilmentRequest
+    from apps.ports.fulfilment import DedicatedPort
+
+    return DedicatedPort().fulfil(
+        FulfilmentRequest(
+            customer_id=port.customer_id,
+            order_ref=order_ref,
+            quantity=Decimal("1"),
+            days=30,
+            idempotency_key=f"order-{order_ref}",
+            attempt=attempt,
+            first_attempt_at=timezone.now(),
+            target_ref=str(port.pk),
+            plan_slug="port-shared-30d",
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "fault",
+    FAULTS,
+    ids=fault_id,
+)
+def test_a_renewal_order_extends_once_under_faults(upstream, customer, port_plans, fault):
+    port = Port.objects.get(pk=fulfil(customer).port_id)
+    before = port.expires_at
+
+    with inject(times=1, **RENEW, **fault), pytest.raises(PortsRetryableError):
+        renewal_order(port)
+    SandboxIdempotencyRecord.objects.all().delete()  # past the replay window: the fixed target helps
+    first = renewal_order(port, attempt=2)
+    again = renewal_order(port, attempt=3)  # a redelivered paid event, a reconciler pass
+
+    port.refresh_from_db()
+    assert first.ref == again.ref == str(port.pk)
+    assert port.expires_at == before + timedelta(days=30)
+    assert SandboxPort.objects.get().expires_at == port.expires_at
+    assert_exactly_one_port(customer)
+
+
+def test_a_renewal_order_delivered_by_many_workers_at_once_extends_once(upstream, customer, port_plans):
+    port = Port.objects.get(pk=fulfil(customer).port_id)
+    before = port.expires_at
+
+    results = run_concurrently(6, lambda i: renewal_order(port, attempt=i + 1))
+
+    unexpected = [r for r in results if isinstance(r, BaseException) and not isinstance(r, PortsRetryableError)]
+    assert not unexpected, unexpected
+    renewal_order(port, attempt=7)
+    assert SandboxPort.objects.get().expires_at == before + timedelta(days=30)
+    assert_exactly_one_port(customer)

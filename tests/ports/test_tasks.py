@@ -47,3 +47,13 @@ def test_the_sandbox_tick_rotates_ports_that_are_due(port, upstream):
         report = sandbox_ports_tick_task.delay().get()
 
     assert report == {"rotated": 1}
+
+
+def test_the_account_job_refreshes_the_snapshot_for_the_console(upstream):
+    from apps.ports.selectors import upstream_account_snapshot
+    from apps.ports.tasks import ports_account
+
+    report = ports_account.delay().get()
+
+    assert "refreshed" in report
+    assert upstream_account_snapshot().shared_slots_total is not None

@@ -201,3 +201,35 @@ def test_an_upstream_outage_still_renders_the_page_from_the_mirror(owner, port):
         page = owner.get(reverse("ports:detail", args=[port.pk]))
 
     assert page.status_code == 200 and port.server_ip in page.content.decode()
+
+
+def test_the_page_offers_a_renewal_through_checkout_with_plans_of_the_ports_kind(owner, port):
+    response = owner.get(reverse("ports:detail", args=[port.pk]))
+
+    html = response.content.decode()
+    shared = reverse("billing:checkout", args=["port-shared-30d"])
+    assert f'action="{shared}"' in html
+    assert f'<input type="hidden" name="target" value="{port.pk}">' in html
+    assert '<input type="hidden" name="plan" value="port-shared-30d">' in html
+    assert reverse("billing:checkout", args=["port-private-30d"]) not in html  # a shared port renews as shared
+
+
+def test_a_hidden_renewal_plan_is_not_offered(owner, port):
+    from apps.billing.models import Plan
+
+    Plan.objects.filter(slug="port-shared-30d").update(active=False)
+
+    html = owner.get(reverse("ports:detail", args=[port.pk])).content.decode()
+
+    assert 'name="target"' not in html
+    assert "No renewal plan for this kind of port is on sale right now." in html
+
+
+def test_a_released_port_offers_no_renewal(owner, port):
+    from apps.ports.services import port_release
+
+    port_release(port=port, idempotency_key="release-view-1")
+
+    html = owner.get(reverse("ports:detail", args=[port.pk])).content.decode()
+
+    assert 'id="renew"' not in html

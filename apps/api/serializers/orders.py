@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.billing.models import Order
+from apps.billing.quantity import product_unit
 from apps.billing.selectors import order_open_payment
 
 from .common import money_field
@@ -16,7 +17,10 @@ class OrderSerializer(serializers.Serializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     plan = serializers.SlugField(source="plan.slug", read_only=True)
     plan_name = serializers.CharField(read_only=True)
-    gb = serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True)
+    gb = serializers.DecimalField(
+        max_digits=None, decimal_places=2, read_only=True, help_text="The quantity (GB for pool traffic; see unit)."
+    )
+    unit = serializers.SerializerMethodField(help_text='What the quantity counts: "GB" or "port".')
     validity_days = serializers.IntegerField(read_only=True, allow_null=True)
     amount = money_field(source="price")
     amount_paid = serializers.SerializerMethodField(help_text="The money received for it; null until paid.")
@@ -32,6 +36,9 @@ class OrderSerializer(serializers.Serializer):
     checkout_url = serializers.SerializerMethodField(help_text="Open it in a browser to pay; null once paid.")
     created_at = serializers.DateTimeField(read_only=True)
     paid_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def get_unit(self, order: Order) -> str:
+        return product_unit(order.product_kind)
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_key_id(self, order: Order) -> int | None:

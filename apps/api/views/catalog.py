@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from apps.billing.selectors import plan_list_active
+from apps.ports.selectors import port_plans_by_slug
 from apps.proxies.dashboard.countries import country_name
 from apps.proxies.dashboard.live import active_incidents, stock_counts, stock_view
 from apps.proxies.forms import FALLBACK_COUNTRIES
@@ -29,7 +30,8 @@ class PlanListView(ApiView):
     )
     def get(self, request):
         page = self.paginator.paginate_list(list(plan_list_active()), request)
-        return self.get_paginated_response(PlanSerializer(page, many=True).data)
+        context = {"port_plans": port_plans_by_slug()}
+        return self.get_paginated_response(PlanSerializer(page, many=True, context=context).data)
 
 
 class StockView(ApiView):

@@ -19,10 +19,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from apps.billing.models import KeyAdjustment, Order, ProviderEvent
+from apps.billing.quantity import quantity_text
 from apps.billing.selectors import order_delivery_view
 from apps.billing.services import order_retry_provisioning
 from apps.billing.services.refunds import RefundRefused, order_refund, order_refundable
-from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, customer_link, gb_text, pill, when
+from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, customer_link, pill, when
 from apps.core.errors import ApplicationError
 from apps.core.http import client_ip
 
@@ -306,9 +307,9 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def decision(self, obj: Order) -> str:
         return order_delivery_view(obj).decision or "—"
 
-    @admin.display(description="GB", ordering="gb")
+    @admin.display(description="Quantity", ordering="gb")
     def traffic(self, obj: Order) -> str:
-        return gb_text(obj.gb)
+        return quantity_text(obj.gb, obj.product_kind)
 
     @admin.display(description="amount", ordering="amount_charged_db")
     def amount(self, obj: Order) -> str:

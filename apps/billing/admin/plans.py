@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from apps.billing.models import BillingProfile, Plan
 from apps.billing.products import product_choices
+from apps.billing.quantity import product_unit, quantity_text
 
 
 @admin.register(Plan)
@@ -12,10 +13,10 @@ class PlanAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "slug",
-        "gb",
+        "quantity_display",
         "price",
         "currency",
-        "price_per_gb",
+        "price_per_unit_display",
         "validity_days",
         "active",
         "highlighted",
@@ -32,6 +33,14 @@ class PlanAdmin(admin.ModelAdmin):
                 choices=product_choices(), label="Product", help_text=db_field.help_text, initial=db_field.default
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="quantity", ordering="gb")
+    def quantity_display(self, obj: Plan) -> str:
+        return quantity_text(obj.gb, obj.product_kind)
+
+    @admin.display(description="price per unit")
+    def price_per_unit_display(self, obj: Plan) -> str:
+        return f"{obj.price_per_gb} per {product_unit(obj.product_kind)}"
 
     def has_delete_permission(self, request, obj=None):
         # Plans with orders are PROTECTed anyway; retire a plan by unticking "active".

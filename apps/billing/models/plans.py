@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.billing.products import DEFAULT_PRODUCT_KIND, product_kinds
+from apps.billing.quantity import quantity_text
 from apps.core.models import BaseModel
 from apps.core.validators import validate_single_line
 
@@ -60,7 +61,7 @@ class Plan(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.gb} GB, {self.price} {self.currency.upper()})"
+        return f"{self.name} ({quantity_text(self.gb, self.product_kind)}, {self.price} {self.currency.upper()})"
 
     def clean(self) -> None:
         super().clean()

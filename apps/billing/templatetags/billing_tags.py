@@ -8,6 +8,7 @@ from django import template
 
 from apps.billing.dashboard import money_text, order_views_for_customer, provisioning_status_for_customer
 from apps.billing.products import UnknownProduct, product_get
+from apps.billing.quantity import quantity_text
 from apps.billing.selectors import order_delivery_view, plan_list_active
 
 register = template.Library()
@@ -26,6 +27,13 @@ def money(amount, currency: str = "usd") -> str:
 def money_short(amount, currency: str = "usd") -> str:
     """Whole amounts without cents: $35, $7.50."""
     return money_text(amount, currency, short=True)
+
+
+@register.filter
+def quantity(obj) -> str:
+    """`{{ order|quantity }}` / `{{ plan|quantity }}`: "25 GB", "1 port" (by the product's unit)."""
+    shown = getattr(obj, "quantity_text", None)  # an OrderView carries it already
+    return shown if isinstance(shown, str) else quantity_text(obj.gb, obj.product_kind)
 
 
 @register.simple_tag
@@ -80,3 +88,11 @@ def customer_provisioning_status(customer, has_key):
     """`{% customer_provisioning_status user key as status %}`: is a paid order still waiting for
     its proxy (the dashboard's "preparing" panel)? Read only: the polling view nudges."""
     return provisioning_status_for_customer(customer=customer, has_key=bool(has_key))
+
+
+@register.simple_tag
+def plans_of_product(kind: str, slugs=None):
+    """`{% plans_of_product "dedicated_port" renewal_slugs as plans %}`: the active plans of one
+    product, limited to `slugs` when given (a product's page offers its own plans, e.g. renewals)."""
+    plans = plan_list_active().filter(product_kind=kind)
+    return list(plans if slugs is None else plans.filter(slug__in=list(slugs)))

@@ -1,5 +1,6 @@
 """Ports services: every write about ports goes through one of these."""
 
+from .account import ports_account_refresh
 from .credentials import port_block, port_credentials_change, port_password_reveal, port_unblock
 from .expiry import port_expiry_notices_send, ports_release_expired
 from .fulfil import PortDelivery, port_display_name_for, port_fulfil
@@ -29,6 +30,7 @@ from .plans import (
     port_plan_fulfil,
     port_plan_get,
     port_plan_renew,
+    port_plan_renewal_check,
 )
 from .renew import port_renew
 from .rotation import RotationOutcome, port_can_rotate, port_history_sync, port_rotate, port_rotation_settings_set
@@ -57,6 +59,7 @@ __all__ = [
     "port_plan_fulfil",
     "port_plan_get",
     "port_plan_renew",
+    "port_plan_renewal_check",
     "port_reconfigure",
     "port_refresh_if_stale",
     "port_release",
@@ -69,6 +72,7 @@ __all__ = [
     "port_rotation_settings_set",
     "port_sync",
     "port_unblock",
+    "ports_account_refresh",
     "ports_release_expired",
     "ports_sync_all",
 ]

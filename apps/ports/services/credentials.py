@@ -2,10 +2,13 @@
 upstream, never stored), changing them (the new password is shown once), and the shop's own
 block and unblock (contract A5: a password nobody is shown cuts access at once)."""
 
+import hashlib
+import hmac
 import secrets
 import string
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +33,20 @@ PASSWORD_LENGTH = 16
 
 def new_port_password() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(PASSWORD_LENGTH))
+
+
+def port_password_for_key(idempotency_key: str) -> str:
+    """The password a credentials change with this idempotency key sets: derived from the key
+    with SECRET_KEY, so a retry of the same change (a double submit, an API retry with the same
+    Idempotency-Key) sends the same request and gets the upstream's replay, and the password it
+    shows is the one that works. Different keys give unrelated passwords."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"port-password:{idempotency_key}".encode(), hashlib.sha256)
+    number = int.from_bytes(digest.digest(), "big")
+    chars = []
+    for _ in range(PASSWORD_LENGTH):
+        number, index = divmod(number, len(_ALPHABET))
+        chars.append(_ALPHABET[index])
+    return "".join(chars)
 
 
 def _owner_only(port: Port, actor: "User") -> None:
@@ -84,7 +101,7 @@ def port_credentials_change(
     login = _clean_login(login, port)
     if password is not None and not CREDENTIAL_PATTERN.fullmatch(password):
         raise ApplicationError("A password is 4 to 64 characters: letters, digits, _ . ~ or -.")
-    password = password or new_port_password()
+    password = password or port_password_for_key(idempotency_key)
     # The upstream call runs outside any transaction; the mirror and the audit entry follow it.
     _change(port, login=login, password=password, idempotency_key=idempotency_key)
     port_audit(

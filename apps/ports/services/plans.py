@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from apps.core.errors import ApplicationError
-from apps.ports.errors import PortCapacityError, PortsRetryableError, PortsTerminalError
-from apps.ports.models import Port, PortPlan
+from apps.ports.errors import PortCapacityError, PortRenewalRefused, PortsRetryableError, PortsTerminalError
+from apps.ports.models import Port, PortPlan, PortStatus
 
 from .client import ports_client
 from .credentials import port_block
@@ -77,6 +77,40 @@ def port_plan_renew(
     if port is None:
         raise PortsTerminalError("The port to renew does not exist or belongs to someone else.")
     return port_renew(port=port, days=plan.period_days, order_ref=order_ref, idempotency_key=idempotency_key)
+
+
+NO_SUCH_PORT = "There is no such port on your account to renew."
+
+
+def port_plan_renewal_check(*, customer_id: int, port_ref: str, plan_slug: str = "") -> Port:
+    """Whether the customer may buy a renewal of the port `port_ref` (its id) now, asked by
+    checkout before an order is made (nothing charged when refused). Raises PortRenewalRefused
+    with a message for the customer: someone else's port reads like a missing one; a released or
+    vanished port cannot be renewed; a plan of the other kind (shared vs private) does not fit.
+    An expired port can be renewed until it is released. Reads the mirror only."""
+    port = Port.objects.filter(pk=int(port_ref), customer_id=customer_id).first() if port_ref.isdigit() else None
+    if port is None:
+        raise PortRenewalRefused(NO_SUCH_PORT, extra={"target": port_ref[:64]})
+    status = port.status
+    if status in (PortStatus.RELEASED, PortStatus.MISSING):
+        raise PortRenewalRefused(
+            "This port was released and cannot be renewed. Buy a new port instead.", extra={"port": port.pk}
+        )
+    if status == PortStatus.BLOCKED:
+        raise PortRenewalRefused(
+            "This port is blocked; please contact support before renewing it.", extra={"port": port.pk}
+        )
+    if plan_slug:
+        plan = PortPlan.objects.filter(plan_slug=plan_slug).first()
+        if plan is None:
+            raise PortRenewalRefused("This plan does not renew ports.", extra={"plan": plan_slug})
+        if plan.sharing != port.sharing:
+            raise PortRenewalRefused(
+                f"This is a {port.get_sharing_display().lower()} port: renew it with a "
+                f"{port.get_sharing_display().lower()} port plan.",
+                extra={"port": port.pk, "plan": plan_slug},
+            )
+    return port
 
 
 def port_order_revoke(*, order_ref: str, idempotency_key: str, reason: str = "") -> bool:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from apps.billing.models import ORDER_METADATA_KEY, Order, Payment
 from apps.billing.money import to_minor_units
 
+from ...quantity import quantity_text, sold_by_the_gb
 from ..base import CheckoutRedirect, EventFacts, EventHeader, EventInvalid, PaymentProvider, PaymentReread
 from . import client as stripe_client
 from .events import StripeEvents
@@ -21,7 +22,11 @@ from .events import StripeEvents
 def checkout_session_params(*, order: Order, customer_reference: str) -> dict[str, Any]:
     status_path = reverse("billing:order_status", args=[order.public_id])
     cancel_path = reverse("billing:order_cancel", args=[order.public_id])
-    description = f"{order.gb.normalize():f} GB of proxy traffic"
+    description = (
+        f"{order.gb.normalize():f} GB of proxy traffic"
+        if sold_by_the_gb(order.product_kind)
+        else f"{quantity_text(order.gb, order.product_kind)}: {order.plan_name}"
+    )
     if order.validity_days:
         description += f", valid {order.validity_days} days"
     metadata = {ORDER_METADATA_KEY: str(order.public_id)}
