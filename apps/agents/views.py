@@ -30,7 +30,7 @@ def _json(answer: Answer) -> JsonResponse:
     for name, value in answer.headers.items():
         response[name] = value
     response["Access-Control-Expose-Headers"] = EXPOSED
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

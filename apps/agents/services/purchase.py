@@ -112,13 +112,13 @@ def _again(purchase: X402Purchase, digest: str, request: PaidRequest, payload, r
                 "used for another payment; sign a new payment.",
             },
         )
-    if purchase.state == S.RETRYABLE:
+    matched = protocol.requirements_matching(requirements, payload) if purchase.state == S.RETRYABLE else None
+    if matched is not None:
         claimed = X402Purchase.objects.filter(pk=purchase.pk, state=S.RETRYABLE).update(
             state=S.PROCESSING, updated_at=timezone.now()
         )
-        matched = protocol.requirements_matching(requirements, payload)
-        if claimed and matched is not None:
-            purchase.refresh_from_db()
+        purchase.refresh_from_db()
+        if claimed:
             return _pay(purchase, request, payload, matched, requirements)
     if purchase.state == S.PROCESSING:
         return Answer(

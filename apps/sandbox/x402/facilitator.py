@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_keys.exceptions import BadSignature
+from eth_keys.exceptions import ValidationError as KeyValidationError
 from x402.mechanisms.evm import constants as evm
 from x402.mechanisms.evm.default_assets import DEFAULT_ASSETS
 from x402.mechanisms.evm.types import AUTHORIZATION_TYPES
@@ -97,7 +99,7 @@ def _check(payload: dict[str, Any], requirements: dict[str, Any], *, now: int) -
         signer = _signer_of(auth, network=network, asset=str(requirements["asset"]))
     except Refused:
         raise
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, BadSignature, KeyValidationError) as exc:
         raise Refused(
             evm.ERR_INVALID_SIGNATURE, f"the authorization cannot be checked: {exc.__class__.__name__}", payer
         ) from None
