@@ -41,3 +41,15 @@ def test_a_demo_sells_for_test_usdc(monkeypatch):
     demo = import_settings(PRODUCTION, production_env(X402_ENABLED="true", X402_PAY_TO=WALLET), monkeypatch)
 
     assert demo.X402_SANDBOX is True and demo.X402_NETWORK == "base-sepolia"
+
+
+def test_deploy_check_flags_test_usdc_in_front_of_the_real_upstream(settings):
+    from apps.core.checks_sandbox import sandbox_deploy_checks
+
+    settings.X402_ENABLED = settings.X402_SANDBOX = True
+    settings.PROXIES_SX_API_KEY = "psx_live0123456789abcdef"
+
+    assert "sandbox.W006" in [w.id for w in sandbox_deploy_checks()]
+
+    settings.X402_SANDBOX = False
+    assert "sandbox.W006" not in [w.id for w in sandbox_deploy_checks()]
