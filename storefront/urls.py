@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("apps.customers.urls")),
     path("billing/", include("apps.billing.urls")),
     path("", include("apps.api.urls")),
+    path("", include("apps.agents.urls")),  # x402: agents pay over HTTP 402 (docs/x402.md)
     path("", include("apps.billing.urls_dashboard")),  # the customer's orders, under /dashboard/
     path("", include("apps.proxies.urls")),
     path("", include("apps.ports.urls")),

@@ -67,6 +67,15 @@ def sandbox_deploy_checks() -> list[Warning]:
                 id="sandbox.W004",
             )
         )
+    if getattr(settings, "X402_ENABLED", False) and getattr(settings, "X402_SANDBOX", False) and _real_upstream():
+        problems.append(
+            Warning(
+                "x402 runs on the sandbox facilitator with a real PROXIES_SX_API_KEY: any agent gets real proxy "
+                "keys for test USDC.",
+                hint="Set X402_SANDBOX=false (and X402_FACILITATOR_URL), or unset PROXIES_SX_API_KEY for a demo.",
+                id="sandbox.W006",
+            )
+        )
     if getattr(settings, "SANDBOX_ALLOWED", False) and not settings.SANDBOX_ACTIVE:
         problems.append(
             Warning(

@@ -137,7 +137,11 @@ def mail_deliver_inline(*, payload: dict, kind: str) -> bool:
 def mail_enqueue(*, message: EmailMessage, kind: str) -> None:
     """Sends `message` from a job once the surrounding transaction commits, so a mail server
     outage neither fails the request nor rolls back what it saved (a new account). The job
-    retries with backoff (apps/core/tasks.py)."""
+    retries with backoff (apps/core/tasks.py). Addresses in the reserved .invalid domain (RFC 2606;
+    agent accounts have one) are dropped: nothing can be delivered there."""
+    message.to = [address for address in message.to if not address.lower().endswith(".invalid")]
+    if not message.to:
+        return
     payload = mail_payload(message_headers_clean(message))
 
     def enqueue() -> None:

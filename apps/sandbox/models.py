@@ -18,3 +18,4 @@ from .upstream.models import (  # noqa: F401
     SandboxKey,
     SandboxSession,
 )
+from .x402.models import SandboxUsdcBalance, SandboxX402Fault, SandboxX402Settlement  # noqa: F401

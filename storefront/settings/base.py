@@ -208,6 +208,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "apps.api",
+    "apps.agents",
     "apps.console",
 ]
 
@@ -552,11 +553,33 @@ if STRIPE_SANDBOX:
 BILLING_PAYMENT_PROVIDERS = [
     "apps.billing.providers.stripe.StripeProvider",
     "apps.billing.providers.sandbox.SandboxProvider",
+    # USDC over HTTP 402 (docs/x402.md): takes no checkouts, only the agents' paid requests.
+    "apps.billing.providers.x402.X402Provider",
 ]
 # What a refund or dispute does to the customer's key: "reduce_cap" or "disable".
 REFUND_POLICY = env_choice("REFUND_POLICY", "reduce_cap", ["reduce_cap", "disable"])
 
-SANDBOX_ACTIVE = PROXIES_SX_SANDBOX or STRIPE_SANDBOX
+# Payments: USDC over x402 (docs/x402.md) ------------------------------------------------------
+X402_ENABLED = env_bool("X402_ENABLED", False)
+# The reseller's wallet that receives the USDC (checksummed or not; an EVM address).
+X402_PAY_TO = env_str("X402_PAY_TO")
+if X402_PAY_TO and not re.fullmatch(r"0x[0-9a-fA-F]{40}", X402_PAY_TO):
+    raise ImproperlyConfigured(f"X402_PAY_TO must be an EVM address (0x and 40 hex digits), got {X402_PAY_TO!r}.")
+# "base" (Base mainnet, real USDC) or "base-sepolia" (the Base test network).
+X402_NETWORK = env_choice("X402_NETWORK", "base-sepolia", ["base", "base-sepolia"])
+# The facilitator that verifies and settles payments; the default is the x402 package's public one
+# (Base Sepolia only; Base mainnet needs a facilitator that settles there, e.g. Coinbase's).
+X402_FACILITATOR_URL = env_url("X402_FACILITATOR_URL", "https://x402.org/facilitator")
+X402_FACILITATOR_TIMEOUT = env_float("X402_FACILITATOR_TIMEOUT", 20.0, minimum=1.0)
+# How long a signed authorization may take to reach the shop (the requirements' maxTimeoutSeconds).
+X402_MAX_TIMEOUT_SECONDS = env_int("X402_MAX_TIMEOUT_SECONDS", 300, minimum=30, maximum=3600)
+# The in-project facilitator answers verify/settle (test USDC, apps/sandbox/x402); on by default
+# while payments are sandboxed, so a demo shop sells to any fresh test wallet.
+X402_SANDBOX = env_bool("X402_SANDBOX", STRIPE_SANDBOX)
+# In the sandbox, USDC goes to this published test address unless X402_PAY_TO says otherwise.
+X402_SANDBOX_PAY_TO = "0x000000000000000000000000000000000000dEaD"
+
+SANDBOX_ACTIVE = PROXIES_SX_SANDBOX or STRIPE_SANDBOX or (X402_ENABLED and X402_SANDBOX)
 # The simulators (apps/sandbox) are installed only while one of them answers, so a production
 # database gets no sandbox tables and the URL map no sandbox pages.
 if SANDBOX_ACTIVE:
@@ -564,6 +587,7 @@ if SANDBOX_ACTIVE:
 # How proxies and billing reach the simulators: dotted paths, so neither imports apps.sandbox.
 PROXIES_SX_SANDBOX_TRANSPORT = "apps.sandbox.upstream.transport.SandboxTransport"
 PAYMENTS_SANDBOX_BACKEND = "apps.sandbox.payments.backend.SandboxPayments"
+X402_SANDBOX_TRANSPORT = "apps.sandbox.x402.transport.SandboxFacilitatorTransport"
 
 # Periodic jobs (Celery beat). Each app adds its own entries in its section below.
 # --- proxies settings ---

@@ -14,6 +14,9 @@ from .base import (
     PROXIES_SX_SANDBOX,
     PROXIES_SX_SANDBOX_API_KEY,
     STRIPE_SANDBOX,
+    X402_ENABLED,
+    X402_PAY_TO,
+    X402_SANDBOX,
     env_bool,
     env_choice,
     env_int,
@@ -60,6 +63,15 @@ if STRIPE_SANDBOX and PROXIES_SX_API_KEY and PROXIES_SX_API_KEY != PROXIES_SX_SA
     raise ImproperlyConfigured(
         "PROXIES_SX_API_KEY is set but STRIPE_SECRET_KEY is not: sandbox payments would give away real "
         "proxy keys. Set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or unset PROXIES_SX_API_KEY for a demo."
+    )
+
+# USDC over x402: the money must have somewhere to go, and test USDC must not buy real keys.
+if X402_ENABLED and not X402_PAY_TO:
+    raise ImproperlyConfigured("X402_ENABLED is true but X402_PAY_TO is not set: the wallet that receives the USDC.")
+if X402_ENABLED and X402_SANDBOX and not SANDBOX_ALLOWED:
+    raise ImproperlyConfigured(
+        "X402_ENABLED with X402_SANDBOX: agents would pay in test USDC. Set X402_SANDBOX=false, "
+        "or SANDBOX_ALLOWED=true for a demo deployment."
     )
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (see README).

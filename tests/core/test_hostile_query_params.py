@@ -68,7 +68,8 @@ def test_an_admin_list_ignores_a_lookup_the_database_cannot_run(staff, model, lo
 
 @pytest.mark.parametrize("model", [model for model, _admin in REGISTERED], ids=lambda m: m._meta.label)
 def test_a_nul_byte_in_an_admin_list_filter_is_a_400(staff, model):
-    field = next(f for f in model._meta.concrete_fields if isinstance(f, models.CharField | models.TextField))
+    texts = (f for f in model._meta.concrete_fields if isinstance(f, models.CharField | models.TextField))
+    field = next(texts, model._meta.pk)  # a model with no text at all (prices) is filtered by its key
 
     response = staff.get(f"{changelist_url(model)}?{field.name}=%00&q=a%00b")
 

@@ -116,6 +116,8 @@ class PaymentProvider:
     # Whether checkout_start wants the shop customer's record at the provider (customer_create).
     uses_customers: bool = False
     supports_refund: bool = False
+    # Whether the site's checkout may send customers here (x402 is paid by agents over HTTP 402 only).
+    takes_checkouts: bool = True
 
     @property
     def webhook_endpoint(self) -> str:

@@ -49,7 +49,7 @@ def provider_for_checkout() -> PaymentProvider:
     """The provider new checkouts go to: the first available one (Stripe with a secret key, the
     sandbox without one)."""
     for provider in payment_providers().values():
-        if provider.is_available():
+        if provider.takes_checkouts and provider.is_available():
             return provider
     raise NoProviderAvailable("No payment provider is configured. Nothing was charged.")
 

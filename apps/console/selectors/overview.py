@@ -9,7 +9,7 @@ from django.db.models import Count, DecimalField, F, Min, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.billing.models import KeyAdjustment, Order
+from apps.billing.models import KeyAdjustment, Order, Payment
 from apps.core.models import OperatorAlert
 from apps.core.selectors import operator_alert_list_recent
 from apps.proxies.models import MB_PER_GB, PoolKey, PoolKeyStatus
@@ -88,6 +88,9 @@ class Overview:
     orders_failed: int
     upstream: dict
     operator_alerts: list[OperatorAlert] = field(default_factory=list)
+    # USDC paid over x402 (apps/agents), already counted in the USD line: USDC is a dollar token.
+    usdc_revenue: Decimal = ZERO
+    usdc_orders: int = 0
 
 
 def _money(value) -> Decimal:
@@ -131,6 +134,16 @@ def _revenue(period: Period) -> list[RevenueLine]:
     ]
 
 
+def _usdc_revenue(period: Period) -> tuple[Decimal, int]:
+    paid = Payment.objects.filter(
+        provider="x402",
+        state=Payment.State.CONFIRMED,
+        confirmed_at__gte=period.start_at,
+        confirmed_at__lt=period.end_at,
+    ).aggregate(total=Sum("amount_received"), orders=Count("order_id", distinct=True))
+    return _money(paid["total"]), paid["orders"]
+
+
 def _margins(revenue: list[RevenueLine], wholesale: Wholesale) -> list[Margin]:
     if wholesale.per_gb is None:
         return []
@@ -167,7 +180,10 @@ def operator_overview(*, period: Period, now: datetime | None = None) -> Overvie
     # Near cap means a cap above zero (a zero cap is at cap), so the ratio never divides by zero.
     fullest = near_cap.select_related("customer").order_by((F("used_mb") / F("cap_gb")).desc(), "pk")
     waiting = Order.objects.filter(status=Order.Status.PAID).aggregate(count=Count("pk"), oldest=Min("paid_at"))
+    usdc_revenue, usdc_orders = _usdc_revenue(period)
     return Overview(
+        usdc_revenue=usdc_revenue,
+        usdc_orders=usdc_orders,
         period=period,
         customers_total=users.count(),
         customers_new=users.filter(date_joined__gte=period.start_at, date_joined__lt=period.end_at).count(),
