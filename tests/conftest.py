@@ -21,6 +21,18 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
+def _celery_not_inside_a_worker():
+    """A Celery worker started in this process (a Redis or in-thread worker test) marks the whole
+    process as "inside a worker", after which an eager job's `.get()` raises. Each test starts as
+    a plain process again."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
     yield

@@ -59,12 +59,15 @@ class DedicatedPort:
     def target_check(self, *, customer_id: int, target_ref: str, plan_slug: str = "") -> None:
         """Checkout asks before making an order that names a port (a renewal): the port must be
         the customer's and not released (nor blocked), and a plan named must be of the port's
-        kind (shared or private). Raises PortRenewalRefused with the customer's message."""
+        kind (shared or private). Raises PortRenewalRefused with the customer's message. No target
+        ("" or "new") is a new port: nothing to check here (availability is asked separately)."""
+        if target_ref in ("", "new"):
+            return
         port_plan_renewal_check(customer_id=customer_id, port_ref=str(target_ref), plan_slug=plan_slug)
 
     def fulfil(self, request: FulfilmentRequest) -> Delivery:
         customer = get_user_model().objects.get(pk=request.customer_id)
-        if request.target_ref:
+        if request.target_ref and request.target_ref != "new":
             # A renewal: it extends the port it names or fails for an operator; it never falls
             # back to creating a port (checkout checked the target before taking the money).
             if not request.target_ref.isdigit():

@@ -115,7 +115,12 @@ def test_target_check_accepts_an_expired_port_not_yet_released(port):
     PRODUCT.target_check(customer_id=port.customer_id, target_ref=str(port.pk))
 
 
-@pytest.mark.parametrize("target_ref", ["", "abc", "999999", "-1"])
+def test_no_target_means_a_new_port_and_needs_no_check(customer):
+    for target_ref in ("", "new"):
+        PRODUCT.target_check(customer_id=customer.pk, target_ref=target_ref)  # does not raise
+
+
+@pytest.mark.parametrize("target_ref", ["abc", "999999", "-1"])
 def test_target_check_refuses_a_port_that_does_not_exist(customer, target_ref):
     with pytest.raises(PortRenewalRefused) as refused:
         PRODUCT.target_check(customer_id=customer.pk, target_ref=target_ref)

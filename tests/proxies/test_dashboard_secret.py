@@ -119,7 +119,7 @@ def test_regenerate_shows_the_new_secret_and_the_old_one_stops_working(upstream,
     old = current_secret(upstream, key)
     posted = customer_client.post(regenerate_url(key), _confirm_data(customer_client, key))
     assert posted.status_code == 303  # redirect after POST: a reload does not post again
-    assert posted["Location"] == reverse("proxies:dashboard")
+    assert posted["Location"] == f"{reverse('proxies:dashboard')}?key={key.pk}"
     response = customer_client.get(posted["Location"])
     html = response.content.decode()
     new = current_secret(upstream, key)
