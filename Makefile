@@ -22,6 +22,7 @@ run: install
 	@mkdir -p data
 	$(LOCAL) $(PY) manage.py migrate --noinput
 	$(LOCAL) $(PY) manage.py demo_data --url http://$(HOST):$(PORT)/
+	$(LOCAL) $(PY) manage.py sandbox_gateway --if-sandbox --watch-pid $$PPID &
 	$(LOCAL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

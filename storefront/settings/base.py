@@ -454,9 +454,18 @@ if PROXIES_SX_API_KEY and not PROXIES_SX_USERNAME:
     )
 PROXIES_SX_USERNAME = PROXIES_SX_USERNAME or "psx_sandbox"
 PROXIES_SX_API_URL = env_url("PROXIES_SX_API_URL", "https://api.proxies.sx/v1")
-PROXIES_SX_GATEWAY_HOST = env_str("PROXIES_SX_GATEWAY_HOST", "gw.proxies.sx")
+# Without a reseller key the gateway is the sandbox's own, on loopback (manage.py sandbox_gateway),
+# so a URL copied from the dashboard works with `curl -x` on the same machine.
+PROXIES_SX_GATEWAY_HOST = env_str("PROXIES_SX_GATEWAY_HOST", "gw.proxies.sx" if PROXIES_SX_API_KEY else "127.0.0.1")
 if not re.fullmatch(r"[A-Za-z0-9.-]+", PROXIES_SX_GATEWAY_HOST):
     raise ImproperlyConfigured(f"PROXIES_SX_GATEWAY_HOST must be a bare host name, got {PROXIES_SX_GATEWAY_HOST!r}.")
+PROXIES_SX_GATEWAY_PORTS = {
+    "http": env_int("PROXIES_SX_GATEWAY_HTTP_PORT", 7000, minimum=1, maximum=65535),
+    "socks5": env_int("PROXIES_SX_GATEWAY_SOCKS5_PORT", 7001, minimum=1, maximum=65535),
+}
+# The sandbox gateway's echo (answers for every destination off this machine; PROXY_TEST_URL's
+# sandbox default).
+SANDBOX_GATEWAY_ECHO_PORT = env_int("SANDBOX_GATEWAY_ECHO_PORT", 7002, minimum=1, maximum=65535)
 PROXIES_SX_CONNECT_TIMEOUT = env_float("PROXIES_SX_CONNECT_TIMEOUT", 5.0)
 PROXIES_SX_READ_TIMEOUT = env_float("PROXIES_SX_READ_TIMEOUT", 30.0)
 PROXIES_SX_MAX_ATTEMPTS = env_int("PROXIES_SX_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
