@@ -15,7 +15,13 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from .services import pool_key_alerts_run, upstream_auth_alert_check, usage_samples_prune, usage_sync_run
+from .services import (
+    pool_key_alerts_run,
+    proxy_test_run,
+    upstream_auth_alert_check,
+    usage_samples_prune,
+    usage_sync_run,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +81,9 @@ def usage_history_prune() -> dict:
     """Daily: drop readings past PROXIES_USAGE_HISTORY_DAYS."""
     result = usage_samples_prune()
     return {"deleted": result.deleted, "before": result.before.isoformat()}
+
+
+@shared_task(name="proxies.proxy_test_run", ignore_result=True, soft_time_limit=120, time_limit=150)
+def proxy_test_run_task(test_id: int) -> None:
+    """One "test my proxy" run (enqueued by proxy_test_start)."""
+    proxy_test_run(test_id=test_id)

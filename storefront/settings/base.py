@@ -534,6 +534,16 @@ CELERY_BEAT_SCHEDULE["proxies-alerts"] = {
     "schedule": float(PROXIES_ALERTS_SECONDS),
 }
 CELERY_BEAT_SCHEDULE["proxies-usage-prune"] = {"task": "apps.proxies.tasks.usage_history_prune", "schedule": 86400.0}
+# "Test my proxy" (docs/proxies.md): a real request through the gateway with the customer's own
+# secret to PROXY_TEST_URL, an IP-echo service (in sandbox mode the sandbox gateway's echo), with a
+# hard timeout; at most PROXY_TEST_RATE_LIMIT per key ("user" counts per key here).
+PROXY_TEST_URL = env_url(
+    "PROXY_TEST_URL",
+    f"http://127.0.0.1:{SANDBOX_GATEWAY_ECHO_PORT}/" if PROXIES_SX_SANDBOX else "https://ipinfo.io/json",
+)
+PROXY_TEST_TIMEOUT = env_float("PROXY_TEST_TIMEOUT", 15.0)
+PROXY_TESTS_KEPT = 20
+RATE_LIMITS["proxy_test"] = env_rate_limit("PROXY_TEST_RATE_LIMIT", "10/10m/user")
 # --- end proxies settings ---
 # --- ports settings ---
 # Dedicated ports (apps/ports, docs/ports-contract.md): same upstream host and reseller key as the

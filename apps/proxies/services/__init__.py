@@ -7,6 +7,7 @@ from .alerts import (
     upstream_auth_alert_check,
 )
 from .changes import pool_key_extend, pool_key_relabel, pool_key_set_cap, pool_key_set_enabled, pool_key_top_up
+from .diagnostics import ProxyTestRateLimited, proxy_test_execute, proxy_test_run, proxy_test_start
 from .idempotency import idempotency_key_derive, idempotency_key_for, idempotency_key_validate
 from .keys import pool_key_adopt, pool_key_delete, pool_key_find_upstream_by_label, pool_key_label_for, pool_key_mint
 from .refresh import pool_key_refresh_for_customer, pool_key_refresh_if_stale
@@ -16,6 +17,10 @@ from .sync import PoolKeySyncResult, pool_key_sync, pool_key_sync_all
 from .usage import usage_samples_prune, usage_samples_record, usage_sync_run
 
 __all__ = [
+    "ProxyTestRateLimited",
+    "proxy_test_execute",
+    "proxy_test_run",
+    "proxy_test_start",
     "CloseAllResult",
     "PoolKeySyncResult",
     "idempotency_key_derive",

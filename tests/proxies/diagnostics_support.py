@@ -1,0 +1,59 @@
+"""Fixtures for "test my proxy": the sandbox gateway on free loopback ports (a background thread,
+so the tests are transactional) with the shop's settings pointing at it, as in sandbox mode."""
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from apps.proxies.models import ProxyTest
+from apps.sandbox.gateway.server import gateway_in_thread
+
+
+@pytest.fixture
+def live_gateway(transactional_db, settings):
+    with gateway_in_thread() as gateway:
+        settings.PROXIES_SX_GATEWAY_HOST = "127.0.0.1"
+        settings.PROXIES_SX_GATEWAY_PORTS = {"http": gateway.ports.http, "socks5": gateway.ports.socks5}
+        settings.PROXY_TEST_URL = f"http://127.0.0.1:{gateway.ports.echo}/"
+        yield gateway
+
+
+def pending_test(key, username: str = "psx_sandbox", protocol: str = "http", **options) -> ProxyTest:
+    from django.conf import settings
+
+    options = {"pool": "mbl", "protocol": protocol, "rotation": "none", **options}
+    return ProxyTest.objects.create(
+        pool_key=key, username=username, protocol=protocol, options=options, target_url=settings.PROXY_TEST_URL
+    )
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers (a hung site)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(5)
+        for conn in held:
+            conn.close()
+        listener.close()
