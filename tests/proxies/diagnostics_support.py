@@ -1,24 +1,11 @@
-"""Fixtures for "test my proxy": the sandbox gateway on free loopback ports (a background thread,
-so the tests are transactional) with the shop's settings pointing at it, as in sandbox mode."""
+"""Helpers for the "test my proxy" tests (the live_gateway fixture is in conftest.py)."""
 
 import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
-
 from apps.proxies.models import ProxyTest
-from apps.sandbox.gateway.server import gateway_in_thread
-
-
-@pytest.fixture
-def live_gateway(transactional_db, settings):
-    with gateway_in_thread() as gateway:
-        settings.PROXIES_SX_GATEWAY_HOST = "127.0.0.1"
-        settings.PROXIES_SX_GATEWAY_PORTS = {"http": gateway.ports.http, "socks5": gateway.ports.socks5}
-        settings.PROXY_TEST_URL = f"http://127.0.0.1:{gateway.ports.echo}/"
-        yield gateway
 
 
 def pending_test(key, username: str = "psx_sandbox", protocol: str = "http", **options) -> ProxyTest:

@@ -18,7 +18,7 @@ from apps.proxies.services import (
 )
 from apps.sandbox.upstream.clock import use_clock
 from apps.sandbox.upstream.models import SandboxKey
-from tests.proxies.diagnostics_support import live_gateway, pending_test, silent_server  # noqa: F401
+from tests.proxies.diagnostics_support import pending_test, silent_server
 from tests.proxies.support import mint_key
 
 
