@@ -5,8 +5,11 @@ import base64
 import socket
 
 import httpx
+import pytest
 
 from apps.sandbox.upstream.models import SandboxKey, SandboxSession
+
+pytestmark = pytest.mark.postgres  # the gateway thread needs a database shared across connections
 
 
 def echo_url(gateway, path: str = "/") -> str:

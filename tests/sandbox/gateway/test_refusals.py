@@ -7,6 +7,8 @@ import pytest
 from apps.sandbox.gateway.server import SandboxGateway
 from apps.sandbox.upstream.models import SandboxAuditEvent
 
+pytestmark = pytest.mark.postgres  # the gateway thread needs a database shared across connections
+
 
 def fetch(proxy: str, gateway) -> httpx.Response:
     with httpx.Client(proxy=proxy, timeout=10) as client:
