@@ -119,6 +119,7 @@ def test_a_timeout_is_explained(live_gateway, upstream, customer, settings):
 
 def test_a_dns_error_is_explained(live_gateway, upstream, customer, settings):
     key = mint_key(customer)
+    settings.PROXIES_SX_SANDBOX = False  # (the upstream stays the sandbox: the fixture hands it over)
     settings.PROXIES_SX_GATEWAY_HOST = "gateway.invalid"
     test = proxy_test_start(key=key, actor=customer)
     test.refresh_from_db()
@@ -144,3 +145,12 @@ def test_a_gateway_that_is_not_running_is_explained(live_gateway, upstream, cust
     test.refresh_from_db()
     assert test.cause == "gateway_unreachable"
     assert "sandbox_gateway" in test.fix
+
+
+def test_in_sandbox_mode_a_secret_never_leaves_the_machine(upstream, customer, settings, transactional_db):
+    key = mint_key(customer)
+    settings.PROXIES_SX_GATEWAY_HOST = "gw.proxies.sx"
+    test = proxy_test_start(key=key, actor=customer)
+    test.refresh_from_db()
+    assert test.cause == "gateway_unreachable"
+    assert "sandbox gateway on this machine" in test.message

@@ -8,6 +8,7 @@ the exit IP, country, round trip and protocol, or a plain-language cause and fix
 (diagnostics_causes.py). A 407 is explained from the upstream audit's gateway_auth_failure
 reason and the key's freshly read mirror."""
 
+import ipaddress
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -135,6 +136,9 @@ def proxy_test_execute(*, test: ProxyTest, secret: str) -> ProxyTest:
     proxy = build_proxy_url(secret=secret, options=options, reseller_username=reseller)
     target = test.target_url or settings.PROXY_TEST_URL
     via = "socks5" if options.protocol == "socks5" else ("connect" if target.startswith("https:") else "http")
+    if settings.PROXIES_SX_SANDBOX and not _loopback(proxy.host):
+        _finish(test, causes.sandbox_elsewhere(proxy.host), via=via)  # a sandbox secret never leaves the machine
+        return test
     started = time.monotonic()
     try:
         response = _fetch(proxy.url, target, deadline=started + settings.PROXY_TEST_TIMEOUT)
@@ -160,6 +164,14 @@ def proxy_test_execute(*, test: ProxyTest, secret: str) -> ProxyTest:
         country=country or (options.country or "").upper(),
     )
     return test
+
+
+def _loopback(host: str) -> bool:
+    host = host.strip("[]")
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _fetch(proxy_url: str, target: str, *, deadline: float) -> httpx.Response:

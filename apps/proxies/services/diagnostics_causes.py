@@ -152,6 +152,15 @@ def refused(host: str, port: int, sandbox: bool) -> Cause:
     return Cause("gateway_unreachable", f"The gateway at {host}:{port} refused the connection.", fix)
 
 
+def sandbox_elsewhere(host: str) -> Cause:
+    return Cause(
+        "gateway_unreachable",
+        f"In sandbox mode the test goes to the sandbox gateway on this machine, but the gateway host is {host!r}.",
+        "Leave PROXIES_SX_GATEWAY_HOST unset (it is 127.0.0.1 in sandbox mode) and start the sandbox gateway "
+        "(`make run` starts it, or `manage.py sandbox_gateway`).",
+    )
+
+
 def network(detail: str) -> Cause:
     return Cause(
         "network",

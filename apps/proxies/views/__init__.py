@@ -2,6 +2,7 @@
 one service, then renders. Every page that can show the `pak_` secret is sent no-store."""
 
 from .dashboard import dashboard
+from .diagnostics import key_test, key_tests
 from .keys import key_bulk, key_regenerate, key_reveal
 from .live import incidents_partial, session_close, sessions_close_all, sessions_partial, stock_partial
 
@@ -10,6 +11,8 @@ __all__ = [
     "incidents_partial",
     "key_bulk",
     "key_regenerate",
+    "key_test",
+    "key_tests",
     "key_reveal",
     "session_close",
     "sessions_close_all",
