@@ -534,7 +534,7 @@ CELERY_BEAT_SCHEDULE["proxies-alerts"] = {
     "schedule": float(PROXIES_ALERTS_SECONDS),
 }
 CELERY_BEAT_SCHEDULE["proxies-usage-prune"] = {"task": "apps.proxies.tasks.usage_history_prune", "schedule": 86400.0}
-# "Test my proxy" (docs/proxies.md): a real request through the gateway with the customer's own
+# "Test my proxy" (docs/operator-guide.md): a real request through the gateway with the customer's own
 # secret to PROXY_TEST_URL, an IP-echo service (in sandbox mode the sandbox gateway's echo), with a
 # hard timeout; at most PROXY_TEST_RATE_LIMIT per key ("user" counts per key here).
 PROXY_TEST_URL = env_url(
