@@ -1,6 +1,6 @@
 # The README's commands. `make run` starts the shop on its embedded default (SQLite,
-# sandbox upstream and payments, demo logins, the sandbox gateway on loopback); `make test` runs the suite (PostgreSQL when
-# DATABASE_URL points at one, otherwise SQLite).
+# sandbox upstream and payments, demo logins, the sandbox gateway on loopback); `make test`
+# runs the suite (PostgreSQL when DATABASE_URL points at one, otherwise SQLite).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
