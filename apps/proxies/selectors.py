@@ -237,6 +237,6 @@ def pool_key_list_expiring(*, within: timedelta = EXPIRY_SOON, now: datetime | N
     return base.filter(deleted_at__isnull=True, expires_at__gt=now, expires_at__lte=now + within)
 
 
-def proxy_tests_for_key(*, key: PoolKey, limit: int = 20) -> list[ProxyTest]:
-    """The key's latest "test my proxy" runs, newest first."""
-    return list(ProxyTest.objects.filter(pool_key=key).order_by("-created_at", "-id")[:limit])
+def proxy_tests_for_key(*, key: PoolKey) -> QuerySet[ProxyTest]:
+    """The key's "test my proxy" runs, newest first (the service keeps the last 20)."""
+    return ProxyTest.objects.filter(pool_key=key).order_by("-created_at", "-id")

@@ -11,9 +11,9 @@ from tests.proxies.support import mint_key
 def test_a_test_through_the_api_runs_and_is_listed(live_gateway, upstream, customer, api):
     key = mint_key(customer)
     started = api.post(f"/api/v1/keys/{key.pk}/test", {"username": "psx_sandbox-mbl-us-sid-api1", "protocol": "socks5"})
-    assert started.status_code == 202
+    assert started.status_code == 201
     assert started.json()["options"]["sid"] == "api1"
-    listed = api.get(f"/api/v1/keys/{key.pk}/tests").json()
+    listed = api.get(f"/api/v1/keys/{key.pk}/tests").json()["data"]
     assert listed[0]["status"] == "passed" and listed[0]["country"] == "US" and listed[0]["via"] == "socks5"
     assert listed[0]["exit_ip"] and listed[0]["round_trip_ms"] is not None
 

@@ -19,6 +19,8 @@ SCOPED = {
     "proxies:key_reveal": [("post", {}), ("post", {"HTTP_ACCEPT": "application/json"})],
     "proxies:key_regenerate": [("get", {}), ("post", {})],
     "proxies:key_bulk": [("post", {})],
+    "proxies:key_test": [("post", {}), ("post", {"HTTP_HX_REQUEST": "true"})],
+    "proxies:key_tests": [("get", {})],
     "proxies:session_close": [("post", {}), ("post", {"HTTP_HX_REQUEST": "true"})],
     "orders:receipt": [("get", {})],
 }

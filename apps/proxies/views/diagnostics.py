@@ -18,7 +18,7 @@ from .common import own_key
 
 
 def _results(request: AuthenticatedHtmxHttpRequest, key: PoolKey, *, notice: str = "", status: int = 200):
-    context = {"key": key, "proxy_tests": proxy_tests_for_key(key=key), "proxy_test_notice": notice}
+    context = {"key": key, "proxy_tests": list(proxy_tests_for_key(key=key)[:20]), "proxy_test_notice": notice}
     return render(request, "proxies/partials/proxy_test_results.html", context, status=status)
 
 

@@ -197,20 +197,26 @@ class SandboxGateway:
     async def _socks(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             with self._connection():
-                await self._socks_handshake(reader, writer)
-        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, UnicodeDecodeError):
+                agreed = await asyncio.wait_for(self._socks_handshake(reader, writer), HEAD_SECONDS)
+                if agreed is not None:
+                    exit, host, port = agreed
+                    await self._tunnel(exit, host, port, reader, writer, established=_socks_reply(0))
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, UnicodeError):
             pass
         except Exception:
             logger.exception("sandbox gateway: SOCKS5 connection failed")
         finally:
             writer.close()
 
-    async def _socks_handshake(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _socks_handshake(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> tuple[Exit, str, int] | None:
+        """Greeting, auth and the CONNECT request (within HEAD_SECONDS); None when refused."""
         version, count = await reader.readexactly(2)
         methods = await reader.readexactly(count)
         if version != 5 or 2 not in methods:
             writer.write(b"\x05\xff")  # only username/password
-            return
+            return None
         writer.write(b"\x05\x02")
         await reader.readexactly(1)  # subnegotiation version 1
         user = (await reader.readexactly((await reader.readexactly(1))[0])).decode("utf-8")
@@ -218,7 +224,7 @@ class SandboxGateway:
         decision = await self._db(self._admit, username=user, password=password)
         if isinstance(decision, Refusal) and decision.status == 407:
             writer.write(b"\x01\x01")
-            return
+            return None
         writer.write(b"\x01\x00")
         _, command, _, kind = await reader.readexactly(4)
         if kind == 1:
@@ -229,15 +235,15 @@ class SandboxGateway:
             host = (await reader.readexactly((await reader.readexactly(1))[0])).decode("idna")
         else:
             writer.write(_socks_reply(8))
-            return
+            return None
         (port,) = struct.unpack("!H", await reader.readexactly(2))
         if isinstance(decision, Refusal):
             writer.write(_socks_reply(3))  # network unreachable: no endpoint for this routing
-            return
+            return None
         if command != 1:
             writer.write(_socks_reply(7))  # only CONNECT
-            return
-        await self._tunnel(decision, host, port, reader, writer, established=_socks_reply(0))
+            return None
+        return decision, host, port
 
     # The pipe ------------------------------------------------------------------------------
 
