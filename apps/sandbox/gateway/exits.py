@@ -34,7 +34,7 @@ def _ip_for(session: SandboxSession, rotation: str, now: datetime, rng: random.R
     if rotation.startswith("auto"):
         minutes = int(rotation[4:])
         window = int((now - session.created_at).total_seconds() // (minutes * 60))
-        return fake_ip(_seeded(session.session_key, session.endpoint_id, window))
+        return session.current_ip if window == 0 else fake_ip(_seeded(session.endpoint_id, window))
     return session.current_ip  # none, sticky, ondemand: the same IP until the session ends
 
 

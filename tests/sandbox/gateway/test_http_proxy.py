@@ -98,3 +98,18 @@ def test_socks5_proxies_with_username_and_password(gateway, sandbox_key, proxy_u
     gateway.wait_idle()
     assert (body["country"], body["sessionId"]) == ("PL", "s5")
     assert SandboxKey.objects.get(public_id=key["id"]).traffic_used_mb > 0
+
+
+def test_auto_rotation_moves_to_a_new_ip_after_its_interval(gateway, sandbox_key, proxy_url):
+    from django.utils import timezone
+
+    from apps.sandbox.upstream.clock import ManualClock, use_clock
+
+    key = sandbox_key()
+    clock = ManualClock(timezone.now())
+    with use_clock(clock), httpx.Client(proxy=proxy_url(key["key"], "mbl-us-sid-rot5-rot-auto5"), timeout=10) as client:
+        first, again = (client.get(echo_url(gateway)).json()["ip"] for _ in range(2))
+        clock.advance(minutes=6)
+        later = client.get(echo_url(gateway)).json()["ip"]
+    assert first == again
+    assert later != first  # rot-auto5: a new exit once five minutes have passed
