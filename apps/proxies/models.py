@@ -1,6 +1,6 @@
 import secrets
 import string
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -290,6 +290,9 @@ def pool_key_status_q(status: str, now=None) -> models.Q:
         raise ValueError(f"unknown pool key status {status!r}") from None
 
 
+PROXY_TEST_STALE_SECONDS = 120
+
+
 class ProxyTestStatus(models.TextChoices):
     PENDING = "pending", "Running"
     PASSED = "passed", "Passed"
@@ -337,3 +340,8 @@ class ProxyTest(BaseModel):
     @property
     def finished(self) -> bool:
         return self.status != ProxyTestStatus.PENDING
+
+    @property
+    def running(self) -> bool:
+        """Pending and recent: the page polls for it (a test the worker never ran stops the polling)."""
+        return not self.finished and self.created_at > timezone.now() - timedelta(seconds=PROXY_TEST_STALE_SECONDS)

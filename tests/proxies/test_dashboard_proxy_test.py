@@ -1,8 +1,11 @@
 """The dashboard's "Test my proxy" panel: the Test button starts a test of the key, the result
 shows (the list polls while one runs), and another customer's key is a 404."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.proxies.models import ProxyTest
 from tests.proxies.support import mint_key
@@ -61,3 +64,11 @@ def test_another_customers_key_is_a_404(upstream, customer, other_customer, cust
     assert customer_client.post(reverse("proxies:key_test", args=[key.pk]), headers=HTMX).status_code == 404
     assert customer_client.get(reverse("proxies:key_tests", args=[key.pk])).status_code == 404
     assert not ProxyTest.objects.exists()
+
+
+def test_a_test_the_worker_never_ran_stops_the_polling(upstream, customer, customer_client):
+    key = mint_key(customer)
+    test = ProxyTest.objects.create(pool_key=key, username="psx_sandbox-mbl", options={"pool": "mbl"})
+    ProxyTest.objects.filter(pk=test.pk).update(created_at=timezone.now() - timedelta(minutes=10))
+    html = customer_client.get(reverse("proxies:key_tests", args=[key.pk]), headers=HTMX).content.decode()
+    assert "hx-trigger" not in html and "did not run" in html
