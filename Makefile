@@ -1,6 +1,6 @@
 # The README's commands. `make run` starts the shop on its embedded default (SQLite,
-# sandbox upstream and payments, demo logins); `make test` runs the suite (PostgreSQL when
-# DATABASE_URL points at one, otherwise SQLite).
+# sandbox upstream and payments, demo logins, the sandbox gateway on loopback); `make test`
+# runs the suite (PostgreSQL when DATABASE_URL points at one, otherwise SQLite).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
@@ -26,6 +26,7 @@ run: install
 	@mkdir -p data
 	$(LOCAL) $(PY) manage.py migrate --noinput
 	$(LOCAL) $(PY) manage.py demo_data
+	$(LOCAL) $(PY) manage.py sandbox_gateway --if-sandbox --watch-pid $$PPID &
 	$(LOCAL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 
 from .urls_ports import port_urls
-from .views import account, catalog, dashboard, keys, meta, orders, proxy_urls, sessions
+from .views import account, catalog, dashboard, keys, meta, orders, proxy_tests, proxy_urls, sessions
 
 app_name = "api"
 
@@ -16,6 +16,8 @@ v1 = [
     path("keys/<int:key_id>/usage", keys.KeyUsageView.as_view(), name="key_usage"),
     path("keys/<int:key_id>/reveal", keys.KeyRevealView.as_view(), name="key_reveal"),
     path("keys/<int:key_id>/regenerate", keys.KeyRegenerateView.as_view(), name="key_regenerate"),
+    path("keys/<int:key_id>/test", proxy_tests.KeyTestView.as_view(), name="key_test"),
+    path("keys/<int:key_id>/tests", proxy_tests.KeyTestListView.as_view(), name="key_tests"),
     path("proxy-urls", proxy_urls.ProxyUrlsView.as_view(), name="proxy_urls"),
     path("sessions", sessions.SessionListView.as_view(), name="sessions"),
     path("sessions/<path:session_key>", sessions.SessionDetailView.as_view(), name="session"),

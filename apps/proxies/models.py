@@ -1,6 +1,6 @@
 import secrets
 import string
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -364,3 +364,60 @@ def pool_key_status_q(status: str, now=None) -> models.Q:
         return queries[status]
     except KeyError:
         raise ValueError(f"unknown pool key status {status!r}") from None
+
+
+PROXY_TEST_STALE_SECONDS = 120
+
+
+class ProxyTestStatus(models.TextChoices):
+    PENDING = "pending", "Running"
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+
+
+class ProxyTest(BaseModel):
+    """One "test my proxy" run: a real request through the gateway with the key's own secret
+    (never stored), and what came back. The last PROXY_TESTS_KEPT per key are kept."""
+
+    pool_key = models.ForeignKey(PoolKey, on_delete=models.CASCADE, related_name="proxy_tests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    status = models.CharField(max_length=16, choices=ProxyTestStatus.choices, default=ProxyTestStatus.PENDING)
+    username = models.CharField(max_length=300, help_text="The proxy username tested (the secret is never stored).")
+    protocol = models.CharField(max_length=8, default="http")
+    options = models.JSONField(default=dict, blank=True, help_text="The options parsed from the username.")
+    target_url = models.CharField(max_length=500, blank=True)
+    via = models.CharField(max_length=16, blank=True, help_text="http, connect (HTTPS through the proxy) or socks5.")
+    exit_ip = models.CharField(max_length=64, blank=True)
+    country = models.CharField(max_length=8, blank=True)
+    round_trip_ms = models.PositiveIntegerField(null=True, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    cause = models.CharField(max_length=32, blank=True, help_text="Why it failed (a code; empty when it passed).")
+    message = models.TextField(blank=True)
+    fix = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["pool_key", "-created_at"], name="proxytest_key_recent_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status=ProxyTestStatus.FAILED) | ~models.Q(cause=""),
+                name="proxytest_failure_has_cause",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=ProxyTestStatus.PENDING) | models.Q(finished_at__isnull=False),
+                name="proxytest_finished_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"test {self.pk} of {self.pool_key_id}: {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status != ProxyTestStatus.PENDING
+
+    @property
+    def running(self) -> bool:
+        """Pending and recent: the page polls for it (a test the worker never ran stops the polling)."""
+        return not self.finished and self.created_at > timezone.now() - timedelta(seconds=PROXY_TEST_STALE_SECONDS)

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.core.errors import NotFound
-from apps.proxies.models import PoolKey, pool_key_status_q
+from apps.proxies.models import PoolKey, ProxyTest, pool_key_status_q
 from apps.proxies.upstream.records import SessionRecord
 
 if TYPE_CHECKING:
@@ -254,3 +254,8 @@ def pool_key_list_expiring(*, within: timedelta = EXPIRY_SOON, now: datetime | N
     now = now or timezone.now()
     base = queryset if queryset is not None else PoolKey.objects.all()
     return base.filter(deleted_at__isnull=True, expires_at__gt=now, expires_at__lte=now + within)
+
+
+def proxy_tests_for_key(*, key: PoolKey) -> QuerySet[ProxyTest]:
+    """The key's "test my proxy" runs, newest first (the service keeps the last 20)."""
+    return ProxyTest.objects.filter(pool_key=key).order_by("-created_at", "-id")

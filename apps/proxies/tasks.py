@@ -18,6 +18,7 @@ from django.core.cache import cache
 from .services import (
     pool_key_alerts_run,
     pool_key_transfers_reconcile,
+    proxy_test_run,
     upstream_auth_alert_check,
     usage_samples_prune,
     usage_sync_run,
@@ -90,3 +91,9 @@ def key_transfers_reconcile() -> dict:
         if not held:
             return {"skipped": "another worker is finishing GB moves"}
         return pool_key_transfers_reconcile()
+
+
+@shared_task(name="proxies.proxy_test_run", ignore_result=True, soft_time_limit=120, time_limit=150)
+def proxy_test_run_task(test_id: int) -> None:
+    """One "test my proxy" run (enqueued by proxy_test_start)."""
+    proxy_test_run(test_id=test_id)

@@ -509,9 +509,18 @@ if PROXIES_SX_API_KEY and not PROXIES_SX_USERNAME:
     )
 PROXIES_SX_USERNAME = PROXIES_SX_USERNAME or "psx_sandbox"
 PROXIES_SX_API_URL = env_url("PROXIES_SX_API_URL", "https://api.proxies.sx/v1")
-PROXIES_SX_GATEWAY_HOST = env_str("PROXIES_SX_GATEWAY_HOST", "gw.proxies.sx")
+# Without a reseller key the gateway is the sandbox's own, on loopback (manage.py sandbox_gateway),
+# so a URL copied from the dashboard works with `curl -x` on the same machine.
+PROXIES_SX_GATEWAY_HOST = env_str("PROXIES_SX_GATEWAY_HOST", "gw.proxies.sx" if PROXIES_SX_API_KEY else "127.0.0.1")
 if not re.fullmatch(r"[A-Za-z0-9.-]+", PROXIES_SX_GATEWAY_HOST):
     raise ImproperlyConfigured(f"PROXIES_SX_GATEWAY_HOST must be a bare host name, got {PROXIES_SX_GATEWAY_HOST!r}.")
+PROXIES_SX_GATEWAY_PORTS = {
+    "http": env_int("PROXIES_SX_GATEWAY_HTTP_PORT", 7000, minimum=1, maximum=65535),
+    "socks5": env_int("PROXIES_SX_GATEWAY_SOCKS5_PORT", 7001, minimum=1, maximum=65535),
+}
+# The sandbox gateway's echo (answers for every destination off this machine; PROXY_TEST_URL's
+# sandbox default).
+SANDBOX_GATEWAY_ECHO_PORT = env_int("SANDBOX_GATEWAY_ECHO_PORT", 7002, minimum=1, maximum=65535)
 PROXIES_SX_CONNECT_TIMEOUT = env_float("PROXIES_SX_CONNECT_TIMEOUT", 5.0)
 PROXIES_SX_READ_TIMEOUT = env_float("PROXIES_SX_READ_TIMEOUT", 30.0)
 PROXIES_SX_MAX_ATTEMPTS = env_int("PROXIES_SX_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
@@ -625,6 +634,16 @@ CELERY_BEAT_SCHEDULE["proxies-key-transfers"] = {
     "task": "apps.proxies.tasks.key_transfers_reconcile",
     "schedule": float(PROXIES_TRANSFERS_RECONCILE_SECONDS),
 }
+# "Test my proxy" (docs/operator-guide.md): a real request through the gateway with the customer's own
+# secret to PROXY_TEST_URL, an IP-echo service (in sandbox mode the sandbox gateway's echo), with a
+# hard timeout; at most PROXY_TEST_RATE_LIMIT per key ("user" counts per key here).
+PROXY_TEST_URL = env_url(
+    "PROXY_TEST_URL",
+    f"http://127.0.0.1:{SANDBOX_GATEWAY_ECHO_PORT}/" if PROXIES_SX_SANDBOX else "https://ipinfo.io/json",
+)
+PROXY_TEST_TIMEOUT = env_float("PROXY_TEST_TIMEOUT", 15.0)
+PROXY_TESTS_KEPT = 20
+RATE_LIMITS["proxy_test"] = env_rate_limit("PROXY_TEST_RATE_LIMIT", "10/10m/user")
 # --- end proxies settings ---
 # --- ports settings ---
 # Dedicated ports (apps/ports, docs/ports-contract.md): same upstream host and reseller key as the

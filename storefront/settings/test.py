@@ -37,6 +37,10 @@ finally:
         os.environ["STOREFRONT_ENV_FILE"] = _saved_env_file
 
 DEBUG = False
+# URLs in the suite name the real gateway host (stable vectors); tests of the sandbox gateway
+# point the settings at the gateway they start.
+PROXIES_SX_GATEWAY_HOST = "gw.proxies.sx"
+PROXIES_SX_GATEWAY_PORTS = {"http": 7000, "socks5": 7001}
 SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"
 # A configured endpoint secret, so tests can POST signed deliveries to the public webhook in
 # sandbox payments mode (without one it refuses every delivery; tests/billing covers both).

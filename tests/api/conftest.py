@@ -7,7 +7,7 @@ import pytest
 
 from apps.accounts.models import ApiKey, ApiKeyScope
 from apps.accounts.services import API_KEY_LOOKUP_LENGTH, api_key_create, api_key_hash
-from tests.proxies.conftest import key, upstream  # noqa: F401 (the dashboard tests' fixtures, shared)
+from tests.proxies.conftest import key, live_gateway, upstream  # noqa: F401 (the dashboard tests' fixtures, shared)
 
 ALL_SCOPES = tuple(ApiKeyScope.values)
 

@@ -16,6 +16,8 @@ ENDPOINTS = {
     "/api/v1/keys/{key_id}/reveal": {"post"},
     "/api/v1/keys/{key_id}/regenerate": {"post"},
     "/api/v1/keys/{key_id}/usage": {"get"},
+    "/api/v1/keys/{key_id}/test": {"post"},
+    "/api/v1/keys/{key_id}/tests": {"get"},
     "/api/v1/proxy-urls": {"post"},
     "/api/v1/sessions": {"get", "delete"},
     "/api/v1/sessions/{session_key}": {"delete"},

@@ -22,3 +22,16 @@ def upstream(db, monkeypatch):
 @pytest.fixture
 def key(upstream, customer):
     return mint_key(customer)
+
+
+@pytest.fixture
+def live_gateway(transactional_db, settings):
+    """The sandbox gateway on free loopback ports (a background thread, so the tests using it are
+    transactional), with the shop's settings pointing at it as in sandbox mode."""
+    from apps.sandbox.gateway.server import gateway_in_thread
+
+    with gateway_in_thread() as gateway:
+        settings.PROXIES_SX_GATEWAY_HOST = "127.0.0.1"
+        settings.PROXIES_SX_GATEWAY_PORTS = {"http": gateway.ports.http, "socks5": gateway.ports.socks5}
+        settings.PROXY_TEST_URL = f"http://127.0.0.1:{gateway.ports.echo}/"
+        yield gateway

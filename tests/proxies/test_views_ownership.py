@@ -23,6 +23,8 @@ SCOPED = {
     "proxies:key_move": [("post", {})],
     "proxies:key_alerts": [("post", {})],
     "proxies:key_delete": [("get", {}), ("post", {})],
+    "proxies:key_test": [("post", {}), ("post", {"HTTP_HX_REQUEST": "true"})],
+    "proxies:key_tests": [("get", {})],
     "proxies:session_close": [("post", {}), ("post", {"HTTP_HX_REQUEST": "true"})],
     "orders:receipt": [("get", {})],
     "orders:invoice": [("get", {})],

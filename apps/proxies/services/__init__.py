@@ -8,6 +8,7 @@ from .alerts import (
 )
 from .changes import pool_key_extend, pool_key_relabel, pool_key_set_cap, pool_key_set_enabled, pool_key_top_up
 from .customer_keys import pool_key_alert_levels_set, pool_key_customer_delete, pool_key_customer_rename
+from .diagnostics import ProxyTestRateLimited, proxy_test_execute, proxy_test_run, proxy_test_start
 from .idempotency import idempotency_key_derive, idempotency_key_for, idempotency_key_validate
 from .keys import pool_key_adopt, pool_key_delete, pool_key_find_upstream_by_label, pool_key_label_for, pool_key_mint
 from .refresh import pool_key_refresh_for_customer, pool_key_refresh_if_stale
@@ -18,6 +19,10 @@ from .transfers import pool_key_transfer_advance, pool_key_transfer_start, pool_
 from .usage import usage_samples_prune, usage_samples_record, usage_sync_run
 
 __all__ = [
+    "ProxyTestRateLimited",
+    "proxy_test_execute",
+    "proxy_test_run",
+    "proxy_test_start",
     "CloseAllResult",
     "PoolKeySyncResult",
     "idempotency_key_derive",

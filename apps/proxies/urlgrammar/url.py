@@ -89,15 +89,19 @@ def build_proxy_url(
     port: int | None = None,
 ) -> ProxyUrl:
     """The one builder. Reseller username and host default to PROXIES_SX_USERNAME and
-    PROXIES_SX_GATEWAY_HOST; the port to 7000 (http) or 7001 (socks5)."""
+    PROXIES_SX_GATEWAY_HOST; the port to PROXIES_SX_GATEWAY_PORTS (7000 for http, 7001 for socks5)."""
     options = options if options is not None else ProxyOptions()
     return ProxyUrl(
         reseller_username=reseller_username if reseller_username is not None else settings.PROXIES_SX_USERNAME,
         secret=secret,
         options=options,
         host=host if host is not None else settings.PROXIES_SX_GATEWAY_HOST,
-        port=port if port is not None else DEFAULT_PORTS[options.protocol],
+        port=port if port is not None else _gateway_port(options.protocol),
     )
+
+
+def _gateway_port(protocol: str) -> int:
+    return getattr(settings, "PROXIES_SX_GATEWAY_PORTS", DEFAULT_PORTS).get(protocol, DEFAULT_PORTS[protocol])
 
 
 def parse_proxy_url(url: str) -> ProxyUrl:

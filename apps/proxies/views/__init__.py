@@ -2,6 +2,7 @@
 one service, then renders. Every page that can show the `pak_` secret is sent no-store."""
 
 from .dashboard import dashboard
+from .diagnostics import key_test, key_tests
 from .key_actions import key_alerts, key_delete, key_move, key_rename, usage_csv
 from .keys import key_bulk, key_regenerate, key_reveal
 from .live import incidents_partial, session_close, sessions_close_all, sessions_partial, stock_partial
@@ -15,6 +16,8 @@ __all__ = [
     "key_move",
     "key_regenerate",
     "key_rename",
+    "key_test",
+    "key_tests",
     "key_reveal",
     "session_close",
     "sessions_close_all",
