@@ -4,7 +4,7 @@ lives here, not in accounts, because it shows what billing and proxies hold abou
 
 from allauth.mfa.models import Authenticator
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -22,7 +22,9 @@ from apps.billing.models import Order
 from apps.console.selectors import customer_console_overview
 from apps.console.view_as import VIEW_AS_MINUTES, view_as_allowed, view_as_start
 from apps.core.admin_helpers import ReadOnlyInline, gb_text
+from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry
+from apps.customers.services import customer_deactivate, customer_reactivate
 from apps.proxies.admin.pool_keys import status_badge, usage_text
 from apps.proxies.models import PoolKey
 
@@ -132,9 +134,48 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("email",)
     readonly_fields = ("last_login", "date_joined")
     inlines = [PoolKeyInline, OrderInline, AuditEntryInline]
+    actions = ["deactivate_customers", "reactivate_and_reenable", "reactivate_only"]
 
     class Media:
         css = {"all": ("css/console.css", "css/usage-chart.css")}
+
+    # Deactivation stops traffic upstream first (apps.customers.services), then the account.
+    @admin.action(
+        description="Deactivate: switch off their keys and ports upstream, no sign-in", permissions=["change"]
+    )
+    def deactivate_customers(self, request, queryset):
+        for user in queryset.filter(is_staff=False, is_active=True):
+            self._lifecycle(request, user, "deactivated", customer_deactivate, reason="deactivated in the console")
+
+    @admin.action(description="Reactivate and switch back on what deactivation switched off", permissions=["change"])
+    def reactivate_and_reenable(self, request, queryset):
+        for user in queryset.filter(is_staff=False, is_active=False):
+            self._lifecycle(request, user, "reactivated", customer_reactivate, reenable=True)
+
+    @admin.action(description="Reactivate only (keys and ports stay off)", permissions=["change"])
+    def reactivate_only(self, request, queryset):
+        for user in queryset.filter(is_staff=False, is_active=False):
+            self._lifecycle(request, user, "reactivated", customer_reactivate, reenable=False)
+
+    def _lifecycle(self, request, user, done: str, service, **kwargs) -> None:
+        try:
+            counts = service(customer=user, actor=request.user, **kwargs)
+        except ApplicationError as exc:
+            self.message_user(request, f"{user.email}: not {done}: {exc.message} Try again.", messages.ERROR)
+            return
+        self.message_user(
+            request, f"{user.email} {done} ({counts['keys']} keys, {counts['ports']} ports).", messages.SUCCESS
+        )
+
+    def save_model(self, request, obj, form, change):
+        """Unticking "active" on a customer is a deactivation: their traffic stops upstream too."""
+        if change and "is_active" in form.changed_data and not obj.is_active and not obj.is_staff:
+            obj.is_active = True  # the service switches it off once keys and ports are off
+            super().save_model(request, obj, form, change)
+            self._lifecycle(request, obj, "deactivated", customer_deactivate, reason="unticked active in the console")
+            obj.refresh_from_db()
+            return
+        super().save_model(request, obj, form, change)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
