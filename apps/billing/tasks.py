@@ -89,11 +89,21 @@ def send_operator_alert(self, subject: str, body: str) -> bool:
     return True
 
 
-@shared_task(name=PROCESS_PROVIDER_EVENT, acks_late=True, ignore_result=True)
-def process_provider_event(event_pk: int) -> str:
-    """Processes a stored delivery again (the reconciler's stand-in for a provider's redelivery)."""
+# A provider unreachable on re-read: retried after 10, 20, 40, 80, 160 s, then the reconciler.
+EVENT_MAX_RETRIES = 5
+
+
+@shared_task(name=PROCESS_PROVIDER_EVENT, bind=True, acks_late=True, ignore_result=True)
+def process_provider_event(self, event_pk: int) -> str:
+    """Processes a stored delivery: enqueued by the webhook after it stored it, and by the
+    reconciler for one whose job was lost or could not finish."""
     record = ProviderEvent.objects.filter(pk=event_pk).first()
-    return provider_event_process(record=record).outcome if record is not None else "missing"
+    if record is None:
+        return "missing"
+    result = provider_event_process(record=record)
+    if result.outcome == "retry_later" and not self.request.is_eager and self.request.retries < EVENT_MAX_RETRIES:
+        raise self.retry(countdown=10 * 2**self.request.retries, max_retries=EVENT_MAX_RETRIES)
+    return result.outcome
 
 
 @shared_task(name=RECONCILE_ORDERS, ignore_result=True)

@@ -18,4 +18,6 @@ def provider_webhook(request, provider: str):
     body = {"received": result.status < 300, "outcome": result.outcome}
     if result.detail:
         body["detail"] = result.detail
+    if result.event_id:
+        body["event"] = result.event_id
     return JsonResponse(body, status=result.status)

@@ -31,6 +31,18 @@ def sign(body: str, *, secret: str | None = None, timestamp: int | None = None) 
     return webhook_signature_header(payload=body, secret=secret or settings.STRIPE_WEBHOOK_SECRET, timestamp=timestamp)
 
 
+def outcome_of(response) -> str:
+    """What processing a delivery came to. The webhook only acknowledges ("queued") and its job
+    runs after the commit, so the outcome is the stored event's; a redelivery of a processed
+    event is answered "duplicate" by the acknowledgement itself."""
+    from apps.billing.models import ProviderEvent
+
+    body = response.json()
+    if body["outcome"] != "queued":
+        return body["outcome"]
+    return ProviderEvent.objects.get(event_id=body["event"]).outcome
+
+
 def post_event(
     client: Client,
     event: dict | str | bytes,

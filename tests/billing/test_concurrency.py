@@ -49,10 +49,16 @@ def run_concurrently(count: int, work) -> list:
 
 
 def deliver(body: str):
+    """The acknowledgement's status and outcome ("queued", or "duplicate" once processed); the
+    processing job ran inline after the webhook's commit."""
     response = Client().post(
         "/billing/stripe/webhook/", data=body, content_type="application/json", headers={"Stripe-Signature": sign(body)}
     )
     return response.status_code, json.loads(response.content)["outcome"]
+
+
+def processed_outcomes() -> Counter:
+    return Counter(ProviderEvent.objects.values_list("outcome", flat=True))
 
 
 @pytest.fixture
@@ -75,8 +81,9 @@ def test_fifty_concurrent_deliveries_of_one_event_change_the_order_once_and_mint
 
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert {status for status, _outcome in results} == {200}
-    assert Counter(outcome for _status, outcome in results) == {"paid": 1, "duplicate": THREADS - 1}
+    assert {outcome for _status, outcome in results} <= {"queued", "duplicate"}
     event = ProviderEvent.objects.get()
+    assert event.outcome == "paid"
     assert (event.deliveries, event.attempts) == (THREADS, 1)
     assert AuditEntry.objects.filter(action="order.paid", target_id=str(order.pk)).count() == 1
     order.refresh_from_db()
@@ -94,7 +101,7 @@ def test_concurrent_different_events_for_one_session_provision_once(checkout):
     results = run_concurrently(20, lambda i: deliver(completed if i % 2 else succeeded))
 
     assert {status for status, _outcome in results} == {200}
-    assert Counter(outcome for _s, outcome in results)["paid"] == 1
+    assert processed_outcomes()["paid"] == 1
     assert upstream_mints() == 1
     order.refresh_from_db()
     assert order.status == Order.Status.PROVISIONED
@@ -127,6 +134,7 @@ def test_concurrent_refund_deliveries_reduce_the_cap_once(checkout):
 
     results = run_concurrently(20, lambda i: deliver(bodies[i]))
 
-    assert Counter(outcome for _s, outcome in results) == {"refund_recorded": 1, "refund_already_recorded": 19}
+    assert {status for status, _outcome in results} == {200}
+    assert processed_outcomes() - Counter(paid=1) == {"refund_recorded": 1, "refund_already_recorded": 19}
     assert order.adjustments.count() == 1
     assert [k.traffic_cap_gb for k in upstream_keys()] == [Decimal("3")]

@@ -11,7 +11,7 @@ from apps.billing.models import ORDER_METADATA_KEY, KeyAdjustment, Order
 from apps.billing.services import order_retry_provisioning
 from apps.core.models import AuditEntry
 
-from .stripe_events import charge_refunded, completed_paid, dispute_closed, dispute_created, post_event
+from .stripe_events import charge_refunded, completed_paid, dispute_closed, dispute_created, outcome_of, post_event
 from .support import cap_changes, delivered_key, reconcile_later, upstream_cap, upstream_keys, upstream_mints
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -47,8 +47,8 @@ def test_won_dispute_gives_the_cap_back_once(client, buy, pro_plan, status):
     post_event(client, opened)
     reconcile_later()
 
-    assert response.json()["outcome"] == "dispute_won"
-    assert again.json()["outcome"] == "dispute_already_closed"
+    assert outcome_of(response) == "dispute_won"
+    assert outcome_of(again) == "dispute_already_closed"
     assert upstream_cap() == Decimal("25")
     assert cap_changes() == 2  # taken once, given back once
     order.refresh_from_db()
@@ -79,7 +79,7 @@ def test_lost_dispute_changes_nothing_but_is_recorded(client, buy, pro_plan):
     response = post_event(client, dispute_closed(opened, status="lost"))
     reconcile_later()
 
-    assert response.json()["outcome"] == "dispute_lost"
+    assert outcome_of(response) == "dispute_lost"
     assert upstream_cap() == Decimal("25")
     assert cap_changes() == 1
     order.refresh_from_db()
@@ -95,7 +95,7 @@ def test_dispute_not_closed_yet_changes_nothing(client, buy):
 
     response = post_event(client, dispute_closed(opened, status="under_review"))
 
-    assert response.json()["outcome"] == "dispute_not_closed"
+    assert outcome_of(response) == "dispute_not_closed"
     assert not order.adjustments.filter(kind__in=[K.DISPUTE_WON, K.DISPUTE_LOST]).exists()
 
 
@@ -182,7 +182,7 @@ def test_closure_before_the_opening_takes_nothing(client, buy, pro_plan):
     post_event(client, dispute_closed(opened, status="won"))
     response = post_event(client, opened)
 
-    assert response.json()["outcome"] == "dispute_already_closed"  # the re-read says won
+    assert outcome_of(response) == "dispute_already_closed"  # the re-read says won
     assert upstream_cap() == Decimal("25")
     order.refresh_from_db()
     assert order.status == S.PROVISIONED

@@ -23,7 +23,7 @@ from apps.billing.services.payments import payment_lock
 from apps.core.models import AuditEntry
 
 from .factories import OrderFactory, PaymentFactory, order_payment
-from .stripe_events import post_event
+from .stripe_events import outcome_of, post_event
 from .stripe_fakes import REAL_WEBHOOK_SECRET
 from .support import upstream_keys
 from .test_checkout import _real_event
@@ -183,7 +183,7 @@ def test_a_stripe_promotion_code_does_not_trip_the_underpaid_guard(client, custo
 
     response = post_event(client, _real_event(stripe_api, order), secret=REAL_WEBHOOK_SECRET)
 
-    assert response.json()["outcome"] == "paid"
+    assert outcome_of(response) == "paid"
     order.refresh_from_db()
     assert order.status == Order.Status.PROVISIONED
     assert order.amount_charged == Decimal("30.00")
@@ -209,7 +209,7 @@ def test_a_stripe_session_short_of_the_price_without_a_discount_is_underpaid(
 
     response = post_event(client, _real_event(stripe_api, order), secret=REAL_WEBHOOK_SECRET)
 
-    assert response.json()["outcome"] == "underpaid"
+    assert outcome_of(response) == "underpaid"
     order.refresh_from_db()
     assert order.status == Order.Status.FAILED
     assert upstream_keys() == []

@@ -9,7 +9,7 @@ import pytest
 from apps.billing.models import KeyAdjustment, Order
 from apps.sandbox.upstream.models import SandboxAuditEvent
 
-from .stripe_events import charge_refunded, dispute_created, post_event
+from .stripe_events import charge_refunded, dispute_created, outcome_of, post_event
 from .support import upstream_keys
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_refund_then_dispute_reduces_the_cap_once(client, topped_up_order):
     post_event(client, refund)
     post_event(client, dispute)
 
-    assert response.json()["outcome"] == "dispute_recorded"
+    assert outcome_of(response) == "dispute_recorded"
     assert cap() == Decimal("25")
     assert cap_changes() == 1
     order.refresh_from_db()
@@ -64,7 +64,7 @@ def test_dispute_then_refund_reduces_the_cap_once(client, topped_up_order):
     post_event(client, dispute)
     post_event(client, refund)
 
-    assert response.json()["outcome"] == "refund_recorded"
+    assert outcome_of(response) == "refund_recorded"
     assert cap() == Decimal("25")
     assert cap_changes() == 1
     order.refresh_from_db()

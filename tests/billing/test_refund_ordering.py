@@ -14,7 +14,7 @@ from apps.core.errors import ApplicationError
 from apps.sandbox.upstream.faults import inject
 
 from .factories import order_payment
-from .stripe_events import charge_refunded, completed_paid, post_event
+from .stripe_events import charge_refunded, completed_paid, outcome_of, post_event
 from .support import MINT, cap_changes, reconcile_later, upstream_cap, upstream_keys, upstream_mints
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -40,9 +40,9 @@ def test_partial_refund_before_payment_is_taken_off_the_minted_cap(client, start
     paid = completed_paid(session)
     refund = refund_before_payment(order, session, "30.00")  # 1/5 of the money: 5 GB
 
-    assert post_event(client, refund).json()["outcome"] == "refund_recorded"
+    assert outcome_of(post_event(client, refund)) == "refund_recorded"
     assert reconcile_later()["adjustments"] == 0  # waits for the delivery, not re-driven
-    assert post_event(client, paid).json()["outcome"] == "paid"
+    assert outcome_of(post_event(client, paid)) == "paid"
     post_event(client, paid)
     post_event(client, refund)
     reconcile_later()
@@ -78,7 +78,7 @@ def test_full_refund_before_payment_delivers_nothing(client, start_checkout, pro
     response = post_event(client, paid)
     reconcile_later()
 
-    assert response.json()["outcome"] == "already_paid"
+    assert outcome_of(response) == "already_paid"
     order.refresh_from_db()
     assert order.status == S.REFUNDED
     assert order.paid_at is not None  # the payment is on record, nothing was provisioned for it

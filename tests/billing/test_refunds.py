@@ -11,7 +11,7 @@ from apps.billing.tasks import reconcile_orders
 from apps.sandbox.upstream.faults import inject
 from apps.sandbox.upstream.models import SandboxAuditEvent, SandboxKey
 
-from .stripe_events import charge_refunded, completed_paid, dispute_created, post_event
+from .stripe_events import charge_refunded, completed_paid, dispute_created, outcome_of, post_event
 from .support import delivered_key, reconcile_later, upstream_keys
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def test_full_refund_reduces_the_cap_by_the_order_gb(client, buy, pro_plan):
     response = post_event(client, charge_refunded(order, amount_refunded=Decimal("35.00")))
 
     assert response.status_code == 200
-    assert response.json()["outcome"] == "refund_recorded"
+    assert outcome_of(response) == "refund_recorded"
     order.refresh_from_db()
     assert order.status == Order.Status.REFUNDED
     assert order.amount_refunded == Decimal("35.00")
@@ -49,8 +49,8 @@ def test_refund_reduces_cap_once_when_redelivered(client, buy, pro_plan):
     # Stripe may also send the same refund as a different event (e.g. after a resend).
     other = post_event(client, charge_refunded(order, amount_refunded=Decimal("35.00")))
 
-    assert again.json()["outcome"] == "duplicate"
-    assert other.json()["outcome"] == "refund_already_recorded"
+    assert outcome_of(again) == "duplicate"
+    assert outcome_of(other) == "refund_already_recorded"
     assert cap() == Decimal("25")
     assert order.adjustments.count() == 1
     assert SandboxAuditEvent.objects.filter(action="update").count() == 1
@@ -108,7 +108,7 @@ def test_dispute_is_applied_once_when_redelivered(client, buy, pro_plan):
     post_event(client, event)
     post_event(client, dispute_created(order, dispute_id=event["data"]["object"]["id"]))
 
-    assert first.json()["outcome"] == "dispute_recorded"
+    assert outcome_of(first) == "dispute_recorded"
     order.refresh_from_db()
     assert order.status == Order.Status.DISPUTED
     assert order.adjustments.count() == 1
@@ -122,7 +122,7 @@ def test_dispute_found_through_the_payment_intent(client, buy):
 
     response = post_event(client, event)
 
-    assert response.json()["outcome"] == "dispute_recorded"
+    assert outcome_of(response) == "dispute_recorded"
 
 
 def test_refund_before_provisioning_means_no_key(client, start_checkout, monkeypatch):

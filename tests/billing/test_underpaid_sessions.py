@@ -11,7 +11,7 @@ from apps.proxies.models import PoolKey
 from apps.sandbox.payments.models import SandboxCheckoutSession
 
 from .factories import order_payment
-from .stripe_events import completed_paid, post_event, session_event
+from .stripe_events import completed_paid, outcome_of, post_event, session_event
 from .support import reconcile_later, upstream_keys, upstream_mints
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def test_underpaid_session_flags_the_order_for_an_operator_and_mints_nothing(cli
     response = post_event(client, completed_paid(session))
 
     assert response.status_code == 200
-    assert response.json()["outcome"] == "underpaid"
+    assert outcome_of(response) == "underpaid"
     order.refresh_from_db()
     assert order.status == Order.Status.FAILED
     assert order.needs_attention
@@ -58,7 +58,7 @@ def test_payment_in_another_currency_is_flagged_not_provisioned(client, start_ch
 
     response = post_event(client, completed_paid(session))
 
-    assert response.json()["outcome"] == "underpaid"
+    assert outcome_of(response) == "underpaid"
     order.refresh_from_db()
     assert order.status == Order.Status.FAILED
     assert order.amount_charged == 0  # an amount in another currency is not the order's money
@@ -78,8 +78,8 @@ def test_underpaid_order_stays_unprovisioned_through_redeliveries_and_the_reconc
     other = post_event(client, session_event(session, "checkout.session.async_payment_succeeded"))
     reconcile_later()
 
-    assert again.json()["outcome"] == "duplicate"
-    assert other.json()["outcome"] == "no_change"
+    assert outcome_of(again) == "duplicate"
+    assert outcome_of(other) == "no_change"
     order.refresh_from_db()
     assert order.status == Order.Status.FAILED
     assert upstream_mints() == 0
@@ -94,7 +94,7 @@ def test_underpaid_payment_after_the_checkout_expired_is_flagged_too(client, sta
     response = post_event(client, completed_paid(session))
 
     assert response.status_code == 200
-    assert response.json()["outcome"] == "underpaid"
+    assert outcome_of(response) == "underpaid"
     order.refresh_from_db()
     assert order.status == Order.Status.FAILED
     assert order.needs_attention
@@ -106,7 +106,7 @@ def test_full_payment_still_provisions(client, start_checkout):
 
     response = post_event(client, completed_paid(session))
 
-    assert response.json()["outcome"] == "paid"
+    assert outcome_of(response) == "paid"
     order.refresh_from_db()
     assert order.status == Order.Status.PROVISIONED
     assert order.failure_reason == ""

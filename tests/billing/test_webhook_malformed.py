@@ -9,7 +9,7 @@ from django.db import DataError, OperationalError
 
 from apps.billing.models import Order, ProviderEvent
 
-from .stripe_events import completed_paid, post_event
+from .stripe_events import completed_paid, outcome_of, post_event
 from .support import upstream_keys
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def paid_event(start_checkout):
 def assert_refused_as_malformed(response, order: Order) -> None:
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
-    assert response.json()["outcome"] == "malformed"
+    assert outcome_of(response) == "malformed"
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING
     assert ProviderEvent.objects.count() == 0
@@ -97,6 +97,6 @@ def test_a_delivery_that_cannot_be_stored_gets_a_clean_answer(client, paid_event
 
     assert response.status_code == status
     assert response["Content-Type"] == "application/json"
-    assert response.json()["outcome"] == outcome
+    assert outcome_of(response) == outcome
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING

@@ -11,7 +11,7 @@ from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey
 
 from .factories import order_payment
-from .stripe_events import completed_paid, post_event, session_event
+from .stripe_events import completed_paid, outcome_of, post_event, session_event
 from .support import delivered_key, delivery_action, upstream_keys, upstream_mints
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_paid_checkout_provisions_one_key_with_the_plan_cap(client, start_checko
     response = post_event(client, completed_paid(session))
 
     assert response.status_code == 200
-    assert response.json()["outcome"] == "paid"
+    assert outcome_of(response) == "paid"
     order.refresh_from_db()
     assert order.status == Order.Status.PROVISIONED
     assert order.amount_charged == Decimal("35.00")
@@ -70,7 +70,7 @@ def test_redelivered_event_changes_nothing(client, start_checkout):
     response = post_event(client, event)
 
     assert response.status_code == 200
-    assert response.json()["outcome"] == "duplicate"
+    assert outcome_of(response) == "duplicate"
     stored = ProviderEvent.objects.get(event_id=event["id"])
     assert stored.deliveries == 2
     assert stored.attempts == 1
@@ -88,7 +88,7 @@ def test_two_different_events_for_one_session_provision_once(client, start_check
     response = post_event(client, succeeded)
 
     assert response.status_code == 200
-    assert response.json()["outcome"] == "already_paid"
+    assert outcome_of(response) == "already_paid"
     assert upstream_mints() == 1
     assert PoolKey.objects.count() == 1
     assert AuditEntry.objects.filter(action="order.paid", target_id=str(order.pk)).count() == 1
@@ -100,7 +100,7 @@ def test_unpaid_completed_checkout_does_not_mint(client, start_checkout):
     response = post_event(client, session_event(session, payment_status="unpaid", status="complete"))
 
     assert response.status_code == 200
-    assert response.json()["outcome"] == "awaiting_payment"
+    assert outcome_of(response) == "awaiting_payment"
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING
     payment = order_payment(order)
@@ -119,7 +119,7 @@ def test_async_payment_success_after_unpaid_completion_mints(client, start_check
         client, session_event(session, "checkout.session.async_payment_succeeded", payment_status="paid")
     )
 
-    assert response.json()["outcome"] == "paid"
+    assert outcome_of(response) == "paid"
     order.refresh_from_db()
     assert order.status == Order.Status.PROVISIONED
     assert [k.traffic_cap_gb for k in upstream_keys()] == [Decimal("5")]
@@ -131,7 +131,7 @@ def test_async_payment_failure_fails_the_order_without_a_key(client, start_check
 
     response = post_event(client, session_event(session, "checkout.session.async_payment_failed"))
 
-    assert response.json()["outcome"] == "payment_failed"
+    assert outcome_of(response) == "payment_failed"
     order.refresh_from_db()
     assert order.status == Order.Status.FAILED
     assert order.paid_at is None
@@ -145,7 +145,7 @@ def test_expired_checkout_expires_the_pending_order(client, start_checkout):
 
     response = post_event(client, session_event(session, "checkout.session.expired", status="expired"))
 
-    assert response.json()["outcome"] == "expired"
+    assert outcome_of(response) == "expired"
     order.refresh_from_db()
     assert order.status == Order.Status.EXPIRED
     assert order_payment(order).state == Payment.State.CANCELED

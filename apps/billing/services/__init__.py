@@ -9,6 +9,7 @@ from .disputes import order_record_dispute_closed
 from .emails import order_email_send
 from .events import (
     WebhookResult,
+    provider_event_accept,
     provider_event_ingest,
     provider_event_process,
     provider_event_receive,
@@ -77,6 +78,7 @@ __all__ = [
     "payment_note_pending",
     "payment_transition",
     "provider_customer_ensure",
+    "provider_event_accept",
     "provider_event_ingest",
     "provider_event_process",
     "provider_event_receive",

@@ -9,7 +9,10 @@ Order of work, and why:
    nothing written (a forged or misrouted delivery must not leave rows behind). Events that carry
    no storefront order at all (another integration on the same account) are stored and ignored
    with 200, so the provider stops resending them.
-3. Store the delivery (unique provider and event id; a redelivery only bumps a counter).
+3. Store the delivery (unique provider and event id; a redelivery only bumps a counter). A
+   webhook answers 200 here and enqueues step 4-5 for after the commit (the provider's delivery
+   never waits for the re-read or for provisioning); the in-process callers (sandbox payment
+   page, x402) go on inline.
 4. Re-read the object from the provider (or the sandbox): the event is a trigger, not the truth.
    The provider turns it into EventFacts.
 5. Process under the event's row lock; a processed event returns early. The payment and order
@@ -40,6 +43,7 @@ from apps.billing.providers.registry import provider_for_endpoint, provider_get
 from apps.core.logging import mask_secrets
 
 from .event_apply import event_facts_apply
+from .jobs import PROCESS_PROVIDER_EVENT, job_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +53,13 @@ class WebhookResult:
     status: int
     outcome: str
     detail: str = ""
+    event_id: str = ""  # the provider's id of an acknowledged delivery
 
 
 # Outcome of an unprocessed async success whose payment did not read paid yet (reconciler input).
 AWAITING_SETTLEMENT = "awaiting_settlement"
+# Outcomes of unprocessed events a retry cannot mend (the reconciler leaves them to an operator).
+TERMINAL_FAILURES = ("rejected", "malformed")
 
 
 # Storing and processing -------------------------------------------------------------------------
@@ -111,20 +118,20 @@ def provider_event_process(*, record: ProviderEvent) -> WebhookResult:
         logger.warning("%s: %s; waiting for a redelivery", label, exc)
         return WebhookResult(503, AWAITING_SETTLEMENT, "payment not confirmed yet; the provider will redeliver")
     except (EventRejected, PaymentProviderNotFound) as exc:
-        _record_failure(record, exc)
+        _record_failure(record, exc, outcome="rejected")
         logger.warning("%s rejected: %s", label, exc)
         return WebhookResult(400, "rejected", str(exc))
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         # A signed event whose object does not have the shape the provider documents.
-        _record_failure(record, exc)
+        _record_failure(record, exc, outcome="malformed")
         logger.warning("%s has an unexpected shape: %r", label, exc)
         return WebhookResult(400, "malformed", f"unexpected {record.type} object")
     except PaymentProviderError as exc:
-        _record_failure(record, exc)
+        _record_failure(record, exc, outcome="retry_later")
         logger.warning("%s: the provider is unreachable on re-read: %s", label, exc)
         return WebhookResult(503, "retry_later", "payment provider unreachable")
     except Exception as exc:
-        _record_failure(record, exc)
+        _record_failure(record, exc, outcome="error")
         logger.exception("%s failed", label)
         return WebhookResult(500, "error", "processing failed; the provider will retry")
     logger.info("%s %s: %s", label, record.type, outcome)
@@ -197,13 +204,12 @@ def provider_event_receive(*, provider: str, payload: bytes, headers: Mapping[st
         event = receiver.event_verify(payload=payload, headers=headers)
     except EventInvalid as exc:
         return WebhookResult(400, exc.outcome, exc.detail)
-    return provider_event_ingest(provider=receiver.name, event=event)
+    return provider_event_accept(provider=receiver.name, event=event)
 
 
-def provider_event_ingest(*, provider: str, event: dict[str, Any]) -> WebhookResult:
-    """A verified event, or one the sandbox's payment page made in-process (trusted as is: no
-    HTTP, no signature): find its order, store it, process it. The object is still re-read from
-    the provider before anything changes."""
+def provider_event_store(*, provider: str, event: dict[str, Any]) -> ProviderEvent | WebhookResult:
+    """Finds a verified event's order and stores the delivery; a WebhookResult when it is refused
+    (nothing written then) or could not be stored."""
     payments = provider_get(provider)
     try:
         header = payments.event_header(event)
@@ -221,7 +227,28 @@ def provider_event_ingest(*, provider: str, event: dict[str, Any]) -> WebhookRes
         return WebhookResult(503, "retry_later", "payment provider unreachable")
     except (KeyError, TypeError, ValueError) as exc:
         return WebhookResult(400, "malformed", f"unexpected event shape: {exc.__class__.__name__}")
-    record = _record_or_result(provider=provider, header=header, event=event, order=order)
+    return _record_or_result(provider=provider, header=header, event=event, order=order)
+
+
+def provider_event_ingest(*, provider: str, event: dict[str, Any]) -> WebhookResult:
+    """A verified event, or one the sandbox's payment page made in-process (trusted as is: no
+    HTTP, no signature): find its order, store it, process it now. The object is still re-read
+    from the provider before anything changes."""
+    record = provider_event_store(provider=provider, event=event)
     if isinstance(record, WebhookResult):
         return record
     return provider_event_process(record=record)
+
+
+def provider_event_accept(*, provider: str, event: dict[str, Any]) -> WebhookResult:
+    """A verified webhook delivery is only acknowledged: stored, its processing enqueued for after
+    the commit (the re-read and the order change run in the job, under the same locks), 200.
+    A redelivery of an unprocessed event enqueues it again, which is harmless: processing is
+    once-only under the event's row lock. Without a broker the job runs inline after the commit."""
+    record = provider_event_store(provider=provider, event=event)
+    if isinstance(record, WebhookResult):
+        return record
+    if record.processed_at is not None:
+        return WebhookResult(200, "duplicate", event_id=record.event_id)
+    job_enqueue_on_commit(PROCESS_PROVIDER_EVENT, record.pk)
+    return WebhookResult(200, "queued", event_id=record.event_id)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.billing.models import Order, ProviderEvent
 
 from .adjustments_apply import key_adjustments_due
-from .events import AWAITING_SETTLEMENT
+from .events import AWAITING_SETTLEMENT, TERMINAL_FAILURES
 from .leases import customer_key_lease_held
 from .orders import S, order_mark_failed, provisioning_window
 
@@ -41,15 +41,16 @@ def _receipts_due(now) -> list[int]:
 
 
 def _unsettled_events(now) -> list[int]:
-    """Async-success events left unprocessed because the payment did not read paid yet: re-read
-    them (as the provider's redelivery would) while their order still waits for the money."""
+    """Stored deliveries not processed yet: async successes whose payment did not read paid (while
+    their order still waits for the money), and any other whose job was lost (a crash between
+    storing and processing, a broker outage) or failed for a reason a retry can mend. Processing
+    is once-only under the event's row lock, so handing one back twice is harmless."""
+    settle = now - timedelta(seconds=settings.BILLING_RECONCILE_AFTER_SECONDS)
+    awaiting = Q(outcome=AWAITING_SETTLEMENT, order__status__in=[S.PENDING, S.EXPIRED])
+    stranded = Q(received_at__lte=settle) & ~Q(outcome__in=[AWAITING_SETTLEMENT, *TERMINAL_FAILURES])
     return list(
-        ProviderEvent.objects.filter(
-            processed_at__isnull=True,
-            outcome=AWAITING_SETTLEMENT,
-            order__status__in=[S.PENDING, S.EXPIRED],
-            received_at__gt=now - provisioning_window(),
-        )
+        ProviderEvent.objects.filter(processed_at__isnull=True, received_at__gt=now - provisioning_window())
+        .filter(awaiting | stranded)
         .order_by("received_at")
         .values_list("pk", flat=True)[:BATCH]
     )
