@@ -2,7 +2,9 @@
 
 The upstream is the real PoolGatewayClient over an httpx.MockTransport whose list reply is
 synthesized (JSON in the contract's shape), so parsing is measured too and no sandbox rows are
-needed. Per size and scenario: upstream calls, SQL statements, rows written, wall time.
+needed. Per size and scenario: upstream calls, SQL statements, rows written, wall time; for the
+first sync also the old batched path (bulk_update, the SQLite path) on the same rows, and the
+ratio old / new.
 
 It stops without numbers if a fact it relies on breaks: more than one upstream call per sync,
 a row count other than the scenario's, or SQL statements that grow with the number of keys.
@@ -94,6 +96,26 @@ def vacuum() -> None:
         cursor.execute(f"VACUUM ANALYZE {PoolKey._meta.db_table}")
 
 
+def first_sync_batched(size: int) -> float:
+    """The old path for comparison in the same run: the first sync of `size` stale keys written
+    with bulk_update (a CASE per column), as on SQLite. Seeds again afterwards."""
+    from types import SimpleNamespace
+
+    from apps.proxies.services import pool_key_sync_all
+    from apps.proxies.services import sync as sync_module
+
+    real = sync_module.connection
+    sync_module.connection = SimpleNamespace(vendor="portable")  # type: ignore[assignment]
+    try:
+        vacuum()
+        result, seconds = _django.timed(pool_key_sync_all)
+    finally:
+        sync_module.connection = real
+    if result.updated != size:
+        raise SystemExit(f"the batched path updated {result.updated} of {size} keys")
+    return seconds
+
+
 def run(size: int, repeat: int) -> list[dict]:
     import httpx
 
@@ -110,6 +132,8 @@ def run(size: int, repeat: int) -> list[dict]:
         max_attempts=1,
     )
     services_client.upstream_client = lambda: gateway
+    batched_s = first_sync_batched(size)
+    seed(size)
 
     rows = []
     # first: every row differs from upstream (a fresh install adopting an account);
@@ -136,6 +160,7 @@ def run(size: int, repeat: int) -> list[dict]:
                 "updated": last.updated,
                 "unchanged": last.unchanged,
                 **{f"{k}_s": round(v, 3) for k, v in _django.summary(times).items()},
+                **({"batched_s": round(batched_s, 3)} if fraction is None else {}),
             }
         )
         if max(calls) != 1:
@@ -182,6 +207,17 @@ def print_table(results: list[dict], against: list[dict] | None) -> None:
         print(line + " |")
 
 
+def print_first_sync_ratio(results: list[dict]) -> None:
+    print("\n# first sync, same run: batched bulk_update (old, still the SQLite path) vs set-based")
+    print("| keys | batched s | set-based s | old ÷ new |")
+    print("| ---: | ---: | ---: | ---: |")
+    for row in results:
+        if "batched_s" in row:
+            print(
+                f"| {row['keys']:,} | {row['batched_s']} | {row['median_s']} | {row['batched_s'] / row['median_s']:.1f}× |"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -199,6 +235,7 @@ def main() -> None:
     check_statements_flat(results)
     print(f"\n# sync_all · {_django.machine()}")
     print_table(results, against)
+    print_first_sync_ratio(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

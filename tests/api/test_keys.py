@@ -14,7 +14,11 @@ from apps.proxies.models import PoolKeyUsageSample
 from apps.sandbox.upstream.faults import inject
 from tests.api.conftest import *  # noqa: F403 (the shared API fixtures)
 from tests.api.conftest import error_of
+from tests.proxies.factories import PoolKeyFactory
 from tests.proxies.fakes import key_accepts
+
+# Authentication, the throttle's bookkeeping, one page of keys and its count.
+LIST_QUERIES = 6
 
 
 def current_secret(upstream, key) -> str:
@@ -135,3 +139,18 @@ def test_a_usage_range_backwards_or_longer_than_a_year_is_refused(api, key):
     not_a_date = api.get(f"/api/v1/keys/{key.pk}/usage", {"from": "yesterday"})
     for response in (backwards, too_long, not_a_date):
         assert response.status_code == 400 and error_of(response)["param"] == "from"
+
+
+def test_listing_keys_is_a_few_queries_whatever_their_number_and_never_calls_the_upstream(
+    api, upstream, key, customer, django_assert_max_num_queries
+):
+    for n in range(19):
+        PoolKeyFactory(customer=customer, upstream_id=f"pk_list_{n:02d}")
+    api.get("/api/v1/keys")  # the first request warms the per-process caches
+    calls_before = sum(upstream.calls.values())
+
+    with django_assert_max_num_queries(LIST_QUERIES):
+        body = api.get("/api/v1/keys").json()
+
+    assert len(body["data"]) == 20
+    assert sum(upstream.calls.values()) == calls_before

@@ -170,6 +170,33 @@ def test_set_based_and_batched_paths_agree_on_every_case(monkeypatch):
     assert all(counts), outcomes[0]  # every case occurred
 
 
+@pytest.mark.postgres
+def test_both_paths_write_the_same_audit_entry_through_the_whole_sync(monkeypatch):
+    from types import SimpleNamespace
+
+    from apps.proxies.services import sync as sync_module
+
+    fake = FakePoolGatewayClient()
+    use_upstream(monkeypatch, fake)
+    _mixed_shop(fake)
+    entries, states = [], []
+    for vendor in ("postgresql", "portable"):
+        with transaction.atomic(), monkeypatch.context() as patched:
+            if vendor != "postgresql":
+                patched.setattr(sync_module, "connection", SimpleNamespace(vendor=vendor))
+            pool_key_sync_all(batch_size=7)
+            entry = AuditEntry.objects.get(action="pool_key.sync_all")
+            entries.append({name: value for name, value in entry.data.items() if name != "started_at"})
+            states.append(
+                list(PoolKey.objects.order_by("pk").values_list("upstream_id", "label", "used_mb", "missing_upstream"))
+            )
+            transaction.set_rollback(True)
+
+    assert entries[0] == entries[1]
+    assert entries[0]["updated"] and entries[0]["marked_missing"]
+    assert states[0] == states[1]
+
+
 def test_a_record_larger_than_the_mirror_holds_is_skipped_not_a_failed_sync(monkeypatch):
     fake = FakePoolGatewayClient()
     use_upstream(monkeypatch, fake)
