@@ -3,12 +3,16 @@
 N customers each start a checkout (the real checkout service, sandbox Stripe); then N signed
 `checkout.session.completed` (paid) events are POSTed one after another to
 /billing/stripe/webhook/ with Django's test client (full middleware stack, real commits).
-Without REDIS_URL jobs run inline after the webhook's commit, so when the last POST returns
-every order should be provisioned: a key minted on the sandbox upstream (in-process), receipt
-and "ready" emails built. Reports deliveries/s, per-delivery latency, SQL queries and upstream
-writes per delivery, and the time until all orders are provisioned.
 
-    .venv/bin/python benchmarks/webhook.py [--orders 200]
+The webhook only acknowledges: it verifies, stores the delivery and enqueues its processing job.
+Here the broker is a list (the job's `delay` appends the event's id), so the POSTs measure the
+acknowledgement alone. Then --workers threads drain that list, each running the real job (the
+re-read from the payment side, delayed by --reread-ms as a remote Stripe would be, the order
+transition, and provisioning inline: a key minted on the sandbox upstream, emails built).
+Reports acknowledgements/s, their latency, SQL per acknowledgement, and how long the workers took
+to provision every order. Stops without numbers if an order is lost or minted twice.
+
+    .venv/bin/python benchmarks/webhook.py [--orders 200] [--workers 2] [--reread-ms 300]
 """
 
 import argparse
@@ -58,9 +62,63 @@ def paid_event(session) -> str:
     return json.dumps(sandbox_event(type="checkout.session.completed", obj=sandbox_session_dict(session)))
 
 
+def queue_jobs_in_a_list() -> list[int]:
+    """The broker, for this run: the processing job's `delay` appends the stored event's id."""
+    from apps.billing import tasks
+
+    queued: list[int] = []
+    tasks.process_provider_event.delay = queued.append  # type: ignore[method-assign]
+    return queued
+
+
+def delay_rereads(seconds: float) -> None:
+    """Each re-read from the payment side takes `seconds`, as a call to Stripe would."""
+    import time as clock
+
+    from apps.sandbox.payments.backend import SandboxPayments
+
+    real = SandboxPayments.checkout_session_retrieve
+
+    def slow(session_id: str):
+        clock.sleep(seconds)
+        return real(session_id)
+
+    SandboxPayments.checkout_session_retrieve = staticmethod(slow)  # type: ignore[method-assign]
+
+
+def drain_queue(queued: list[int], *, workers: int) -> float:
+    """`workers` threads run the queued jobs (provisioning runs inline inside each); seconds taken."""
+    import threading
+
+    from django.db import connections
+
+    from apps.billing import tasks
+
+    def work() -> None:
+        try:
+            while True:
+                try:
+                    event_pk = queued.pop(0)
+                except IndexError:
+                    return
+                tasks.process_provider_event(event_pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2, help="threads that run the processing jobs")
+    parser.add_argument("--reread-ms", type=int, default=300, help="latency of each re-read from the payment side")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     _django.setup(db_name=DB_NAME)
@@ -83,6 +141,8 @@ def main() -> None:
     bodies = [paid_event(session) for session in sessions]
     order_ids = [session.order_id for session in sessions]
     client = Client()
+    queued = queue_jobs_in_a_list()
+    delay_rereads(args.reread_ms / 1000)
     mints_before = SandboxAuditEvent.objects.filter(action="create").count()
 
     latencies, statuses = [], []
@@ -99,6 +159,7 @@ def main() -> None:
             statuses.append(response.status_code)
         elapsed = time.perf_counter() - start
 
+    drained_s = drain_queue(queued, workers=args.workers)
     provisioned = Order.objects.filter(pk__in=order_ids, status=Order.Status.PROVISIONED).count()
     mints = SandboxAuditEvent.objects.filter(action="create").count() - mints_before
     ordered = sorted(latencies)
@@ -113,16 +174,21 @@ def main() -> None:
         "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1),
         "max_ms": round(ordered[-1] * 1000, 1),
         "queries_per_delivery": round(queries.count / args.orders, 1),
+        "workers": args.workers,
+        "reread_ms": args.reread_ms,
+        "processed_all_s": round(drained_s, 2),
+        "processed_per_s": round(args.orders / drained_s, 1),
     }
     print(
-        "| orders | 200s | provisioned | keys minted | all provisioned after s | deliveries/s "
-        "| p50 ms | p99 ms | max ms | SQL per delivery |"
+        "| orders | 200s | provisioned | keys minted | acks took s | acks/s | ack p50 ms | ack p99 ms "
+        "| ack max ms | SQL per ack | workers | re-read ms | all provisioned after s | processed/s |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print(
         f"| {result['orders']} | {result['http_200']} | {result['provisioned']} | {result['upstream_mints']} "
         f"| {result['total_s']} | {result['deliveries_per_s']} | {result['p50_ms']} | {result['p99_ms']} "
-        f"| {result['max_ms']} | {result['queries_per_delivery']} |"
+        f"| {result['max_ms']} | {result['queries_per_delivery']} | {result['workers']} | {result['reread_ms']} "
+        f"| {result['processed_all_s']} | {result['processed_per_s']} |"
     )
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
