@@ -15,7 +15,7 @@ from apps.sandbox.payments.models import SandboxCheckoutSession
 from apps.sandbox.ports.models import SandboxPort
 from apps.sandbox.ports.services import sandbox_devices_set_online, sandbox_ports_account_set
 from apps.sandbox.upstream.faults import faults_clear
-from tests.ports.conftest import make_port, sandbox_ports_client, use_ports_client
+from tests.ports.support import make_port, sandbox_ports_client, use_ports_client
 
 from .stripe_events import charge_refunded, completed_paid, post_event
 

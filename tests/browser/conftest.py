@@ -158,3 +158,17 @@ def customer_with_key(transactional_db):
 
     with DB_LOCK:
         return mint_key(UserFactory())
+
+
+def buy_new_key(page) -> None:
+    """On the dashboard: buy the Starter plan into a new key, paid on the sandbox's checkout page."""
+    import re
+
+    from playwright.sync_api import expect
+
+    starter = page.locator("#buy article", has=page.get_by_role("heading", name="Starter"))
+    starter.locator("select[name=target]").select_option("new")
+    starter.get_by_role("button", name="Buy Starter").click()
+    expect(page.get_by_text("TEST PAYMENT", exact=True)).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Pay \$35")).click()
+    expect(page.locator("#order-status")).to_contain_text("Your proxy is ready")

@@ -14,7 +14,7 @@ from apps.ports.models import UpstreamAccountSnapshot
 from apps.proxies.services.pricing import wholesale_pricing_refresh
 from tests.billing.factories import OrderFactory, PaymentFactory, PlanFactory
 from tests.factories import StaffFactory
-from tests.ports.conftest import sandbox_ports_client, use_ports_client
+from tests.ports.support import sandbox_ports_client, use_ports_client
 from tests.proxies.fakes import sandbox_upstream
 
 pytestmark = pytest.mark.django_db

@@ -21,6 +21,7 @@ from .orders import (
     order_expire,
     order_mark_failed,
     order_mark_payment_failed,
+    order_open,
     order_retry_provisioning,
     order_transition,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "checkouts_expire",
     "key_adjustment_apply",
     "order_create",
+    "order_open",
     "order_email_send",
     "order_expire",
     "order_mark_failed",
