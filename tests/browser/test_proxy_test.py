@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from apps.proxies.models import PoolKey
 from apps.proxies.services import pool_key_reveal
+from apps.proxies.services.diagnostics import auth_cause
 from apps.sandbox.gateway.server import gateway_in_thread
 from apps.sandbox.upstream.models import SandboxKey
 from tests.browser.conftest import DB_LOCK, buy_new_key, ensure_plans, login
@@ -70,6 +71,9 @@ def test_the_test_button_passes_then_explains_a_regenerated_secret(
         refused = client.get(f"http://127.0.0.1:{gateway.ports.echo}/")
     assert refused.status_code == 407
     assert "it is wrong, or it was regenerated" in refused.text
+    with DB_LOCK:  # what the diagnostics make of that refusal: the key's old secret
+        explained = auth_cause(key=PoolKey.objects.get(pk=key.pk), secret=old_secret)
+    assert explained.message.endswith("it is the key's old secret, from before it was regenerated.")
 
     with DB_LOCK:
         SandboxKey.objects.filter(public_id=key.upstream_id).update(traffic_used_mb=20 * 1024)
