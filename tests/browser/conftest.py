@@ -150,6 +150,28 @@ def _ensure_plans(Plan) -> None:
         )
 
 
+def ensure_port_plans():
+    """Transactional tests flush the data migration's port plans; put the shared one back."""
+    from decimal import Decimal
+
+    from apps.billing.models import Plan
+    from apps.ports.models import PortPlan
+
+    with DB_LOCK:
+        Plan.objects.get_or_create(
+            slug="port-shared-30d",
+            defaults={
+                "name": "Shared mobile port",
+                "product_kind": "dedicated_port",
+                "gb": Decimal(1),
+                "price": Decimal("60.00"),
+                "currency": "usd",
+                "validity_days": 30,
+            },
+        )
+        PortPlan.objects.get_or_create(plan_slug="port-shared-30d", defaults={"sharing": "shared", "period_days": 30})
+
+
 @pytest.fixture
 def customer_with_key(transactional_db):
     """A customer with an active key minted in the sandbox (10 GB, 30 days)."""

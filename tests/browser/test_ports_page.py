@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from apps.billing.models import Order
 from apps.ports.models import Port, PortRenewal
 from apps.sandbox.ports.models import SandboxPort
-from tests.browser.conftest import DB_LOCK, login
+from tests.browser.conftest import DB_LOCK, ensure_port_plans, login
 from tests.factories import UserFactory
 
 
@@ -31,6 +31,7 @@ def _pay(page, amount: str) -> None:
 
 
 def test_ports_page_walkthrough(live_server, browser_context, csp_violations):
+    ensure_port_plans()
     with DB_LOCK:
         customer = UserFactory(email="porter@example.com")
     login(browser_context, customer, live_server)
