@@ -126,3 +126,15 @@ def worker(redis_url):
         previous.set_default()
         app.close()
         connections.close_all()
+
+
+@pytest.fixture
+def upstreams(db, monkeypatch):
+    """The sandbox pool and ports APIs, as the shop's clients reach them (for tests that touch both
+    products, e.g. a customer's deactivation)."""
+    from apps.sandbox.upstream.faults import faults_clear
+    from tests.ports.support import sandbox_ports_client, use_ports_client
+    from tests.proxies.fakes import sandbox_upstream
+
+    faults_clear()
+    return sandbox_upstream(monkeypatch), use_ports_client(monkeypatch, sandbox_ports_client())

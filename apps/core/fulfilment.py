@@ -164,6 +164,7 @@ class TargetedProduct(Protocol):
     "", "new" or one of their delivery ids) here BEFORE it creates an order, so a refusal
     charges nothing. A product without `target_check` accepts any choice."""
 
-    def target_check(self, *, customer_id: int, target_ref: str) -> None:
-        """Returns when the choice is acceptable; raises an ApplicationError subclass whose
+    def target_check(self, *, customer_id: int, target_ref: str, plan_slug: str = "") -> None:
+        """Returns when the choice is acceptable for the plan being bought (`plan_slug`: a port
+        renewal needs a plan of the port's kind); raises an ApplicationError subclass whose
         message is shown to the customer otherwise. Never calls outside systems."""

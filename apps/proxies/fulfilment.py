@@ -36,9 +36,10 @@ class PoolTraffic:
     unit = "GB"
     min_quantity = MIN_CAP_GB
 
-    def target_check(self, *, customer_id: int, target_ref: str) -> None:
+    def target_check(self, *, customer_id: int, target_ref: str, plan_slug: str = "") -> None:
         """Checkout asks before creating an order: "" (the shop decides), "new" (a new key, up to
-        the customer's limit) or one of their live keys the shop does not hold disabled."""
+        the customer's limit) or one of their live keys the shop does not hold disabled. Any
+        traffic plan tops up any key, so the plan does not matter here."""
         pool_key_target_check(customer_id=customer_id, target_ref=target_ref)
 
     def prepare(self, request: FulfilmentRequest) -> None:

@@ -13,7 +13,7 @@ from apps.ports.services import port_release
 from apps.sandbox.ports.models import SandboxPort
 from apps.sandbox.upstream.faults import faults_clear, inject
 from tests.factories import UserFactory
-from tests.ports.conftest import make_port, sandbox_ports_client, use_ports_client
+from tests.ports.support import make_port, sandbox_ports_client, use_ports_client
 
 from .conftest import api_for, error_of
 

@@ -74,7 +74,7 @@ def map_case(context, case):
 
 def fuzz_port(customer, monkeypatch):
     """The customer's dedicated port, made in the ports simulator."""
-    from tests.ports.conftest import make_port, sandbox_ports_client, use_ports_client
+    from tests.ports.support import make_port, sandbox_ports_client, use_ports_client
 
     use_ports_client(monkeypatch, sandbox_ports_client())
     return make_port(customer, order_ref="FUZZ-1", sharing="private").pk

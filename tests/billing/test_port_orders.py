@@ -10,12 +10,12 @@ from apps.billing.products import product_available, product_get
 from apps.billing.services import checkout_start
 from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry
-from apps.ports.models import Port
+from apps.ports.models import Port, PortPlan
 from apps.sandbox.payments.models import SandboxCheckoutSession
 from apps.sandbox.ports.models import SandboxPort
-from apps.sandbox.ports.services import sandbox_ports_account_set
+from apps.sandbox.ports.services import sandbox_devices_set_online, sandbox_ports_account_set
 from apps.sandbox.upstream.faults import faults_clear
-from tests.ports.conftest import sandbox_ports_client, use_ports_client
+from tests.ports.support import make_port, sandbox_ports_client, use_ports_client
 
 from .stripe_events import charge_refunded, completed_paid, post_event
 
@@ -82,6 +82,41 @@ def test_checkout_refuses_a_port_plan_without_a_free_slot(customer, port_plan):
     assert not Order.objects.exists()
     assert not SandboxCheckoutSession.objects.exists()
     assert not Port.objects.exists()
+
+
+def test_checkout_refuses_a_port_plan_whose_country_has_no_free_device(customer, port_plan):
+    PortPlan.objects.filter(plan_slug=port_plan.slug).update(country_code="DE")
+    sandbox_devices_set_online(country_code="DE", online=False)
+
+    with pytest.raises(ApplicationError) as refused:
+        checkout_start(customer=customer, plan=port_plan)
+
+    assert "Nothing was charged" in refused.value.message
+    assert not Order.objects.exists()
+    assert not SandboxCheckoutSession.objects.exists()
+    assert not SandboxPort.objects.exists()
+
+
+def test_checkout_refuses_renewing_a_port_with_a_plan_of_the_other_kind(customer, port_plan):
+    port = make_port(customer, order_ref="P-1", sharing="shared")
+    private = Plan.objects.get(slug="port-private-30d")
+
+    with pytest.raises(ApplicationError) as refused:
+        checkout_start(customer=customer, plan=private, target_ref=str(port.pk))
+
+    assert refused.value.message == "This is a shared port: renew it with a shared port plan."
+    assert not Order.objects.exists()
+    assert not SandboxCheckoutSession.objects.exists()
+
+
+def test_a_renewal_needs_no_free_slot(customer, port_plan):
+    port = make_port(customer, order_ref="P-1", sharing="shared")
+    sandbox_ports_account_set(shared_slots=0)
+
+    start = checkout_start(customer=customer, plan=port_plan, target_ref=str(port.pk))
+
+    assert start.order.target_ref == str(port.pk)
+    assert SandboxCheckoutSession.objects.filter(order=start.order).exists()
 
 
 def test_pool_traffic_is_always_available(plan):

@@ -150,6 +150,28 @@ def _ensure_plans(Plan) -> None:
         )
 
 
+def ensure_port_plans():
+    """Transactional tests flush the data migration's port plans; put the shared one back."""
+    from decimal import Decimal
+
+    from apps.billing.models import Plan
+    from apps.ports.models import PortPlan
+
+    with DB_LOCK:
+        Plan.objects.get_or_create(
+            slug="port-shared-30d",
+            defaults={
+                "name": "Shared mobile port",
+                "product_kind": "dedicated_port",
+                "gb": Decimal(1),
+                "price": Decimal("60.00"),
+                "currency": "usd",
+                "validity_days": 30,
+            },
+        )
+        PortPlan.objects.get_or_create(plan_slug="port-shared-30d", defaults={"sharing": "shared", "period_days": 30})
+
+
 @pytest.fixture
 def customer_with_key(transactional_db):
     """A customer with an active key minted in the sandbox (10 GB, 30 days)."""
@@ -158,3 +180,17 @@ def customer_with_key(transactional_db):
 
     with DB_LOCK:
         return mint_key(UserFactory())
+
+
+def buy_new_key(page) -> None:
+    """On the dashboard: buy the Starter plan into a new key, paid on the sandbox's checkout page."""
+    import re
+
+    from playwright.sync_api import expect
+
+    starter = page.locator("#buy article", has=page.get_by_role("heading", name="Starter"))
+    starter.locator("select[name=target]").select_option("new")
+    starter.get_by_role("button", name="Buy Starter").click()
+    expect(page.get_by_text("TEST PAYMENT", exact=True)).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Pay \$35")).click()
+    expect(page.locator("#order-status")).to_contain_text("Your proxy is ready")

@@ -1,18 +1,20 @@
-"""The Ports page in a real browser against the simulator: open the port, copy its URL (the
-clipboard holds the real password, read through the audited reveal), rotate (the IP changes and
-the history grows), meet the cooldown with the time left, rotate through the shop's own /r/ link,
-turn on automatic rotation and see the simulator rotate on schedule, and see a renewal."""
+"""The Ports page in a real browser against the simulator: buy a port on the pricing page through
+the sandbox checkout, open it, copy its URL (the clipboard holds the real password, read through
+the audited reveal), rotate (the IP changes and the history grows), meet the cooldown with the
+time left, rotate through the shop's own /r/ link, turn on automatic rotation and see the
+simulator rotate on schedule, and renew it through the same checkout (extended once)."""
 
+import re
 from datetime import timedelta
 
 import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from apps.ports.models import Port
-from apps.ports.services import port_fulfil, port_renew
+from apps.billing.models import Order
+from apps.ports.models import Port, PortRenewal
 from apps.sandbox.ports.models import SandboxPort
-from tests.browser.conftest import DB_LOCK, login
+from tests.browser.conftest import DB_LOCK, ensure_port_plans, login
 from tests.factories import UserFactory
 
 
@@ -21,21 +23,28 @@ def _upstream() -> SandboxPort:
         return SandboxPort.objects.select_related("device").get()
 
 
+def _pay(page, amount: str) -> None:
+    """On the sandbox's checkout page: pay, then wait for the order page to say it is delivered."""
+    expect(page.get_by_text("TEST PAYMENT", exact=True)).to_be_visible()
+    page.get_by_role("button", name=re.compile(rf"^Pay \${amount}")).click()
+    expect(page.locator("#order-status")).to_contain_text("Your port is ready")
+
+
 def test_ports_page_walkthrough(live_server, browser_context, csp_violations):
+    ensure_port_plans()
     with DB_LOCK:
         customer = UserFactory(email="porter@example.com")
-        delivery = port_fulfil(
-            customer=customer,
-            order_ref="B-1",
-            sharing="shared",
-            country="DE",
-            carrier="",
-            days=30,
-            idempotency_key="order-B-1-port",
-        )
-        port = Port.objects.get(pk=delivery.port_id)
     login(browser_context, customer, live_server)
     page = browser_context.new_page()
+
+    # Buy a shared port on the pricing page, paid on the sandbox's checkout page.
+    page.goto("/#pricing")
+    page.get_by_role("button", name="Buy Shared mobile port").click()
+    _pay(page, "60")
+    with DB_LOCK:
+        port = Port.objects.get(customer=customer)
+        bought = Order.objects.get(customer=customer)
+    assert bought.fulfilment_ref == str(port.pk)
 
     # The list, then the port.
     page.goto("/dashboard/ports/")
@@ -91,9 +100,16 @@ def test_ports_page_walkthrough(live_server, browser_context, csp_violations):
         expect(page.locator("#history tbody tr")).to_have_count(3)
         expect(page.locator("#history tbody tr").first).to_contain_text("automatic")
 
-    # A renewal (paid through checkout once billing wires the product) shows the new expiry.
+    # Renew it from its page through the same checkout: the expiry moves by one period, once.
+    page.goto(f"/dashboard/ports/{port.pk}/")
+    page.locator("#renew").get_by_role("button", name=re.compile(r"^Renew: Shared mobile port")).click()
+    _pay(page, "60")
+    page.reload()  # the paid page again: no second extension
     with DB_LOCK:
-        renewed = port_renew(port=port, days=30, order_ref="B-2", idempotency_key="order-B-2-renew")
+        renewed = Port.objects.get(pk=port.pk)
+        assert renewed.expires_at == port.expires_at + timedelta(days=30)
+        assert PortRenewal.objects.filter(port=port).count() == 1
+        assert Port.objects.filter(customer=customer).count() == 1
     page.goto(f"/dashboard/ports/{port.pk}/")
     expect(page.locator("#state")).to_contain_text(renewed.expires_at.strftime("%b %-d, %Y"))
     assert not csp_violations

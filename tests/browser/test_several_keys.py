@@ -9,18 +9,9 @@ from playwright.sync_api import expect
 
 from apps.proxies.models import PoolKey
 from apps.proxies.urlgrammar import ProxyOptions, build_proxy_url
-from tests.browser.conftest import DB_LOCK, ensure_plans, login
+from tests.browser.conftest import DB_LOCK, buy_new_key, ensure_plans, login
 from tests.factories import UserFactory
 from tests.proxies.support import mint_key
-
-
-def _buy_new_key(page) -> None:
-    starter = page.locator("#buy article", has=page.get_by_role("heading", name="Starter"))
-    starter.locator("select[name=target]").select_option("new")
-    starter.get_by_role("button", name="Buy Starter").click()
-    expect(page.get_by_text("TEST PAYMENT", exact=True)).to_be_visible()
-    page.get_by_role("button", name=re.compile(r"^Pay \$35")).click()
-    expect(page.locator("#order-status")).to_contain_text("Your proxy is ready")
 
 
 def test_buy_two_new_keys_switch_and_build_a_url_for_the_second(live_server, browser_context, csp_violations):
@@ -33,9 +24,9 @@ def test_buy_two_new_keys_switch_and_build_a_url_for_the_second(live_server, bro
     page = browser_context.new_page()
 
     page.goto("/dashboard/")
-    _buy_new_key(page)
+    buy_new_key(page)
     page.goto("/dashboard/")
-    _buy_new_key(page)
+    buy_new_key(page)
 
     with DB_LOCK:
         keys = list(PoolKey.objects.filter(customer=user).order_by("pk"))

@@ -7,7 +7,6 @@ from apps.accounts.models import User
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey
 from apps.sandbox.upstream.faults import inject
-from tests.customers.conftest import upstreams  # noqa: F401 (fixture)
 from tests.factories import StaffFactory, UserFactory
 from tests.proxies.console_support import mint, upstream_key
 
@@ -19,7 +18,7 @@ def _act(client, action, user):
     return client.post(CHANGELIST, {"action": action, "_selected_action": [user.pk]}, follow=True)
 
 
-def test_the_deactivate_action_disables_keys_upstream_and_the_account(client, upstreams):  # noqa: F811
+def test_the_deactivate_action_disables_keys_upstream_and_the_account(client, upstreams):
     customer = UserFactory()
     key = mint(customer)
     client.force_login(StaffFactory())
@@ -37,7 +36,7 @@ def test_the_deactivate_action_disables_keys_upstream_and_the_account(client, up
     assert upstream_key(PoolKey.objects.get(pk=key.pk)).enabled is True
 
 
-def test_reactivate_only_leaves_the_keys_off(client, upstreams):  # noqa: F811
+def test_reactivate_only_leaves_the_keys_off(client, upstreams):
     customer = UserFactory()
     key = mint(customer)
     client.force_login(StaffFactory())
@@ -49,7 +48,7 @@ def test_reactivate_only_leaves_the_keys_off(client, upstreams):  # noqa: F811
     assert upstream_key(PoolKey.objects.get(pk=key.pk)).enabled is False
 
 
-def test_an_upstream_outage_leaves_the_customer_active_and_says_so(client, upstreams):  # noqa: F811
+def test_an_upstream_outage_leaves_the_customer_active_and_says_so(client, upstreams):
     customer = UserFactory()
     key = mint(customer)
     client.force_login(StaffFactory())

@@ -8,10 +8,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from apps.billing.models import Plan
+from apps.billing.models import Order, Plan
+from apps.console.selectors import operator_overview, overview_period
 from apps.ports.models import UpstreamAccountSnapshot
+from apps.proxies.services.pricing import wholesale_pricing_refresh
+from tests.billing.factories import OrderFactory, PaymentFactory, PlanFactory
 from tests.factories import StaffFactory
-from tests.ports.conftest import sandbox_ports_client, use_ports_client
+from tests.ports.support import sandbox_ports_client, use_ports_client
 from tests.proxies.fakes import sandbox_upstream
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +93,39 @@ def test_a_plan_priced_in_another_currency_shows_no_margin(staff_client):
     html = staff_client.get(URL).content.decode()
 
     assert 'id="ov-port-margin-port-shared-30d">—' in html
+
+
+def _paid(plan: Plan, *, gb=None) -> Order:
+    order = OrderFactory(plan=plan, product_kind=plan.product_kind, status=Order.Status.PAID, paid_at=timezone.now())
+    if gb is not None:
+        Order.objects.filter(pk=order.pk).update(gb=gb)
+    PaymentFactory(order=order, confirmed=True)
+    return order
+
+
+def test_the_overall_margin_counts_the_ports_sold_at_the_tariffs_price(staff_client):
+    wholesale_pricing_refresh()  # the sandbox quotes 4 USDC per GB
+    snapshot()  # slots: shared $10, private $25 a month
+    _paid(PlanFactory(slug="pool-10", gb=Decimal(10), price=Decimal(70)))
+    _paid(Plan.objects.get(slug="port-shared-30d"))  # $60, costs $10
+    _paid(Plan.objects.get(slug="port-private-30d"), gb=Decimal(2))  # two ports, $120 each, cost $25 each
+
+    o = operator_overview(period=overview_period(name="30d"))
+
+    assert o.gb_sold == Decimal(10)  # ports are not GB
+    (margin,) = o.margins
+    assert margin.cost_of_gb_sold == Decimal(40)
+    assert margin.cost_of_ports_sold == Decimal(60)  # 10 + 2 x 25
+    assert margin.margin == margin.net_revenue - Decimal(100)
+    html = staff_client.get(URL).content.decode()
+    assert 'id="ov-port-cost-usd">60.00' in html
+
+
+def test_before_the_tariffs_are_read_the_margin_says_port_costs_are_unknown(staff_client):
+    wholesale_pricing_refresh()
+    _paid(Plan.objects.get(slug="port-shared-30d"))
+
+    (margin,) = operator_overview(period=overview_period(name="30d")).margins
+
+    assert margin.cost_of_ports_sold is None
+    assert 'id="ov-port-cost-usd">unknown' in staff_client.get(URL).content.decode()

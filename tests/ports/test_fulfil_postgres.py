@@ -16,8 +16,7 @@ from apps.sandbox.ports.models import SandboxPort
 from apps.sandbox.upstream.faults import faults_clear, inject
 from apps.sandbox.upstream.models import SandboxIdempotencyRecord
 from tests.factories import UserFactory
-
-from .conftest import sandbox_ports_client, use_ports_client
+from tests.ports.support import sandbox_ports_client, use_ports_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -6,11 +6,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from apps.billing.models import Order, Plan
+from apps.billing.models import Plan
 from apps.billing.providers.base import CheckoutRedirect
 from apps.billing.providers.x402 import protocol
-from apps.billing.services import payment_attach_checkout, payment_create
-from apps.core.services import audit_log
+from apps.billing.services import order_open, payment_attach_checkout, payment_create
 from apps.proxies.fulfilment import PoolTraffic
 
 from ..models import X402Purchase
@@ -46,32 +45,18 @@ def x402_order_open(
     answers as for a replay)."""
     plan = _booking_plan(quote)
     with transaction.atomic():
-        order = Order(
+        # The hidden booking plan is not on sale (inactive): the order's plan and the agent
+        # account are not re-validated as a checkout's would be.
+        order = order_open(
             customer=customer,
             plan=plan,
-            product_kind=PoolTraffic.kind,
             plan_name=plan.name if quote.plan is not None else "Proxy traffic (x402)",
-            gb=quote.gb,
+            quantity=quote.gb,
             price=quote.price,
             currency="usd",
             validity_days=quote.days,
-        )
-        order.full_clean(exclude=["customer", "plan"])
-        order.save()
-        audit_log(
-            action="order.created",
-            actor=customer,
-            customer=customer,
-            target=order,
-            data={
-                "order": order.reference,
-                "plan": plan.slug,
-                "gb": str(quote.gb),
-                "price": str(quote.price),
-                "currency": "usdc",
-                "provider": "x402",
-                "payer": auth.payer,
-            },
+            audit={"currency": "usdc", "provider": "x402", "payer": auth.payer},
+            clean_exclude=("customer", "plan"),
         )
         payment = payment_create(order=order, provider="x402")
         payment_attach_checkout(

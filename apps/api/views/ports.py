@@ -3,6 +3,9 @@ new credentials. Thin views over the same ports services and selectors as the Po
 counted against the dashboard's limits (rotations and changes per customer)."""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypedDict
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
@@ -88,6 +91,33 @@ def port_write_failed(exc: ApplicationError, port: Port, what: str) -> Exception
     return unavailable(exc, f"{what} of port {port.pk}")
 
 
+class WriteArgs(TypedDict):
+    idempotency_key: str
+    actor: Any
+    ip: str | None
+
+
+@contextmanager
+def port_write(view: ApiView, port: Port, *, action: str, what: str, limit: tuple[str, str]) -> Iterator[WriteArgs]:
+    """Every write to a port from the API: the Idempotency-Key read (or a new one), the rate limit
+    (429), then the service called with the arguments yielded here, its errors answered by
+    port_write_failed."""
+    nonce = nonce_from(view.request)
+    allow_or_429(view, *limit)
+    try:
+        yield WriteArgs(
+            idempotency_key=port_idempotency_key(action=action, port_id=port.pk, nonce=nonce),
+            actor=view.customer,
+            ip=client_ip(view.request._request),
+        )
+    except ApplicationError as exc:
+        raise port_write_failed(exc, port, what) from exc
+
+
+ROTATIONS = ("port_rotate", TOO_MANY_ROTATIONS)
+CHANGES = ("port_change", TOO_MANY_CHANGES)
+
+
 class PortListView(ApiView):
     query_parameters = {"GET": PAGE_QUERY}
     serializer_class = PortSerializer
@@ -136,19 +166,13 @@ class PortRotateView(ApiView):
     )
     def post(self, request, port_id: int):
         port = own_port(self, port_id)
-        nonce = nonce_from(request)
-        allow_or_429(self, "port_rotate", TOO_MANY_ROTATIONS)
-        try:
+        with port_write(self, port, action="rotate", what="rotate", limit=ROTATIONS) as write:
             outcome = port_rotate(
                 port=port,
-                idempotency_key=port_idempotency_key(action="rotate", port_id=port.pk, nonce=nonce),
-                actor=self.customer,
-                ip=client_ip(request._request),
                 reason="customer rotated the port through the API",
                 check_first="Idempotency-Key" not in request.headers,
+                **write,
             )
-        except ApplicationError as exc:
-            raise port_write_failed(exc, port, "rotate") from exc
         return Response(
             RotateResultSerializer(
                 {"old_ip": outcome.old_ip, "new_ip": outcome.new_ip, "message": outcome.message}
@@ -190,21 +214,15 @@ class PortRotationSettingsView(ApiView):
                 code="invalid_interval",
                 param="interval_seconds",
             )
-        nonce = nonce_from(request)
-        allow_or_429(self, "port_change", TOO_MANY_CHANGES)
-        try:
+        with port_write(self, port, action="auto", what="rotation settings", limit=CHANGES) as write:
             port = port_rotation_settings_set(
                 port=port,
                 enabled=data.get("enabled", port.auto_rotation_enabled),
                 interval_seconds=interval,
                 match_carrier=data.get("match_carrier", port.match_carrier),
                 match_city=data.get("match_city", port.match_city),
-                idempotency_key=port_idempotency_key(action="auto", port_id=port.pk, nonce=nonce),
-                actor=self.customer,
-                ip=client_ip(request._request),
+                **write,
             )
-        except ApplicationError as exc:
-            raise port_write_failed(exc, port, "rotation settings") from exc
         return Response(RotationSettingsSerializer(port).data)
 
 
@@ -243,18 +261,8 @@ class PortFingerprintView(ApiView):
         body.is_valid(raise_exception=True)
         if "os_fingerprint" not in body.validated_data:
             return Response(PortSerializer(port).data)
-        nonce = nonce_from(request)
-        allow_or_429(self, "port_change", TOO_MANY_CHANGES)
-        try:
-            port = port_os_fingerprint_set(
-                port=port,
-                value=body.validated_data["os_fingerprint"],
-                idempotency_key=port_idempotency_key(action="fingerprint", port_id=port.pk, nonce=nonce),
-                actor=self.customer,
-                ip=client_ip(request._request),
-            )
-        except ApplicationError as exc:
-            raise port_write_failed(exc, port, "OS fingerprint") from exc
+        with port_write(self, port, action="fingerprint", what="OS fingerprint", limit=CHANGES) as write:
+            port = port_os_fingerprint_set(port=port, value=body.validated_data["os_fingerprint"], **write)
         return Response(PortSerializer(port).data)
 
 
@@ -274,18 +282,12 @@ class PortCredentialsView(ApiView):
         port = own_port(self, port_id)
         body = CredentialsChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        nonce = nonce_from(request)
-        allow_or_429(self, "port_change", TOO_MANY_CHANGES)
-        try:
+        with port_write(self, port, action="credentials", what="credentials change", limit=CHANGES) as write:
             port, password = port_credentials_change(
                 port=port,
                 login=body.validated_data.get("login"),
                 password=body.validated_data.get("password"),
-                idempotency_key=port_idempotency_key(action="credentials", port_id=port.pk, nonce=nonce),
-                actor=self.customer,
-                ip=client_ip(request._request),
                 reason="customer changed the credentials through the API",
+                **write,
             )
-        except ApplicationError as exc:
-            raise port_write_failed(exc, port, "credentials change") from exc
         return Response(NewCredentialsSerializer({"port": port, "password": password}).data)

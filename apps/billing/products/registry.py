@@ -48,12 +48,13 @@ def product_available(kind: str, *, plan_slug: str) -> tuple[bool, str]:
     return True, ""
 
 
-def product_target_check(kind: str, *, customer_id: int, target_ref: str) -> None:
+def product_target_check(kind: str, *, customer_id: int, target_ref: str, plan_slug: str = "") -> None:
     """Raises the product's ApplicationError (a message for the customer) when it refuses the
-    customer's choice of where a purchase goes; products without `target_check` accept any."""
+    customer's choice of where a purchase of the plan `plan_slug` goes; products without
+    `target_check` accept any."""
     product = product_get(kind)
     if isinstance(product, TargetedProduct):
-        product.target_check(customer_id=customer_id, target_ref=target_ref)
+        product.target_check(customer_id=customer_id, target_ref=target_ref, plan_slug=plan_slug)
 
 
 def product_kinds() -> tuple[str, ...]:

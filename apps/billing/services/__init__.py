@@ -22,6 +22,7 @@ from .orders import (
     order_expire,
     order_mark_failed,
     order_mark_payment_failed,
+    order_open,
     order_retry_provisioning,
     order_transition,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "checkouts_expire",
     "key_adjustment_apply",
     "order_create",
+    "order_open",
     "order_email_send",
     "order_expire",
     "order_mark_failed",

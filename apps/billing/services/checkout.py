@@ -73,7 +73,7 @@ def checkout_target_check(*, customer, plan: Plan, target_ref: str) -> str:
     if len(target_ref) > TARGET_MAX_LENGTH:
         raise CheckoutRefused("This is not one of your proxies. Nothing was charged.", extra={"target": "too long"})
     try:
-        product_target_check(plan.product_kind, customer_id=customer.pk, target_ref=target_ref)
+        product_target_check(plan.product_kind, customer_id=customer.pk, target_ref=target_ref, plan_slug=plan.slug)
     except UnknownProduct:
         raise CheckoutRefused("This plan cannot be bought at the moment.") from None
     except ApplicationError as exc:
@@ -118,7 +118,10 @@ def checkout_start(*, customer, plan: Plan, target_ref: str = "") -> CheckoutSta
     if reused is not None:
         logger.info("checkout of order %s reused", reused.order.reference)
         return reused
-    sellable, message = product_available(plan.product_kind, plan_slug=plan.slug)
+    # Supply is asked for a new delivery only: a purchase into one the customer has (a port's
+    # renewal, a key's top-up) takes no new slot, so a full upstream must not refuse it.
+    new_delivery = target_ref in ("", "new")
+    sellable, message = product_available(plan.product_kind, plan_slug=plan.slug) if new_delivery else (True, "")
     if not sellable:
         logger.info("checkout of plan %s refused: %s", plan.slug, message)
         raise ApplicationError(f"{message or UNAVAILABLE} Nothing was charged.", extra={"plan": plan.slug})

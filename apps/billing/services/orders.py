@@ -2,6 +2,7 @@
 order row locked (`select_for_update`); anything not in TRANSITIONS raises."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -98,33 +99,50 @@ def order_create(*, customer, plan: Plan, target_ref: str = "") -> Order:
         product_get(plan.product_kind)
     except UnknownProduct:  # a plan whose product is no longer sold (settings.BILLING_PRODUCTS)
         raise ApplicationError("This plan cannot be bought at the moment.") from None
+    return order_open(customer=customer, plan=plan, target_ref=target_ref)
+
+
+def order_open(
+    *,
+    customer,
+    plan: Plan,
+    target_ref: str = "",
+    plan_name: str | None = None,
+    quantity: Decimal | None = None,
+    price: Decimal | None = None,
+    currency: str | None = None,
+    validity_days: int | None = None,
+    audit: dict | None = None,
+    clean_exclude: tuple[str, ...] = (),
+) -> Order:
+    """Writes a pending order (validated, with its `order.created` audit entry) booked under
+    `plan`, with the plan's terms unless a caller quoted its own (x402 sells any GB at a USDC
+    price under a hidden plan). `audit` adds to the audit entry's data. Callers check first
+    that the plan may be sold; order_create is the checkout's way in."""
     order = Order(
         customer=customer,
         plan=plan,
         product_kind=plan.product_kind,
-        plan_name=plan.name,
-        gb=plan.gb,
-        price=plan.price,
-        currency=plan.currency,
-        validity_days=plan.validity_days,
+        plan_name=plan.name if plan_name is None else plan_name,
+        gb=plan.gb if quantity is None else quantity,
+        price=plan.price if price is None else price,
+        currency=plan.currency if currency is None else currency,
+        validity_days=plan.validity_days if validity_days is None else validity_days,
         target_ref=target_ref,
     )
-    order.full_clean()
+    order.full_clean(exclude=list(clean_exclude))
     with transaction.atomic():
         order.save()
+        data = {
+            "order": order.reference,
+            "plan": plan.slug,
+            "gb": str(order.gb),
+            "price": str(order.price),
+            "currency": order.currency,
+            "target": target_ref,
+        }
         audit_log(
-            action="order.created",
-            actor=customer,
-            customer=customer,
-            target=order,
-            data={
-                "order": order.reference,
-                "plan": plan.slug,
-                "gb": str(plan.gb),
-                "price": str(plan.price),
-                "currency": plan.currency,
-                "target": target_ref,
-            },
+            action="order.created", actor=customer, customer=customer, target=order, data={**data, **(audit or {})}
         )
     return order
 

@@ -9,7 +9,10 @@ Definitions (also in docs/operator-guide.md):
 - GB sold: the GB of the orders paid in the period; GB used: the traffic the usage history
   recorded on the days of the period (every key);
 - wholesale: the upstream's shared-pool price per GB; cost of GB sold = GB sold x wholesale;
-  margin = net revenue - cost of GB sold (only for the currency the wholesale price is in);
+  GB sold counts pool-traffic orders only (a port plan's quantity is ports);
+  cost of ports sold = each port order's plan period at the tariffs feed's slot price;
+  margin = net revenue - cost of GB sold - cost of ports sold (only for the currency the
+  wholesale price is in; "port costs unknown" when the tariffs were not read yet);
 - trends: the same figures per UTC day (net revenue per currency, GB sold, new customers), for
   the period or at least the last TREND_MIN_DAYS days.
 """

@@ -5,11 +5,12 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DecimalField, F, Min, Sum, Value
+from django.db.models import Count, DecimalField, F, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.billing.models import KeyAdjustment, Order, Payment
+from apps.billing.products import DEFAULT_PRODUCT_KIND
 from apps.core.models import OperatorAlert
 from apps.core.selectors import operator_alert_list_recent
 from apps.proxies.models import MB_PER_GB, PoolKey, PoolKeyStatus
@@ -18,6 +19,7 @@ from apps.proxies.selectors_usage import usage_traffic_between
 from apps.proxies.upstream.health import upstream_health_get
 
 from .periods import Period
+from .ports import port_costs_of_orders
 from .pricing import Wholesale, wholesale_price_get
 
 CENT = Decimal("0.01")
@@ -52,6 +54,9 @@ class Margin:
     margin_percent: Decimal | None
     price_per_gb: Decimal | None
     wholesale_per_gb: Decimal
+    # Ports paid in the period at the tariffs' slot price; None: some port's cost is not known
+    # (the margin then leaves them out and the page says so).
+    cost_of_ports_sold: Decimal | None = ZERO
 
     @property
     def margin_per_gb(self) -> Decimal | None:
@@ -106,7 +111,8 @@ def _revenue(period: Period) -> list[RevenueLine]:
         .annotate(
             orders=Count("pk"),
             gross=Sum("amount_charged_db", output_field=money),
-            gb=Sum("gb"),
+            # GB sold: pool traffic only (a port plan's quantity is ports, not GB).
+            gb=Sum("gb", filter=Q(product_kind=DEFAULT_PRODUCT_KIND)),
         )
     )
     adjustments = (
@@ -144,7 +150,7 @@ def _usdc_revenue(period: Period) -> tuple[Decimal, int]:
     return _money(paid["total"]), paid["orders"]
 
 
-def _margins(revenue: list[RevenueLine], wholesale: Wholesale) -> list[Margin]:
+def _margins(revenue: list[RevenueLine], wholesale: Wholesale, port_costs: dict[str, Decimal | None]) -> list[Margin]:
     if wholesale.per_gb is None:
         return []
     margins = []
@@ -152,7 +158,8 @@ def _margins(revenue: list[RevenueLine], wholesale: Wholesale) -> list[Margin]:
         if line.currency.lower() != wholesale.margin_currency:
             continue
         cost = _money(line.gb_sold * wholesale.per_gb)
-        margin = line.net - cost
+        ports_cost = port_costs.get(line.currency, ZERO)
+        margin = line.net - cost - (ports_cost or ZERO)
         margins.append(
             Margin(
                 currency=line.currency,
@@ -164,6 +171,7 @@ def _margins(revenue: list[RevenueLine], wholesale: Wholesale) -> list[Margin]:
                 else None,
                 price_per_gb=line.price_per_gb,
                 wholesale_per_gb=wholesale.per_gb,
+                cost_of_ports_sold=_money(ports_cost) if ports_cost is not None else None,
             )
         )
     return margins
@@ -193,7 +201,7 @@ def operator_overview(*, period: Period, now: datetime | None = None) -> Overvie
         gb_used=gb_used,
         revenue=revenue,
         wholesale=wholesale,
-        margins=_margins(revenue, wholesale),
+        margins=_margins(revenue, wholesale, port_costs_of_orders(start_at=period.start_at, end_at=period.end_at)),
         cost_of_gb_used=_money(gb_used * wholesale.per_gb) if wholesale.per_gb is not None else None,
         keys_live=live.count(),
         keys_near_cap_count=near_cap.count(),

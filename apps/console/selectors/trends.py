@@ -10,10 +10,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DecimalField, Sum
+from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from apps.billing.models import KeyAdjustment, Order
+from apps.billing.products import DEFAULT_PRODUCT_KIND
 from apps.core.charts import HEIGHT, LEFT, RIGHT, WIDTH, ChartBar, ChartLabel, ChartTick, bar_geometry, chart_number
 
 from .periods import Period
@@ -84,7 +85,10 @@ def operator_trends(*, period: Period) -> Trends:
         .with_amount_charged()
         .annotate(day=TruncDate("paid_at", tzinfo=UTC))
         .values("day", "currency")
-        .annotate(gross=Coalesce(Sum("amount_charged_db"), ZERO, output_field=_MONEY), gb_sold=Sum("gb"))
+        .annotate(
+            gross=Coalesce(Sum("amount_charged_db"), ZERO, output_field=_MONEY),
+            gb_sold=Sum("gb", filter=Q(product_kind=DEFAULT_PRODUCT_KIND)),  # ports are not GB
+        )
     )
     refunds = (
         KeyAdjustment.objects.filter(kind=KeyAdjustment.Kind.REFUND, **within("created_at"))

@@ -4,14 +4,13 @@ ports services (upstream write with an idempotency key, local audit entry) and t
 console audit entry: who, from where, why and how it went, failures included. The idempotency
 key derives from a nonce rendered into the form, so a double submit replays the first write."""
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.validators import RegexValidator
 
+from apps.core.admin_operations import OperationForm
 from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry
 from apps.core.services import audit_log
@@ -29,20 +28,6 @@ from apps.ports.services import (
 )
 
 MAX_PORTS_PER_OPERATION = 50
-NONCE_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
-
-
-def new_nonce() -> str:
-    return secrets.token_urlsafe(18)
-
-
-class OperationForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
-        help_text="Stored in the audit log with your account, the time and your IP address.",
-    )
-    nonce = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(NONCE_PATTERN)])
 
 
 class ExtendForm(OperationForm):

@@ -10,13 +10,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, customer_link
+from apps.core.admin_operations import new_nonce
 from apps.core.http import client_ip
 from apps.core.models import AuditEntry
 from apps.ports.dashboard import STATUS_TONES
 from apps.ports.models import Port, PortRenewal, PortRotation, PortRotationLink, PortStatus
 
 from .filters import ExpiringFilter, StatusFilter
-from .operations import MAX_PORTS_PER_OPERATION, OPERATIONS, Operation, OperationContext, new_nonce, operation_run
+from .operations import MAX_PORTS_PER_OPERATION, OPERATIONS, Operation, OperationContext, operation_run
 
 CONSOLE_TONES = {"ok": "ok", "danger": "danger", "neutral": "muted"}
 

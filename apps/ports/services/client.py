@@ -6,13 +6,11 @@ settings.PORTS_SANDBOX_TRANSPORT (the in-project simulator), loaded by its dotte
 never imports apps.sandbox. The ports API lives on the same host, with the same reseller key, as
 the pool API (PROXIES_SX_*)."""
 
-import os
-import threading
-
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
+from apps.core.shared_client import PerProcessClient
 from apps.ports.upstream.client import PortsClient
 
 
@@ -32,30 +30,20 @@ def build_ports_client() -> PortsClient:
     )
 
 
-_lock = threading.Lock()
-_shared: tuple[int, PortsClient] | None = None
+_client = PerProcessClient(build_ports_client)
 # Tests hand the services another client (the real one over the sandbox, wrapped in a counter).
 _override: PortsClient | None = None
 
 
 def ports_client() -> PortsClient:
     """The process-wide client (one connection pool). Rebuilt after a fork (Celery workers)."""
-    global _shared
     if _override is not None:
         return _override
-    with _lock:
-        pid = os.getpid()
-        if _shared is None or _shared[0] != pid:
-            _shared = (pid, build_ports_client())
-        return _shared[1]
+    return _client.get()
 
 
 def reset_ports_client() -> None:
-    global _shared
-    with _lock:
-        if _shared is not None and _shared[0] == os.getpid():
-            _shared[1].close()
-        _shared = None
+    _client.reset()
 
 
 def _on_setting_changed(*, setting: str, **kwargs: object) -> None:

@@ -7,16 +7,15 @@ included. The idempotency key derives from a nonce rendered into the form, so a 
 replays the first write instead of repeating it, while a second, deliberate action gets a new key.
 """
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.validators import RegexValidator
 
 from apps.core.admin_helpers import gb_text
+from apps.core.admin_operations import OperationForm
 from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry
 from apps.core.services import audit_log
@@ -36,20 +35,6 @@ from apps.proxies.upstream.errors import UpstreamAuthError, UpstreamError
 
 # Each key is one upstream call made inside the operator's request: keep a bulk action short.
 MAX_KEYS_PER_OPERATION = 100
-NONCE_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
-
-
-def new_nonce() -> str:
-    return secrets.token_urlsafe(18)
-
-
-class OperationForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
-        help_text="Stored in the audit log with your account, the time and your IP address.",
-    )
-    nonce = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(NONCE_PATTERN)])
 
 
 class ReadOnlyOperationForm(OperationForm):

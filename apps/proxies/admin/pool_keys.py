@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, customer_link, gb_text, pill, when
+from apps.core.admin_operations import new_nonce
 from apps.core.http import client_ip
 from apps.core.models import AuditEntry
 from apps.proxies.models import PoolKey, PoolKeyStatus
@@ -21,7 +22,6 @@ from .operations import (
     OPERATIONS,
     Operation,
     OperationContext,
-    new_nonce,
     operation_run,
 )
 from .pages import (

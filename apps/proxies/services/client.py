@@ -5,13 +5,11 @@ The transport is chosen here, not in the upstream client: in sandbox mode it is 
 by settings.PROXIES_SX_SANDBOX_TRANSPORT (the in-project simulator), loaded by its dotted path so
 proxies never imports apps.sandbox."""
 
-import os
-import threading
-
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
+from apps.core.shared_client import PerProcessClient
 from apps.proxies.upstream.client import PoolGatewayClient
 
 
@@ -32,26 +30,16 @@ def build_upstream_client() -> PoolGatewayClient:
     )
 
 
-_lock = threading.Lock()
-_shared: tuple[int, PoolGatewayClient] | None = None
+_client = PerProcessClient(build_upstream_client)
 
 
 def get_upstream_client() -> PoolGatewayClient:
     """The process-wide client (one connection pool). Rebuilt after a fork (Celery workers)."""
-    global _shared
-    with _lock:
-        pid = os.getpid()
-        if _shared is None or _shared[0] != pid:
-            _shared = (pid, build_upstream_client())
-        return _shared[1]
+    return _client.get()
 
 
 def reset_upstream_client() -> None:
-    global _shared
-    with _lock:
-        if _shared is not None and _shared[0] == os.getpid():
-            _shared[1].close()
-        _shared = None
+    _client.reset()
 
 
 def _on_setting_changed(*, setting: str, **kwargs: object) -> None:

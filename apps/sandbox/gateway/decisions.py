@@ -19,7 +19,7 @@ from apps.sandbox.upstream.models import SandboxAuditEvent, SandboxKey, SandboxS
 from apps.sandbox.upstream.services import key_auto_suspend_cap, sandbox_key_accepts
 from apps.sandbox.upstream.sessions import CARRIERS
 
-from .exits import exit_open
+from .exits import exit_live_country, exit_open
 
 _MB = Decimal(1024 * 1024)
 # What the gateway says when it refuses; the real gateway says less, the sandbox helps.
@@ -91,7 +91,8 @@ def _route(options: ProxyOptions, now: datetime, rng: random.Random) -> tuple[st
             online = sorted(cc for cc, n in counts.items() if n > 0)
             if not online:
                 continue
-            country = rng.choice(online)
+            kept = exit_live_country(sid=options.sid, pool=pool, now=now)
+            country = kept if kept in online else rng.choice(online)
         if (
             options.carrier
             and pool == "mbl"

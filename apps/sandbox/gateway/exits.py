@@ -28,6 +28,15 @@ def _session_key(session_id: str) -> str:
     return f"gw:session:{account_id()}:{session_id}"
 
 
+def exit_live_country(*, sid: str | None, pool: str, now: datetime) -> str:
+    """The country a live sticky session of `sid` in `pool` exits from ("" when none): a username
+    without a country keeps the exit its sid got first, as the real gateway does."""
+    if not sid:
+        return ""
+    session = SandboxSession.objects.filter(session_key=_session_key(sid), pool=pool, expires_at__gt=now).first()
+    return session.country if session is not None else ""
+
+
 def _ip_for(session: SandboxSession, rotation: str, now: datetime, rng: random.Random) -> str:
     if rotation == "hard":
         return fake_ip(rng)

@@ -56,6 +56,13 @@ def test_a_sticky_sid_keeps_its_exit_and_hard_rotation_moves(gateway, sandbox_ke
     assert len(ips) > 1
 
 
+def test_a_sticky_sid_without_a_country_keeps_its_country_and_ip(gateway, sandbox_key, proxy_url):
+    key = sandbox_key()
+    with httpx.Client(proxy=proxy_url(key["key"], "mbl-sid-anywhere1-rot-sticky"), timeout=10) as client:
+        exits = {(body["country"], body["ip"]) for body in (client.get(echo_url(gateway)).json() for _ in range(6))}
+    assert len(exits) == 1
+
+
 def test_destinations_off_this_machine_get_the_echo(gateway, sandbox_key, proxy_url):
     key = sandbox_key()
     with httpx.Client(proxy=proxy_url(key["key"], "peer-br"), timeout=10) as client:

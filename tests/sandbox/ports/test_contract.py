@@ -14,6 +14,7 @@ from apps.ports.upstream.errors import (
 )
 from apps.ports.upstream.records import OS_FINGERPRINT_VALUES, TRIGGER_API_TOKEN, TRIGGER_MANUAL
 from apps.sandbox.ports.services import sandbox_devices_set_online, sandbox_ports_account_set
+from tests.ports.client_support import created_payload, port_payload, summary_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +143,75 @@ def test_account_calls_parse(ports_client):
     assert account.shared.slots_available == summary.shared.slots_available
     assert usage.port_count == 2
     assert balance.currency == "USD"
+
+
+# The same expectations on both sides: the client is unit-tested against payloads shaped like
+# seed 003's examples (tests/ports/client_support.py); the simulator must answer every field of
+# those examples, with the same JSON type, so a field the client reads cannot exist on one
+# side only.
+
+
+def _shape(value):
+    if isinstance(value, dict):
+        return {name: _shape(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "null" if value is None else "string"
+
+
+def _differences(expected, actual, where: str = "") -> list[str]:
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{where or '.'}: an object expected, got {actual!r}"]
+        out = []
+        for name, shape in expected.items():
+            if name not in actual:
+                out.append(f"{where}.{name}: missing")
+            else:
+                out += _differences(shape, actual[name], f"{where}.{name}")
+        return out
+    if isinstance(expected, list):
+        if not isinstance(actual, list):
+            return [f"{where}: a list expected, got {actual!r}"]
+        return _differences(expected[0], actual[0], f"{where}[0]") if expected and actual else []
+    return [] if expected == actual else [f"{where}: {expected} expected, got {actual}"]
+
+
+def _simulated_port(api, create, clock):
+    """A port in the example's state: automatic rotation on, rotated once."""
+    port_id = create()["_id"]
+    assert api.patch(f"/ports/{port_id}/rotation-settings", json={"enabled": True, "intervalSeconds": 1800}).is_success
+    assert api.post(f"/ports/{port_id}/rotate").is_success
+    return api.get(f"/ports/{port_id}").json()
+
+
+def _simulated_create(api, create, clock):
+    country = next(row["_id"] for row in api.get("/countries/with-devices").json() if row["code"] == "DE")
+    response = api.post(
+        "/ports", json={"countryId": country, "expiresAt": 30 * 86400, "slotType": "shared", "displayName": "sf-u1-x"}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _simulated_summary(api, create, clock):
+    """An account in the example's state: a subscription with an expiry."""
+    sandbox_ports_account_set(subscription_expires_at=clock() + timedelta(days=29))
+    return api.get("/account/summary").json()
+
+
+@pytest.mark.parametrize(
+    ("seed", "simulated"),
+    [
+        (port_payload, _simulated_port),
+        (created_payload, _simulated_create),
+        (summary_payload, _simulated_summary),
+    ],
+    ids=["GET /ports/{id}", "POST /ports", "GET /account/summary"],
+)
+def test_the_simulator_answers_every_field_of_the_seed_examples(api, create, clock, seed, simulated):
+    assert _differences(_shape(seed()), _shape(simulated(api, create, clock))) == []
