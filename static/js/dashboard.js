@@ -197,7 +197,8 @@
     return {
       pool: checkedValue(f, "pool") || "mbl",
       country: f.elements.country.value,
-      carrier: f.elements.carrier.value.trim(),
+      // The residential pool has no carriers: its field is hidden and never sent.
+      carrier: checkedValue(f, "pool") === "peer" ? "" : f.elements.carrier.value.trim(),
       city: f.elements.city.value.trim(),
       sid: part ? config.tag + "_" + part : "",
       rotation: checkedValue(f, "rotation") || "none",
@@ -212,23 +213,58 @@
     return ProxyUrl.build({ reseller: config.username, host: config.host, secret: secret, options: options });
   }
 
+  // An invalid field: its message under it, every output blank and every copy button off,
+  // so nothing stale (the last valid URL) can be read or copied.
+  function showBuilderError(error) {
+    var field = builderForm.elements[fieldFor[error.field] || ""];
+    if (field && field.setAttribute) field.setAttribute("aria-invalid", "true");
+    var slot = $('[data-error-for="' + error.field + '"]', builderForm);
+    if (slot) {
+      slot.textContent = error.message;
+      slot.hidden = false;
+    }
+    config.formats.forEach(function (name) {
+      var node = document.getElementById("out-" + name);
+      if (node) node.textContent = "";
+    });
+    setCopyEnabled(false);
+    announce("Check " + (error.field === "sid" ? "the session id" : "the " + error.field) + ": " + error.message, true);
+  }
+
+  function setCopyEnabled(enabled) {
+    $all("#builder button[data-copy]").forEach(function (button) {
+      button.disabled = !enabled;
+    });
+  }
+
+  function updateBuilderHints(options) {
+    var carrierField = $("#carrier-field");
+    if (carrierField) carrierField.hidden = options.pool === "peer";
+    var sidNote = $("#sid-no-effect");
+    if (sidNote) sidNote.hidden = !(options.rotation === "hard" && options.sid);
+  }
+
   function updateBuilder() {
     if (!builderForm || !config) return;
     $all("[aria-invalid]", builderForm).forEach(function (el) {
       el.removeAttribute("aria-invalid");
     });
+    $all("[data-error-for]", builderForm).forEach(function (el) {
+      el.textContent = "";
+      el.hidden = true;
+    });
     var options = builderOptions();
+    updateBuilderHints(options);
     var proxy;
     try {
       proxy = build(options, state.revealed ? state.secret : config.placeholder);
     } catch (error) {
       if (!(error instanceof ProxyUrl.ProxyUrlError)) throw error;
-      var field = builderForm.elements[fieldFor[error.field] || ""];
-      if (field && field.setAttribute) field.setAttribute("aria-invalid", "true");
-      announce("Check " + (error.field === "sid" ? "the session id" : "the " + error.field) + ": " + error.message, true);
+      showBuilderError(error);
       return;
     }
     announce("");
+    setCopyEnabled(true);
     var texts = proxy.formats();
     config.formats.forEach(function (name) {
       var node = document.getElementById("out-" + name);

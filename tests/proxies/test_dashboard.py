@@ -267,7 +267,14 @@ def test_bad_builder_input_is_explained_not_a_500(upstream, customer_client, key
     html = builder_post(customer_client, country="usa", sid_part="has-dash")
     assert "field-error" in html
     assert "Use letters, digits and _ only." in html
-    assert shown_url(html)  # a default URL is still shown
+    assert '<code id="out-url"></code>' in html  # no stale or default URL to copy by mistake
+    assert re.search(r'data-copy="url"[^>]*disabled', html)
+
+
+def test_residential_pool_builds_no_carrier_token(upstream, customer_client, key):
+    html = builder_post(customer_client, pool="peer", country="us", carrier="att")
+    assert "carrier-att" not in shown_url(html)
+    assert re.search(r'id="carrier-field"\s+hidden', html)
 
 
 def test_countries_come_from_live_stock_with_counts_and_empty_ones_marked(upstream, customer_client, key):

@@ -17,9 +17,11 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.timesince import timeuntil
+from django.utils.translation import gettext as _
 
 from apps.proxies.selectors import CustomerSessions, ExpiryState, PoolKeyDashboardItem, PoolKeyUsage
 from apps.proxies.selectors_keys import pool_key_is_held
+from apps.proxies.upstream.records import POOL_RESIDENTIAL
 from apps.proxies.urlgrammar import ProxyOptions, ProxyUrlError, build_proxy_url
 
 from .builder import (
@@ -219,6 +221,8 @@ def dashboard_context(
     ctx["bulk_rotation_help"] = ROTATION_HELP.get(_field_value(bulk_form, "rotation") or "sticky", "")
 
     options, error = _options_or_default(builder_form)
+    if options.pool == POOL_RESIDENTIAL:
+        options = replace(options, carrier="")  # the residential pool has no carriers (field hidden)
     try:
         grammar_options = proxy_options(options=options, tag=key.session_tag)
     except ProxyUrlError as exc:
@@ -245,7 +249,7 @@ def _options_or_default(form) -> tuple[BuilderOptions, str]:
     if form.is_bound:
         if form.is_valid():
             return builder_options(form), ""
-        return BuilderOptions(), "Some options need fixing; showing the default URL meanwhile."
+        return BuilderOptions(), _("Some options need fixing; the URLs appear once they are valid.")
     initial = {**form.initial}
     return (
         BuilderOptions(
