@@ -212,6 +212,30 @@
     return ProxyUrl.build({ reseller: config.username, host: config.host, secret: secret, options: options });
   }
 
+  // An invalid field: its message under it, and every output blank with its copy button off.
+  function showFieldError(field, message) {
+    $all("[data-live-error]", builderForm).forEach(function (el) {
+      el.parentNode.removeChild(el);
+    });
+    if (!field || !field.closest) return;
+    var note = document.createElement("p");
+    note.className = "field-error";
+    note.setAttribute("data-live-error", "");
+    note.setAttribute("role", "alert");
+    note.id = field.id + "-live-error";
+    note.textContent = message;
+    (field.closest(".field") || field.parentNode).appendChild(note);
+  }
+
+  function setOutputs(texts) {
+    config.formats.forEach(function (name) {
+      var node = document.getElementById("out-" + name);
+      if (node) node.textContent = texts ? mask(texts[name]) : "";
+      var button = document.querySelector('button[data-copy="' + name + '"]');
+      if (button) button.disabled = !texts;
+    });
+  }
+
   function updateBuilder() {
     if (!builderForm || !config) return;
     $all("[aria-invalid]", builderForm).forEach(function (el) {
@@ -225,15 +249,14 @@
       if (!(error instanceof ProxyUrl.ProxyUrlError)) throw error;
       var field = builderForm.elements[fieldFor[error.field] || ""];
       if (field && field.setAttribute) field.setAttribute("aria-invalid", "true");
+      showFieldError(field, error.message);
       announce("Check " + (error.field === "sid" ? "the session id" : "the " + error.field) + ": " + error.message, true);
+      setOutputs(null); // never show or copy a URL that doesn't match the form
       return;
     }
+    showFieldError(null, "");
     announce("");
-    var texts = proxy.formats();
-    config.formats.forEach(function (name) {
-      var node = document.getElementById("out-" + name);
-      if (node) node.textContent = mask(texts[name]);
-    });
+    setOutputs(proxy.formats());
     var none = $("#country-none");
     if (none) {
       var counts = stock[options.country];
@@ -241,10 +264,46 @@
     }
   }
 
+  // Carriers and cities are suggested for the chosen country only, from one file the browser
+  // caches (its address changes with its content).
+  var suggestions = null;
+
+  function fillList(id, values) {
+    var list = document.getElementById(id);
+    if (!list) return;
+    while (list.firstChild) list.removeChild(list.firstChild);
+    (values || []).forEach(function (value) {
+      var option = document.createElement("option");
+      option.value = value;
+      list.appendChild(option);
+    });
+  }
+
+  function refreshSuggestions() {
+    if (!suggestions || !builderForm) return;
+    var forCountry = suggestions[builderForm.elements.country.value] || {};
+    fillList("carrier-list", forCountry.carriers);
+    fillList("city-list", forCountry.cities);
+  }
+
+  if (builderForm && config && config.suggestions && window.fetch) {
+    window
+      .fetch(config.suggestions, { credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (data) {
+        suggestions = data;
+        refreshSuggestions();
+      })
+      .catch(function () {});
+  }
+
   if (builderForm && config) {
     builderForm.addEventListener("input", updateBuilder);
     builderForm.addEventListener("change", function (event) {
       if (event.target.name === "pool") refreshCountries(builderForm.elements.country, event.target.value);
+      if (event.target.name === "country") refreshSuggestions();
       updateBuilder();
     });
     builderForm.addEventListener("submit", function (event) {
