@@ -3,6 +3,7 @@
 import uuid
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -10,11 +11,26 @@ from apps.core.errors import NotFound
 from apps.core.fulfilment import DeliveryView
 
 from .models import Invoice, Order, Payment, Plan
+from .models.plans import PLANS_ON_SALE_CACHE_KEY
 from .products import UnknownProduct, product_get
 
 
 def plan_list_active() -> QuerySet[Plan]:
     return Plan.objects.filter(active=True).order_by("sort_order", "price", "id")
+
+
+# A minute at most: a plan changed by a bulk update (not through save) shows within that time.
+PLANS_ON_SALE_SECONDS = 60
+
+
+def plan_list_on_sale() -> list[Plan]:
+    """The active plans for the pricing cards (landing page, dashboard), from the cache: every
+    page that shows prices would otherwise read them. Checkout reads the plan itself."""
+    plans = cache.get(PLANS_ON_SALE_CACHE_KEY)
+    if plans is None:
+        plans = list(plan_list_active())
+        cache.set(PLANS_ON_SALE_CACHE_KEY, plans, PLANS_ON_SALE_SECONDS)
+    return plans
 
 
 def plan_get_active(*, slug: str) -> Plan:

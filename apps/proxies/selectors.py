@@ -177,6 +177,8 @@ def pool_key_dashboard(*, customer: "User") -> list[PoolKeyDashboardItem]:
 
 def session_tags_for_customer(*, customer: "User", key: PoolKey | None = None) -> list[str]:
     """The customer's session tags; with `key` (one of theirs), that key's only: its sessions."""
+    if key is not None and key.customer_id == customer.pk and key.deleted_at is None:
+        return [key.session_tag]  # a key the caller read already: no query
     keys = PoolKey.objects.live().filter(customer=customer)
     if key is not None:
         keys = keys.filter(pk=key.pk)

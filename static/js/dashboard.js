@@ -277,10 +277,46 @@
     }
   }
 
+  // Carriers and cities are suggested for the chosen country only, from one file the browser
+  // caches (its address changes with its content).
+  var suggestions = null;
+
+  function fillList(id, values) {
+    var list = document.getElementById(id);
+    if (!list) return;
+    while (list.firstChild) list.removeChild(list.firstChild);
+    (values || []).forEach(function (value) {
+      var option = document.createElement("option");
+      option.value = value;
+      list.appendChild(option);
+    });
+  }
+
+  function refreshSuggestions() {
+    if (!suggestions || !builderForm) return;
+    var forCountry = suggestions[builderForm.elements.country.value] || {};
+    fillList("carrier-list", forCountry.carriers);
+    fillList("city-list", forCountry.cities);
+  }
+
+  if (builderForm && config && config.suggestions && window.fetch) {
+    window
+      .fetch(config.suggestions, { credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (data) {
+        suggestions = data;
+        refreshSuggestions();
+      })
+      .catch(function () {});
+  }
+
   if (builderForm && config) {
     builderForm.addEventListener("input", updateBuilder);
     builderForm.addEventListener("change", function (event) {
       if (event.target.name === "pool") refreshCountries(builderForm.elements.country, event.target.value);
+      if (event.target.name === "country") refreshSuggestions();
       updateBuilder();
     });
     builderForm.addEventListener("submit", function (event) {

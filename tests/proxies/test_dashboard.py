@@ -114,8 +114,9 @@ def test_key_disabled_by_operator_says_why_and_sells_no_traffic_into_it(upstream
     assert "Contact support" in html
     # Issue 15 item 4: no "Buy more GB" for it; the buy buttons offer a new key only.
     assert "Buy more GB" not in html
-    assert f'<option value="{key.pk}"' not in html
-    assert '<option value="new" selected>A new key</option>' in html
+    buy = customer_client.get(reverse("proxies:key_buy", args=[key.pk])).content.decode()
+    assert f'<option value="{key.pk}"' not in buy
+    assert '<option value="new" selected>A new key</option>' in buy
 
 
 # Usage ----------------------------------------------------------------------------------------
@@ -179,16 +180,34 @@ def test_plain_page_load_makes_no_upstream_call_when_the_mirror_is_fresh(upstrea
     assert sum(upstream.calls.values()) == 0
 
 
+def test_page_load_makes_no_upstream_call_even_when_the_mirror_is_old(upstream, customer_client, key, settings):
+    """Issue 17: a stale mirror no longer makes the page wait for the upstream (even a slow one);
+    the usage card asks for the refresh after render."""
+    settings.POOL_KEY_REFRESH_SECONDS = 1
+    _warm(customer_client)
+    PoolKey.objects.filter(pk=key.pk).update(last_synced_at=timezone.now() - timedelta(minutes=10))
+    upstream.calls.clear()
+    with inject(latency_ms=2000):
+        _, html = page(customer_client)
+    assert sum(upstream.calls.values()) == 0
+    assert 'hx-get="{}"'.format(reverse("proxies:key_usage", args=[key.pk])) in html
+
+    customer_client.get(reverse("proxies:key_usage", args=[key.pk]))
+    assert sum(upstream.calls.values()) == 1  # the partial reads it, once per interval
+
+
 def test_page_renders_fully_while_the_upstream_fails(upstream, customer_client, key, settings):
     settings.POOL_KEY_REFRESH_SECONDS = 1
     PoolKey.objects.filter(pk=key.pk).update(last_synced_at=timezone.now() - timedelta(minutes=10))
     with inject(error_rate=1.0, error_statuses=[503]):
         response, html = page(customer_client)
+        usage_html = customer_client.get(reverse("proxies:key_usage", args=[key.pk])).content.decode()
         for name in ("proxies:stock", "proxies:incidents", "proxies:sessions"):
             assert customer_client.get(reverse(name)).status_code == 200
         sessions_html = customer_client.get(reverse("proxies:sessions")).content.decode()
         stock_html = customer_client.get(reverse("proxies:stock")).content.decode()
-    assert "Usage as of" in html
+    assert 'hx-get="{}"'.format(reverse("proxies:key_usage", args=[key.pk])) in html  # refreshed after render
+    assert "Usage as of" in usage_html
     assert 'id="builder-form"' in html
     assert "can't be read right now" in sessions_html
     assert "can't be read right now" in stock_html
@@ -322,11 +341,12 @@ def test_stock_health_pills(upstream, customer_client, key):
 
 def test_getting_started_explains_the_grammar_rotations_and_a_test_command(upstream, customer_client, key):
     _, html = page(customer_client)
-    help_panel = html[html.index('id="help"') :]
+    assert 'hx-get="/dashboard/help/"' in html  # loaded after the page: the same for everyone
+    help_panel = customer_client.get(reverse("proxies:help")).content.decode()
     assert "curl -x" in help_panel and "https://api.ipify.org" in help_panel
     for mode in ("rot-sticky", "rot-hard", "rot-auto5", "rot-auto60", "rot-ondemand", "(none)"):
         assert mode in help_panel
-    assert key.secret_hint in help_panel  # the example is their own URL, masked
+    assert "pak_YOUR_SECRET" in help_panel  # never a secret, not even a masked one
 
 
 def test_getting_started_before_the_first_purchase_uses_an_example(upstream, customer_client):
@@ -365,5 +385,6 @@ def test_usage_figures_say_when_they_were_updated(upstream, customer_client, key
 
     usage_card = html.split('id="usage-title"')[1].split("</section>")[0]
     assert re.search(r'class="updated-ago muted">updated <time datetime="[^"]+"[^>]*>\d+ s ago</time>', usage_card)
-    chart = html.split('class="usage-chart"')[1].split("</figure>")[0]
+    chart_html = customer_client.get(reverse("proxies:key_history", args=[key.pk])).content.decode()
+    chart = chart_html.split('class="usage-chart"')[1].split("</figure>")[0]
     assert "updated-ago" in chart

@@ -51,8 +51,20 @@ def test_the_switcher_lists_every_key_and_the_page_shows_the_chosen_one(customer
     assert f'action="/dashboard/keys/{first.pk}/bulk/"' in html
     assert f'href="/dashboard/keys/{first.pk}/regenerate/"' in html
     assert f"{first.session_tag}_" in html and f"{second.session_tag}_" not in html
-    assert f'<option value="{first.pk}" selected>' in html  # a purchase tops up the key they came from
+    buy = customer_client.get(f"/dashboard/keys/{first.pk}/buy/").content.decode()
+    assert f'<option value="{first.pk}" selected>' in buy  # a purchase tops up the key they came from
     assert "0.00 of 10 GB" in html and "0.00 of 20 GB" in html
+
+
+def test_with_many_keys_the_page_lists_the_shown_one_and_loads_the_rest(customer_client, customer, two_keys):
+    for _ in range(6):
+        mint_key(customer)
+    first, _second = two_keys
+    html = page(customer_client, first)
+    assert html.count('class="key-link"') == 1 and f'data-key-id="{first.pk}" aria-current="page"' in html
+    assert f'hx-get="/dashboard/keys/?key={first.pk}"' in html
+    rest = customer_client.get(f"/dashboard/keys/?key={first.pk}").content.decode()
+    assert rest.count('class="key-link"') == 8 and f'data-key-id="{first.pk}" aria-current="page"' in rest
 
 
 @pytest.mark.parametrize("bad", ["999999", "abc", ""])

@@ -25,6 +25,10 @@ SCOPED = {
     "proxies:key_delete": [("get", {}), ("post", {})],
     "proxies:key_test": [("post", {}), ("post", {"HTTP_HX_REQUEST": "true"})],
     "proxies:key_tests": [("get", {})],
+    "proxies:key_usage": [("get", {})],
+    "proxies:key_history": [("get", {})],
+    "proxies:key_buy": [("get", {})],
+    "proxies:key_manage": [("get", {}), ("get", {"HTTP_HX_REQUEST": "true"})],
     "proxies:session_close": [("post", {}), ("post", {"HTTP_HX_REQUEST": "true"})],
     "orders:receipt": [("get", {})],
     "orders:invoice": [("get", {})],
@@ -38,7 +42,8 @@ def test_every_object_scoped_route_is_walked():
         for p in module.urlpatterns
         if p.pattern.converters
     }
-    assert scoped == set(SCOPED)
+    # The builder's suggestions file is named by its content version, not an object of anyone's.
+    assert scoped - {"proxies:builder_suggestions"} == set(SCOPED)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -12,6 +13,9 @@ from apps.billing.products import DEFAULT_PRODUCT_KIND, product_kinds
 from apps.billing.quantity import quantity_text
 from apps.core.models import BaseModel
 from apps.core.validators import validate_single_line
+
+# The pricing cards' plan list (selectors.plan_list_on_sale), cleared whenever a plan is saved.
+PLANS_ON_SALE_CACHE_KEY = "billing:plans-on-sale"
 
 currency_code = RegexValidator(r"^[a-z]{3}$", "Use a lowercase ISO 4217 code such as usd or eur.")
 
@@ -62,6 +66,15 @@ class Plan(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({quantity_text(self.gb, self.product_kind)}, {self.price} {self.currency.upper()})"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(PLANS_ON_SALE_CACHE_KEY)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        cache.delete(PLANS_ON_SALE_CACHE_KEY)
+        return result
 
     def clean(self) -> None:
         super().clean()

@@ -9,7 +9,7 @@ from django import template
 from apps.billing.dashboard import money_text, order_views_for_customer, provisioning_status_for_customer
 from apps.billing.products import UnknownProduct, product_get
 from apps.billing.quantity import quantity_text
-from apps.billing.selectors import order_delivery_view, plan_list_active
+from apps.billing.selectors import order_delivery_view, plan_list_active, plan_list_on_sale
 
 register = template.Library()
 
@@ -55,7 +55,7 @@ def pricing_section(context, section_id: str = ""):
     """Active plans with the price per unit of their product (GB, port). Uses `plans` from the
     context when a view passed them."""
     plans = context.get("plans")
-    plans = list(plan_list_active()) if plans is None else list(plans)
+    plans = plan_list_on_sale() if plans is None else list(plans)
     # Savings compare plans of one product only (a GB of traffic is not a port).
     dearest: dict[str, Decimal] = {}
     for p in plans:

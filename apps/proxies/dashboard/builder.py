@@ -42,9 +42,25 @@ TTLS: list[tuple[str, str]] = [
 
 PROTOCOLS: list[tuple[str, str]] = [("http", "HTTP · 7000"), ("socks5", "SOCKS5 · 7001")]
 
-# Suggestions only: the gateway accepts any carrier or city name it knows.
-CARRIER_SUGGESTIONS = ["att", "tmobile", "verizon", "vodafone", "o2", "orange", "telekom", "ee", "three", "movistar"]
-CITY_SUGGESTIONS = ["nyc", "la", "chicago", "miami", "london", "berlin", "paris", "madrid", "warsaw", "amsterdam"]
+# Suggestions only, per country (the gateway accepts any carrier or city name it knows). Served
+# as one fingerprinted JSON file (views.builder_suggestions), not in every page.
+SUGGESTIONS: dict[str, dict[str, list[str]]] = {
+    "us": {"carriers": ["att", "tmobile", "verizon"], "cities": ["nyc", "la", "chicago", "miami", "houston"]},
+    "gb": {"carriers": ["ee", "o2", "three", "vodafone"], "cities": ["london", "manchester", "birmingham"]},
+    "de": {"carriers": ["telekom", "vodafone", "o2"], "cities": ["berlin", "munich", "hamburg", "frankfurt"]},
+    "fr": {"carriers": ["orange", "sfr", "bouygues", "free"], "cities": ["paris", "lyon", "marseille"]},
+    "es": {"carriers": ["movistar", "vodafone", "orange"], "cities": ["madrid", "barcelona", "valencia"]},
+    "it": {"carriers": ["tim", "vodafone", "windtre"], "cities": ["rome", "milan", "naples"]},
+    "nl": {"carriers": ["kpn", "vodafone", "odido"], "cities": ["amsterdam", "rotterdam"]},
+    "pl": {"carriers": ["orange", "play", "plus", "tmobile"], "cities": ["warsaw", "krakow"]},
+    "ca": {"carriers": ["rogers", "bell", "telus"], "cities": ["toronto", "montreal", "vancouver"]},
+    "au": {"carriers": ["telstra", "optus", "vodafone"], "cities": ["sydney", "melbourne"]},
+    "br": {"carriers": ["vivo", "claro", "tim"], "cities": ["saopaulo", "rio"]},
+    "mx": {"carriers": ["telcel", "att", "movistar"], "cities": ["mexicocity", "guadalajara"]},
+    "jp": {"carriers": ["docomo", "softbank", "au"], "cities": ["tokyo", "osaka"]},
+    "in": {"carriers": ["jio", "airtel", "vi"], "cities": ["mumbai", "delhi", "bangalore"]},
+    "ua": {"carriers": ["kyivstar", "vodafone", "lifecell"], "cities": ["kyiv", "lviv"]},
+}
 
 SID_ALPHABET = string.ascii_lowercase + string.digits
 SID_PART_LENGTH = 8
@@ -72,3 +88,8 @@ class BuilderOptions:
     rotation: str = "sticky"
     ttl: int | None = None
     protocol: str = "http"
+
+
+def suggestions_for(country: str) -> dict[str, list[str]]:
+    """Carriers and cities to suggest for a country (none for "any country" or an unknown one)."""
+    return SUGGESTIONS.get(country, {"carriers": [], "cities": []})

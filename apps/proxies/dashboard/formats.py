@@ -3,17 +3,19 @@ strings are built with a placeholder secret and the placeholder is swapped for t
 (`pak_••••1a2b`). static/js/proxy-url.js does exactly the same in the browser."""
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
 
 from apps.proxies.models import PoolKey
 from apps.proxies.urlgrammar import ProxyOptions, ProxyUrl, ProxyUrlError, build_proxy_url
 
-from .builder import BuilderOptions, full_sid
+from .builder import SUGGESTIONS, BuilderOptions, full_sid
 
 # Only unreserved characters, so percent-encoding leaves it whole and a plain replace finds it.
 MASK_PLACEHOLDER = "pak_0masked0secret0"
@@ -82,7 +84,21 @@ def builder_config(*, key: PoolKey, secret: str | None) -> dict:
         "placeholder": MASK_PLACEHOLDER,
         "secret": secret or "",
         "formats": [name for name, _ in FORMATS],
+        "suggestions": suggestions_url(),
     }
+
+
+def _suggestions_file() -> tuple[bytes, str]:
+    body = json.dumps(SUGGESTIONS, sort_keys=True, separators=(",", ":")).encode()
+    return body, hashlib.sha256(body).hexdigest()[:12]
+
+
+SUGGESTIONS_JSON, SUGGESTIONS_VERSION = _suggestions_file()
+
+
+def suggestions_url() -> str:
+    """The suggestions file's address, named by its content: cached for a year by browsers."""
+    return reverse("proxies:builder_suggestions", args=[SUGGESTIONS_VERSION])
 
 
 # Lists of many proxies, as the tools that read them expect: one line per proxy in one layout, or

@@ -1,10 +1,10 @@
 """Everything the dashboard page renders, formatted from what the view read.
 
-The view refreshes the caller's keys (`pool_key_refresh_if_stale`, at most once per interval,
-falling back to the mirror, "usage as of …", when the upstream fails), then reads the mirror and
-the feed caches; a page load never waits on the upstream for stock, incidents or sessions (the
-htmx partials refresh those). The orders and the "preparing your proxy" panel come from billing's
-template tags: proxies knows nothing of orders.
+The view reads the mirror and the feed caches; a page load never waits on the upstream (the
+background sync keeps the mirror; an out-of-date usage card, stock, incidents and sessions are
+refreshed by htmx partials after the page rendered; the daily chart, the full key list, orders,
+pricing and help are loaded the same way, views/lazy.py). The orders and the "preparing your
+proxy" panel come from billing's template tags: proxies knows nothing of orders.
 
 The incidents, stock and sessions panels are built in live.py.
 """
@@ -19,14 +19,18 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
-from apps.proxies.selectors import CustomerSessions, ExpiryState, PoolKeyDashboardItem, PoolKeyUsage
+from apps.proxies.selectors import (
+    CustomerSessions,
+    ExpiryState,
+    PoolKeyDashboardItem,
+    PoolKeyUsage,
+    pool_key_mirror_is_fresh,
+)
 from apps.proxies.selectors_keys import pool_key_is_held
 from apps.proxies.upstream.records import POOL_RESIDENTIAL
 from apps.proxies.urlgrammar import ProxyOptions, ProxyUrlError, build_proxy_url
 
 from .builder import (
-    CARRIER_SUGGESTIONS,
-    CITY_SUGGESTIONS,
     POOLS,
     PROTOCOLS,
     ROTATION_HELP,
@@ -34,6 +38,7 @@ from .builder import (
     TTLS,
     BuilderOptions,
     random_sid_part,
+    suggestions_for,
 )
 from .bulk import BULK_MAX, bulk_seed
 from .formats import LIST_FORMATS, builder_config, format_views, proxy_options
@@ -66,6 +71,7 @@ __all__ = [
     "dashboard_context",
     "default_builder_initial",
     "default_bulk_initial",
+    "help_context",
     "incident_views",
     "sessions_view",
     "stock_view",
@@ -159,9 +165,15 @@ def common_context() -> dict:
         "protocols": PROTOCOLS,
         "bulk_max": BULK_MAX,
         "list_formats": LIST_FORMATS,
-        "carrier_suggestions": CARRIER_SUGGESTIONS,
-        "city_suggestions": CITY_SUGGESTIONS,
     }
+
+
+def help_context() -> dict:
+    """The "Getting started" card: the same for every customer of the shop."""
+    example = build_proxy_url(
+        secret="pak_YOUR_SECRET", options=ProxyOptions(country="us", sid="example", rotation="sticky")
+    )
+    return {"rotations": ROTATIONS, "help_username": settings.PROXIES_SX_USERNAME, "help_example_url": example.url}
 
 
 def dashboard_context(
@@ -191,15 +203,12 @@ def dashboard_context(
         "stock_lazy": stock.stale,
         "stock_counts": stock.counts,
         "plans": None,
-        "key_rows": key_switch_rows(reads.keys, current),
+        **_key_rows(reads.keys, current),
         "purchase_targets": purchase_targets(reads.keys, current, can_add=reads.can_add_key),
         "can_add_key": reads.can_add_key,
         "key_limit": reads.key_limit,
     }
-    ctx["help_username"] = settings.PROXIES_SX_USERNAME
-    ctx["help_example_url"] = build_proxy_url(
-        secret="pak_YOUR_SECRET", options=ProxyOptions(country="us", sid="example", rotation="sticky")
-    ).url
+    ctx.update(help_context())
     if current is None or key is None:
         ctx["state"] = "no_key"  # or billing's "preparing" panel, while a paid order is on its way
         return ctx
@@ -213,6 +222,8 @@ def dashboard_context(
         key_hold_reason=reads.hold_reason,
         key_action_op=uuid.uuid4().hex,  # the rename / move forms' nonce: a double submit acts once
         usage=usage_view(current.usage),
+        # The page shows the mirror; an old one is refreshed by an htmx request after render.
+        usage_needs_refresh=not pool_key_mirror_is_fresh(key=key, now=timezone.now()),
         builder_config=builder_config(key=key, secret=secret),
     )
     ctx["builder_form"] = builder_form
@@ -228,14 +239,34 @@ def dashboard_context(
     except ProxyUrlError as exc:
         error = exc.message
         grammar_options = proxy_options(options=replace(options, carrier="", city="", sid_part=""), tag=key.session_tag)
+    # Without a script the datalists hold the chosen country's suggestions; the script swaps them
+    # as the country changes, from the suggestions file (views.builder_suggestions).
+    ctx["suggestions"] = suggestions_for(options.country)
     ctx["builder_error"] = error
     ctx["formats"] = format_views(key=key, options=grammar_options, secret=secret)
-    ctx["help_example_url"] = ctx["formats"][0].text
+    # The code examples are drawn by the builder's script on a first load (a third of the
+    # builder's weight); without a script, submitting the builder form renders them here.
+    ctx["snippets_deferred"] = not builder_form.is_bound
     ctx["zero_countries"] = {c for c, n in stock.counts.items() if n.get(options.pool, 0) == 0}
     ctx["country_is_empty"] = bool(options.country) and options.country in ctx["zero_countries"]
     ctx["sessions"] = sessions_view(reads.sessions)
     ctx["sessions_lazy"] = ctx["sessions"].stale
     return ctx
+
+
+# Up to this many keys are listed on the page; beyond, the page lists the shown key and the
+# switcher loads the rest after render (views.key_list), so 20 keys don't weigh on every load.
+KEY_ROWS_INLINE = 6
+
+
+def _key_rows(items: list[PoolKeyDashboardItem], current: PoolKeyDashboardItem | None) -> dict:
+    rows = key_switch_rows(items, current)
+    lazy = len(rows) > KEY_ROWS_INLINE
+    return {
+        "key_rows": [row for row in rows if row.selected] if lazy else rows,
+        "key_rows_lazy": lazy,
+        "key_count": len(rows),
+    }
 
 
 def _field_value(form, name: str):

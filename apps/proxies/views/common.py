@@ -12,13 +12,12 @@ from apps.proxies.dashboard.page import (
 from apps.proxies.forms import BulkForm, ProxyUrlForm
 from apps.proxies.models import PoolKey
 from apps.proxies.selectors import (
-    pool_key_current_for_customer,
     pool_key_dashboard,
     pool_key_get_for_customer,
     session_list_for_customer,
 )
 from apps.proxies.selectors_keys import pool_key_hold_reason, pool_key_limit
-from apps.proxies.services import feeds, pool_key_refresh_if_stale
+from apps.proxies.services import feeds
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -62,14 +61,10 @@ def dashboard_page_context(
     else's is a 404). Unbound builder and bulk forms unless the view passes bound ones."""
     customer = request.user
     key_id = key_id if key_id is not None else selected_key_id(request)
-    # Only the key the page is about is read from the upstream (the others show the mirror the
-    # usage sync keeps): a customer with 20 keys costs one upstream read per interval, not 20.
-    shown = pool_key_get_for_customer(customer=customer, key_id=key_id) if key_id else None
-    shown = shown or pool_key_current_for_customer(customer=customer)
-    if shown is not None:
-        pool_key_refresh_if_stale(key=shown)
+    # No upstream call on the page's path: the figures come from the mirror the usage sync keeps,
+    # and a page whose key is out of date asks for a refresh (views.key_usage) after it rendered.
     keys = pool_key_dashboard(customer=customer)
-    selected = key_selected(keys, key_id)
+    selected = key_selected(keys, key_id)  # someone else's key is a 404
     limit = pool_key_limit()
     reads = DashboardReads(
         keys=keys,

@@ -5,6 +5,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.http import AuthenticatedHttpRequest
+from apps.core.html import compact_html_response
 from apps.proxies.dashboard.builder import random_sid_part
 from apps.proxies.forms import ProxyUrlForm
 
@@ -13,6 +14,7 @@ from .common import dashboard_page_context, secret_shown_once, stock_counts_cach
 
 @never_cache
 @login_required
+@compact_html_response
 @require_http_methods(["GET", "POST"])
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET: the dashboard. POST: the URL builder without JavaScript (the options travel in the
