@@ -62,9 +62,12 @@ def with_client(url: str, raw_key: str, work):
     """Runs `work(client)` on a connected MCP client authenticated with `raw_key`."""
 
     async def main():
-        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {raw_key}"}, timeout=30) as http:
-            async with Client(streamable_http_client(url, http_client=http)) as client:
-                return await work(client)
+        headers = {"Authorization": f"Bearer {raw_key}"}
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
+            Client(streamable_http_client(url, http_client=http)) as client,
+        ):
+            return await work(client)
 
     return anyio.run(main)
 

@@ -139,12 +139,13 @@ def build_proxy_urls(
     body.is_valid(raise_exception=True)
     data = body.validated_data
     customer = caller().customer
-    if key_id is not None:
-        key = pool_key_get_for_customer(customer=customer, key_id=key_id)
-    else:
-        key = pool_key_current_for_customer(customer=customer)
-        if key is None:
-            raise ToolError("You have no proxy key yet: buy a plan with create_order first.")
+    key = (
+        pool_key_get_for_customer(customer=customer, key_id=key_id)
+        if key_id is not None
+        else pool_key_current_for_customer(customer=customer)
+    )
+    if key is None:
+        raise ToolError("You have no proxy key yet: buy a plan with create_order first.")
     options = BuilderOptions(
         pool=data["pool"],
         country=data["country"],

@@ -82,10 +82,11 @@ def create_order(
 def _x402_requirements(customer, *, plan: str | None, target: str, gb: float | None, days: int | None) -> dict:
     if not settings.X402_ENABLED:
         raise ToolError("This shop does not sell over x402 at the moment.")
+    quantity: object = gb
     if plan:
         chosen = plan_get_active(slug=plan)
-        gb, days = chosen.gb, days or chosen.validity_days
-    if gb is None:
+        quantity, days = chosen.gb, days or chosen.validity_days
+    if quantity is None:
         raise ToolError("gb: say how many GB to buy (or give a plan).")
     top_up = target not in ("", "new")
     if top_up:
@@ -93,7 +94,7 @@ def _x402_requirements(customer, *, plan: str | None, target: str, gb: float | N
         path = reverse("agents:pool_key_topup", args=[key.pk])
     else:
         path = reverse("agents:pool_keys")
-    quote = x402_quote(gb=gb, days=days, top_up=top_up)
+    quote = x402_quote(gb=quantity, days=days, top_up=top_up)
     query = {"gb": f"{quote.gb.normalize():f}", **({"days": quote.days} if quote.days else {})}
     url = f"{_absolute(path)}?{urlencode(query)}"
     answer = x402_request_handle(request=PaidRequest(quote=quote, url=url))
