@@ -9,10 +9,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from apps.accounts.models import ApiKeyScope
-from apps.api.serializers.keys import KeySerializer, UsageSerializer
+from apps.api.serializers.keys import MAX_USAGE_DAYS, KeySerializer, UsageSerializer, key_row
 from apps.api.serializers.proxy_tests import ProxyTestRequestSerializer, ProxyTestSerializer
 from apps.api.serializers.proxy_urls import ProxyUrlsBuildSerializer
-from apps.api.views.keys import MAX_USAGE_DAYS, key_row
 from apps.core.ratelimit import rate_limit_allows_for, rate_limit_window_seconds
 from apps.proxies.dashboard.builder import BuilderOptions
 from apps.proxies.dashboard.bulk import BULK_MAX, proxy_url_items, proxy_urls_check
