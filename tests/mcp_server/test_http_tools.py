@@ -212,3 +212,12 @@ def test_a_revoked_key_stops_working_at_once(mcp_url, customer):
     response = httpx2.post(mcp_url, json=body, headers={"Authorization": f"Bearer {raw}"})
 
     assert response.status_code == 401 and response.json()["error"]["code"] == "api_key_revoked"
+
+
+def test_tool_calls_count_against_the_keys_api_rate_limit(mcp_url, read_key, settings):
+    settings.API_RATE_LIMIT_PER_KEY = "2/min"
+
+    answers = [call(mcp_url, read_key, "list_keys") for _ in range(3)]
+
+    assert [answer.is_error for answer in answers] == [False, False, True]
+    assert "Too many calls with this API key" in text_of(answers[2])

@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -17,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 
 from apps.accounts.models import ApiKeyScope
 from apps.accounts.services import api_key_audit_denied
+from apps.api.throttling import ApiKeyRateThrottle
 from apps.core.errors import ApplicationError, NotFound
 from apps.proxies.urlgrammar import ProxyUrlError
 
@@ -39,6 +41,13 @@ class ToolSpec:
 
 
 REGISTRY: list[ToolSpec] = []
+
+
+def rate_check(caller: Caller) -> None:
+    """The API's per-key limit (API_RATE_LIMIT_PER_KEY), one budget whichever door the key uses."""
+    throttle = ApiKeyRateThrottle()
+    if not throttle.allow_request(SimpleNamespace(auth=caller.key), None):
+        raise ToolError(f"Too many calls with this API key; try again in {int(throttle.wait())} seconds.")
 
 
 def scope_check(caller: Caller, scope: str, tool: str) -> None:
@@ -70,6 +79,7 @@ def tool(*, title: str, scope: str = READ, read_only: bool = True, destructive: 
             try:
                 caller = current_caller()
                 token = CALLER.set(caller)  # a stdio key is checked once per call, not per read
+                rate_check(caller)
                 scope_check(caller, scope, name)
                 return fn(*args, **kwargs)
             except ToolError:
