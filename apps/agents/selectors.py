@@ -8,7 +8,7 @@ from apps.billing.models import Plan
 from apps.core.errors import ApplicationError, NotFound
 from apps.proxies.fulfilment import PoolTraffic
 
-from .models import X402PlanPrice, X402Pricing, X402Purchase
+from .models import AgentAccount, X402PlanPrice, X402Pricing, X402Purchase
 
 CENT = Decimal("0.01")
 MAX_DAYS = 3650
@@ -82,3 +82,8 @@ def x402_purchase_for_order(*, order_id: str) -> X402Purchase:
     if purchase is None:
         raise NotFound("No such order.")
     return purchase
+
+
+def agent_account_for_user(*, user) -> AgentAccount | None:
+    """The agent account of this customer, if the customer is an agent (pays over x402)."""
+    return AgentAccount.objects.filter(user=user).first()

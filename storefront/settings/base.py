@@ -209,6 +209,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "apps.api",
     "apps.agents",
+    "apps.mcp_server",
     "apps.console",
 ]
 

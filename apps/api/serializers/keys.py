@@ -1,10 +1,29 @@
+from dataclasses import dataclass
 from datetime import date
 
 from rest_framework import serializers
 
-from apps.proxies.models import PoolKeyStatus
+from apps.proxies.models import PoolKey, PoolKeyStatus
+from apps.proxies.selectors import PoolKeyUsage, pool_key_usage
 
 from .common import gb_field
+
+MAX_USAGE_DAYS = 366
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    key: PoolKey
+    usage: PoolKeyUsage
+
+    @property
+    def session_prefix(self) -> str:
+        return f"{self.key.session_tag}_"
+
+
+def key_row(key: PoolKey) -> KeyRow:
+    """Usage from the local mirror (the sync job keeps it fresh): no upstream call per request."""
+    return KeyRow(key=key, usage=pool_key_usage(key=key))
 
 
 class KeySerializer(serializers.Serializer):

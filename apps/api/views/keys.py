@@ -3,7 +3,6 @@
 import csv
 import io
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,7 +16,7 @@ from apps.accounts.models import ApiKeyScope
 from apps.core.http import client_ip
 from apps.core.ratelimit import rate_limit_allows_for, rate_limit_window_seconds
 from apps.proxies.models import PoolKey
-from apps.proxies.selectors import PoolKeyUsage, pool_key_get_for_customer, pool_key_list_for_customer, pool_key_usage
+from apps.proxies.selectors import pool_key_get_for_customer, pool_key_list_for_customer
 from apps.proxies.selectors_usage import usage_csv_rows_for_key, usage_daily_for_key
 from apps.proxies.services import idempotency_key_for, pool_key_regenerate, pool_key_relabel, pool_key_reveal
 
@@ -26,37 +25,23 @@ from ..examples import KEY_EXAMPLE, USAGE
 from ..pagination import PAGE_QUERY
 from ..schema import error_responses
 from ..serializers.keys import (
+    MAX_USAGE_DAYS,
     KeySerializer,
     KeyUpdateSerializer,
     RegeneratedSerializer,
     SecretSerializer,
     UsageQuerySerializer,
     UsageSerializer,
+    key_row,
 )
 from ..services import IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_SCHEMA
 from .base import UPSTREAM_ERRORS, ApiView, unavailable
 
-MAX_USAGE_DAYS = 366
 DAY_SCHEMA = {"type": "string", "format": "date", "pattern": r"^2\d{3}-\d{2}-\d{2}$"}
 TOO_MANY_REVEALS = "Too many reveals in a short time (the dashboard's limit applies too)."
 TOO_MANY_REGENERATIONS = "Too many regenerations in a short time (the dashboard's limit applies too)."
 KEYS_WRITE = (ApiKeyScope.KEYS_WRITE.value,)
 KEY_ID = OpenApiParameter("key_id", int, OpenApiParameter.PATH, description="A key's id (GET /keys).")
-
-
-@dataclass(frozen=True)
-class KeyRow:
-    key: PoolKey
-    usage: PoolKeyUsage
-
-    @property
-    def session_prefix(self) -> str:
-        return f"{self.key.session_tag}_"
-
-
-def key_row(key: PoolKey) -> KeyRow:
-    """Usage from the local mirror (the sync job keeps it fresh): no upstream call per request."""
-    return KeyRow(key=key, usage=pool_key_usage(key=key))
 
 
 def own_key(view: ApiView, key_id) -> PoolKey:

@@ -6,8 +6,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import ApiKeyScope
 from apps.proxies.dashboard.builder import BuilderOptions
-from apps.proxies.dashboard.bulk import bulk_proxies, bulk_seed
-from apps.proxies.dashboard.formats import build_for_key, masked, proxy_options
+from apps.proxies.dashboard.bulk import proxy_url_items, proxy_urls_check
 from apps.proxies.selectors import pool_key_current_for_customer
 from apps.proxies.urlgrammar import ProxyUrlError
 
@@ -61,9 +60,7 @@ class ProxyUrlsView(ApiView):
         )
         count, fmt = data["count"], data["format"]
         try:
-            grammar_options = proxy_options(options=options, tag=key.session_tag)
-            if count > 1:  # the bulk ids (<prefix>0001, …) checked once before any reveal
-                bulk_proxies(key=key, options=options, seed=data["session"] or "x", count=1, secret=None)
+            proxy_urls_check(key=key, options=options, count=count)
         except ProxyUrlError as exc:
             raise InvalidRequest(
                 exc.message, code="invalid_proxy_option", param=_PARAMS.get(exc.field, exc.field)
@@ -71,20 +68,7 @@ class ProxyUrlsView(ApiView):
         secret = None
         if data["include_secret"] and request.auth.has_scope(ApiKeyScope.KEYS_WRITE):
             secret = reveal_or_429(self, key)
-        if count == 1:
-            proxies = [build_for_key(key=key, options=grammar_options, secret=secret)]
-        else:
-            proxies = bulk_proxies(
-                key=key, options=options, seed=data["session"] or bulk_seed(), count=count, secret=secret
-            )
-        items = [
-            {
-                "url": masked(proxy.url, key=key, secret=secret),
-                "session_id": proxy.options.sid,
-                "text": masked(proxy.formats()[fmt], key=key, secret=secret),
-            }
-            for proxy in proxies
-        ]
+        items = proxy_url_items(key=key, options=options, count=count, fmt=fmt, secret=secret)
         result = {
             "key_id": key.pk,
             "count": len(items),

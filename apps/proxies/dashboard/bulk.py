@@ -40,3 +40,29 @@ def bulk_proxies(*, key: PoolKey, options: BuilderOptions, seed: str, count: int
 
 def bulk_display_lines(*, key: PoolKey, proxies: list[ProxyUrl], secret: str | None) -> list[str]:
     return [masked(p.url, key=key, secret=secret) for p in proxies]
+
+
+def proxy_urls_check(*, key: PoolKey, options: BuilderOptions, count: int) -> None:
+    """Raises ProxyUrlError for options the grammar refuses; run before any reveal, so a bad
+    request costs no audited read of the secret. With count > 1 the bulk ids are checked too."""
+    proxy_options(options=options, tag=key.session_tag)
+    if count > 1:
+        bulk_proxies(key=key, options=options, seed=options.sid_part or "x", count=1, secret=None)
+
+
+def proxy_url_items(*, key: PoolKey, options: BuilderOptions, count: int, fmt: str, secret: str | None) -> list[dict]:
+    """The builder's URLs as the API and the MCP server hand them out: one URL, or `count` with
+    ids `<session><0001…>` (a random seed when no session was given). `fmt` is a FORMATS name."""
+    if count == 1:
+        proxies = [build_for_key(key=key, options=proxy_options(options=options, tag=key.session_tag), secret=secret)]
+    else:
+        seed = options.sid_part or bulk_seed()
+        proxies = bulk_proxies(key=key, options=options, seed=seed, count=count, secret=secret)
+    return [
+        {
+            "url": masked(proxy.url, key=key, secret=secret),
+            "session_id": proxy.options.sid,
+            "text": masked(proxy.formats()[fmt], key=key, secret=secret),
+        }
+        for proxy in proxies
+    ]
