@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.db.models import QuerySet
 
 from apps.accounts.models import User
@@ -33,7 +35,7 @@ def webhook_delivery_get_for_customer(*, customer: User, delivery_id: int) -> We
     return delivery
 
 
-def webhook_failure_rate(*, since) -> tuple[int, int]:
-    """(failed attempts, all attempts) since then: the console overview's figure."""
-    attempts = WebhookAttempt.objects.filter(created_at__gte=since)
+def webhook_failure_rate(*, start: datetime, end: datetime) -> tuple[int, int]:
+    """(failed attempts, all attempts) in [start, end): the console overview's figure."""
+    attempts = WebhookAttempt.objects.filter(created_at__gte=start, created_at__lt=end)
     return attempts.filter(succeeded=False).count(), attempts.count()
