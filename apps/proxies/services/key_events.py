@@ -4,6 +4,8 @@ is taken at the previous sync's time, so an expiry that happened by the clock is
 
 from datetime import datetime
 
+from django.db import transaction
+
 from apps.events.models import EventType, ResourceType
 from apps.events.services import event_record
 from apps.proxies.models import PoolKey, PoolKeyAlertKind, PoolKeyStatus
@@ -24,6 +26,34 @@ def pool_key_status_events(*, key: PoolKey, before: PoolKeyStatus, now: datetime
         key_event(key, EventType.KEY_EXPIRED)
     if after in RUNNING and before in SUSPENDED_REASONS:
         key_event(key, EventType.KEY_REENABLED)
+
+
+STATUS_FIELDS = (
+    "id",
+    "customer_id",
+    "deleted_at",
+    "missing_upstream",
+    "disabled_by_operator",
+    "enabled",
+    "expires_at",
+    "cap_gb",
+    "used_mb",
+    "last_synced_at",
+)
+
+
+def pool_key_statuses(*, now: datetime) -> dict[int, PoolKeyStatus]:
+    """Every live key's status as of its last sync: taken before a bulk sync, whose set-based
+    writes see no row in Python (one SELECT of a few columns)."""
+    keys = PoolKey.objects.live().only(*STATUS_FIELDS)
+    return {key.pk: key.status_at(key.last_synced_at or now) for key in keys}
+
+
+def pool_key_status_events_since(*, before: dict[int, PoolKeyStatus], now: datetime) -> None:
+    """The status changes a bulk sync made, as events (one more SELECT)."""
+    with transaction.atomic():
+        for key in PoolKey.objects.filter(pk__in=list(before)).only(*STATUS_FIELDS):
+            pool_key_status_events(key=key, before=before[key.pk], now=now)
 
 
 def key_event(key: PoolKey, event_type: EventType, **extra) -> None:

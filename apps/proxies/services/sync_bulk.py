@@ -26,21 +26,11 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from apps.proxies.models import PoolKey, PoolKeyStatus
+from apps.proxies.models import PoolKey
 
-from .key_events import pool_key_status_events
 from .mirror import MIRROR_FIELDS
 
-_LOAD_FIELDS = (
-    "id",
-    "customer_id",
-    "upstream_id",
-    "created_at",
-    "deleted_at",
-    "last_synced_at",
-    "disabled_by_operator",
-    *MIRROR_FIELDS,
-)
+_LOAD_FIELDS = ("id", "upstream_id", "created_at", "last_synced_at", "disabled_by_operator", *MIRROR_FIELDS)
 # Any constant: two syncs on PostgreSQL take turns rather than lock the same rows in two orders.
 _SYNC_LOCK_ID = 0x5F_5359_4E43
 
@@ -73,7 +63,6 @@ def mirror_write_batched(
     for the rows confirmed, another for rows gone upstream. Statements grow with rows / batch_size."""
     out = SyncOutcome()
     changed: dict[tuple[str, ...], list[PoolKey]] = defaultdict(list)
-    status_before: dict[int, PoolKeyStatus] = {}
     synced: list[int] = []
     newly_missing: list[PoolKey] = []
     rows = list(PoolKey.objects.live().only(*_LOAD_FIELDS).order_by("pk"))
@@ -95,7 +84,6 @@ def mirror_write_batched(
         if fields["enabled"]:
             fields = {**fields, "disabled_by_operator": False}
         diff = tuple(name for name, value in fields.items() if getattr(row, name) != value)
-        status_before[row.pk] = row.status_at(row.last_synced_at or now)
         for name in diff:
             setattr(row, name, fields[name])
         if diff:
@@ -110,8 +98,6 @@ def mirror_write_batched(
             with transaction.atomic():
                 PoolKey.objects.bulk_update(batch, names, batch_size=batch_size)
                 PoolKey.objects.filter(pk__in=[row.pk for row in batch]).update(updated_at=now)
-                for row in batch:
-                    pool_key_status_events(key=row, before=status_before[row.pk], now=now)
     for pks in _chunks(synced, batch_size):
         PoolKey.objects.filter(pk__in=pks).update(last_synced_at=now)
     for batch in _chunks(newly_missing, batch_size):
