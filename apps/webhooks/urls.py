@@ -1,10 +1,16 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views_api
+from . import views, views_api
 
 app_name = "webhooks"
 
 urlpatterns = [
+    path("dashboard/api/webhooks/", views.webhooks_page, name="dashboard"),
+    re_path(
+        r"^dashboard/api/webhooks/(?P<endpoint_id>[0-9]+)/(?P<action>toggle|test|rotate|delete)/$",
+        views.webhook_action_view,
+        name="dashboard_action",
+    ),
     path("api/v1/webhook-endpoints", views_api.WebhookEndpointListView.as_view(), name="endpoints"),
     path("api/v1/webhook-endpoints/<int:endpoint_id>", views_api.WebhookEndpointDetailView.as_view(), name="endpoint"),
     path(
