@@ -1,10 +1,12 @@
 """One HTTP attempt: sign with Standard Webhooks, POST to the pinned address, read at most 64 KB,
 follow no redirect, give up after 10 s in all."""
 
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import datetime
 
+import certifi
 import httpx
 from standardwebhooks import Webhook
 
@@ -14,6 +16,8 @@ CONNECT_TIMEOUT = 5.0
 TOTAL_TIMEOUT = 10.0
 MAX_READ_BYTES = 64 * 1024
 USER_AGENT = "storefront-webhooks/1"
+# Built once: a new client per attempt would otherwise load the CA bundle every time.
+TLS_CONTEXT = ssl.create_default_context(cafile=certifi.where())
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,9 @@ def send(
     started = time.monotonic()
     deadline = started + TOTAL_TIMEOUT
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, transport=transport, trust_env=False) as client:
+        with httpx.Client(
+            timeout=timeout, follow_redirects=False, transport=transport, trust_env=False, verify=TLS_CONTEXT
+        ) as client:
             request = client.build_request(
                 "POST", target.pinned_url, content=payload.encode(), headers=headers, extensions=extensions
             )

@@ -115,12 +115,14 @@ class WebhookEndpointDetailView(ApiView):
         operation_id="webhook_endpoints_destroy",
         summary="Delete a webhook endpoint",
         parameters=[ENDPOINT_ID],
-        responses={204: None, **error_responses(404)},
+        description="Answers with the endpoint as it was; its deliveries are deleted with it.",
+        responses={200: WebhookEndpointSerializer, **error_responses(404)},
     )
     def delete(self, request, endpoint_id: int):
         endpoint = webhook_endpoint_get_for_customer(customer=self.customer, endpoint_id=endpoint_id)
+        data = WebhookEndpointSerializer(endpoint).data
         webhook_endpoint_delete(endpoint=endpoint)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(data)
 
 
 class WebhookEndpointRotateView(ApiView):
@@ -148,12 +150,12 @@ class WebhookEndpointTestView(ApiView):
         summary="Send a webhook.test event to an endpoint",
         parameters=[ENDPOINT_ID],
         request=None,
-        responses={202: WebhookTestSerializer, **error_responses(404)},
+        responses={200: WebhookTestSerializer, **error_responses(404)},
     )
     def post(self, request, endpoint_id: int):
         endpoint = webhook_endpoint_get_for_customer(customer=self.customer, endpoint_id=endpoint_id)
         event = webhook_endpoint_test(endpoint=endpoint)
-        return Response(WebhookTestSerializer(event).data, status=status.HTTP_202_ACCEPTED)
+        return Response(WebhookTestSerializer(event).data)
 
 
 class WebhookDeliveryListView(ApiView):
@@ -180,7 +182,7 @@ class WebhookRedeliverView(ApiView):
         summary="Send a delivery again",
         parameters=[DELIVERY_ID],
         request=None,
-        responses={202: WebhookDeliverySerializer, **error_responses(404, 422)},
+        responses={200: WebhookDeliverySerializer, **error_responses(404, 422)},
     )
     def post(self, request, delivery_id: int):
         delivery = webhook_delivery_get_for_customer(customer=self.customer, delivery_id=delivery_id)
@@ -188,4 +190,4 @@ class WebhookRedeliverView(ApiView):
             delivery = webhook_delivery_redeliver(delivery=delivery)
         except ApplicationError as exc:
             raise Unprocessable(exc.message, code="endpoint_disabled") from exc
-        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+        return Response(WebhookDeliverySerializer(delivery).data)
