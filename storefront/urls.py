@@ -14,6 +14,7 @@ urlpatterns = [
     path("account/", include("apps.accounts.urls")),
     path("", include("apps.customers.urls")),
     path("billing/", include("apps.billing.urls")),
+    path("", include("apps.webhooks.urls")),  # API v1 webhook endpoints, before the API's catch-all
     path("", include("apps.api.urls")),
     path("", include("apps.agents.urls")),  # x402: agents pay over HTTP 402 (docs/x402.md)
     path("", include("apps.billing.urls_dashboard")),  # the customer's orders, under /dashboard/

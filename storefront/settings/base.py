@@ -199,6 +199,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "turnstile",
     "apps.core",
+    "apps.events",
     "apps.accounts",
     "apps.proxies",
     "apps.ports",
@@ -208,6 +209,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "apps.api",
+    "apps.webhooks",
     "apps.agents",
     "apps.mcp_server",
     "apps.console",
@@ -667,6 +669,11 @@ RATE_LIMITS["port_change"] = env_rate_limit("PORT_CHANGE_RATE_LIMIT", "20/10m/us
 RATE_LIMITS["port_rotation_link"] = env_rate_limit("PORT_ROTATION_LINK_RATE_LIMIT", "60/10m/ip")
 CELERY_BEAT_SCHEDULE["ports-expiry"] = {"task": "ports.expiry", "schedule": float(PORTS_EXPIRY_SECONDS)}
 CELERY_BEAT_SCHEDULE["ports-sync"] = {"task": "ports.sync", "schedule": float(PORTS_SYNC_SECONDS)}
+
+# Outgoing webhooks (docs/webhooks.md). Loopback and private targets only for local receivers:
+# never in production, where every resolved address of an endpoint must be public (SSRF guard).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", DEBUG or SANDBOX_ACTIVE)
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {"task": "webhooks.sweep", "schedule": 30.0}
 # The reseller's upstream account (balance, slots, traffic, alerts) is read in the background this
 # often for the console; operators are mailed once per crossing when the balance falls below
 # PORTS_LOW_BALANCE (whole units of the upstream's currency) or a slot type's free slots fall to
@@ -748,7 +755,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"EventTypeEnum": "apps.events.models.EventType"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.api.schema.postprocess_conventions",

@@ -20,6 +20,7 @@ FUZZ_KEY = "sfk_test_" + "Fuzz" * 10
 _ACCEPTED = ["2xx", "401", "403", "404", "409", "429"]
 ACCEPT_ALSO_400 = {"expected-statuses": [*_ACCEPTED, "400"]}
 ACCEPT_ALSO_422 = {"expected-statuses": [*_ACCEPTED, "422"]}
+ACCEPT_WEBHOOK = {"expected-statuses": [*_ACCEPTED, "400", "422"]}
 
 # Loaded once at collection: the document needs no database.
 schema = schemathesis.openapi.from_wsgi(
@@ -36,6 +37,20 @@ schema = schemathesis.openapi.from_wsgi(
             "operations": [
                 {"include-operation-id": "keys_usage", "checks": {"positive_data_acceptance": ACCEPT_ALSO_400}},
                 {"include-operation-id": "orders_create", "checks": {"positive_data_acceptance": ACCEPT_ALSO_422}},
+                # A webhook URL must resolve to a public address (SSRF rules) and an account holds
+                # at most 10 endpoints: 400 / 422 for schema-valid bodies.
+                {
+                    "include-operation-id": "webhook_endpoints_create",
+                    "checks": {"positive_data_acceptance": ACCEPT_WEBHOOK},
+                },
+                {
+                    "include-operation-id": "webhook_endpoints_update",
+                    "checks": {"positive_data_acceptance": ACCEPT_WEBHOOK},
+                },
+                {
+                    "include-operation-id": "webhook_deliveries_redeliver",
+                    "checks": {"positive_data_acceptance": ACCEPT_WEBHOOK},
+                },
             ],
             "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
         }

@@ -28,6 +28,7 @@ from django.utils import timezone
 from apps.billing.models import KeyAdjustment, Order
 from apps.billing.money import proportional_gb, to_minor_units
 from apps.core.services import audit_log
+from apps.events.services import event_record
 
 from .jobs import APPLY_KEY_ADJUSTMENT, job_enqueue_on_commit
 from .orders import S, _transition, order_lock
@@ -133,6 +134,9 @@ def order_record_refund(
         if fully_refunded or amount_refunded >= refund_base(order):
             # Refunded in full: an order not delivered yet never will be (nothing leaves refunded).
             _transition(order, S.REFUNDED, reason=source, data={"amount_refunded": str(amount_refunded)})
+            event_record(
+                type="order.refunded", customer_id=order.customer_id, resource_type="order", resource_id=order.pk
+            )
         _add_adjustment(
             order,
             kind=K.REFUND,

@@ -13,6 +13,7 @@ from apps.billing.models import Order, Plan
 from apps.billing.products import UnknownProduct, product_get
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_log
+from apps.events.services import event_record
 
 from .jobs import PROVISION_ORDER, SEND_ORDER_EMAIL, failure_text, job_enqueue_on_commit
 
@@ -179,6 +180,13 @@ def order_mark_failed(*, order_id: int, reason: str, actor=None) -> bool:
         order.failure_reason = failure_text(reason)
         changed = _transition(order, S.FAILED, reason=reason, actor=actor)
         job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "operator_alert")
+        event_record(
+            type="order.failed",
+            customer_id=order.customer_id,
+            resource_type="order",
+            resource_id=order.pk,
+            extra={"reason": order.failure_reason},
+        )
     return changed
 
 

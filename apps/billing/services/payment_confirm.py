@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.billing.models import Order, Payment
 from apps.core.services import audit_log
 from apps.core.services.notifications import operators_notify_on_commit
+from apps.events.services import event_record
 
 from .invoices import invoice_issue
 from .jobs import PROVISION_ORDER, SEND_ORDER_EMAIL, failure_text, job_enqueue_on_commit
@@ -117,6 +118,7 @@ def _order_paid(order: Order, payment: Payment, source: str) -> str:
     order.provisioning_deadline = timezone.now() + provisioning_window()
     _transition(order, S.PAID, reason=source, data=_payment_data(payment))
     invoice_issue(order=order, payment=payment)
+    event_record(type="order.paid", customer_id=order.customer_id, resource_type="order", resource_id=order.pk)
     # Robust: a broker outage after the commit must not turn this into an error for an event
     # already processed, nor cost the receipt; the reconciler re-drives both.
     job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "receipt")  # before the key: receipt, then "ready"

@@ -30,6 +30,7 @@ from apps.billing.products import product_get
 from apps.core.errors import ApplicationError, RetryableError
 from apps.core.fulfilment import Delivery, FulfilmentRequest, FulfilmentWait
 from apps.core.services.notifications import operators_notify_on_commit
+from apps.events.services import event_record
 
 from .adjustments import order_adjustments_release, order_fold_adjustments
 from .jobs import PROVISION_ORDER, SEND_ORDER_EMAIL, failure_text, job_enqueue_on_commit
@@ -142,6 +143,9 @@ def _complete(order_id: int, delivery: Delivery) -> None:
         if order.status == S.PAID:
             _transition(order, S.PROVISIONED, data=delivery.audit or {"delivery": delivery.ref})
             job_enqueue_on_commit(SEND_ORDER_EMAIL, order.pk, "ready")
+            event_record(
+                type="order.provisioned", customer_id=order.customer_id, resource_type="order", resource_id=order.pk
+            )
             _operator_note(order, delivery)
         else:
             # Refunded or disputed while it was being delivered: keep the link and mark the

@@ -17,6 +17,7 @@ from apps.proxies.models import MB_PER_GB, PoolKey, PoolKeyStatus
 from apps.proxies.selectors import pool_key_list_expiring, pool_key_list_with_status
 from apps.proxies.selectors_usage import usage_traffic_between
 from apps.proxies.upstream.health import upstream_health_get
+from apps.webhooks.selectors import webhook_failure_rate
 
 from .periods import Period
 from .ports import port_costs_of_orders
@@ -96,6 +97,14 @@ class Overview:
     # USDC paid over x402 (apps/agents), already counted in the USD line: USDC is a dollar token.
     usdc_revenue: Decimal = ZERO
     usdc_orders: int = 0
+    webhook_attempts: int = 0
+    webhook_attempts_failed: int = 0
+
+    @property
+    def webhook_failure_percent(self) -> Decimal | None:
+        if not self.webhook_attempts:
+            return None
+        return Decimal(self.webhook_attempts_failed * 100) / self.webhook_attempts
 
 
 def _money(value) -> Decimal:
@@ -189,7 +198,10 @@ def operator_overview(*, period: Period, now: datetime | None = None) -> Overvie
     fullest = near_cap.select_related("customer").order_by((F("used_mb") / F("cap_gb")).desc(), "pk")
     waiting = Order.objects.filter(status=Order.Status.PAID).aggregate(count=Count("pk"), oldest=Min("paid_at"))
     usdc_revenue, usdc_orders = _usdc_revenue(period)
+    webhook_failed, webhook_attempts = webhook_failure_rate(start=period.start_at, end=period.end_at)
     return Overview(
+        webhook_attempts=webhook_attempts,
+        webhook_attempts_failed=webhook_failed,
         usdc_revenue=usdc_revenue,
         usdc_orders=usdc_orders,
         period=period,

@@ -17,6 +17,7 @@ from apps.ports.models import Port
 
 from .lifecycle import port_release
 from .mirror import port_audit
+from .port_events import port_expiry_event
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def port_expiry_notices_send(*, now: datetime | None = None) -> dict:
                 failed += 1
                 continue
             port_audit(action="port.expiry_notice", port=port, data={"kind": kind})
+            port_expiry_event(port, kind)
             sent.append((port.pk, kind))
     return {"sent": sent, "failed": failed}
 

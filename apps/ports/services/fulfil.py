@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
+from apps.events.models import EventType
 from apps.ports.errors import PortCapacityError, PortsRetryableError
 from apps.ports.models import Port, PortFulfilment, PortSharing
 from apps.ports.upstream.records import CarrierRecord, CountryRecord, PortRecord
@@ -29,6 +30,7 @@ from apps.ports.upstream.records import CarrierRecord, CountryRecord, PortRecord
 from .client import ports_client
 from .keys import idempotency_key_validate
 from .mirror import port_audit, port_fields_from_record
+from .port_events import port_event
 from .upstream import capacity_message, upstream_call
 
 if TYPE_CHECKING:
@@ -191,6 +193,7 @@ def _adopt(claim: PortFulfilment, record: PortRecord, *, adopted: bool) -> Port:
                 idempotency_key=claim.idempotency_key,
                 data={"sharing": port.sharing, "country": port.country_code, "expires_at": port.expires_at.isoformat()},
             )
+            port_event(port, EventType.PORT_CREATED)
     return port
 
 

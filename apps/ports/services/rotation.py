@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
+from apps.events.models import EventType
 from apps.ports.errors import PortCooldownError, PortNotUsable
 from apps.ports.models import Port, PortStatus
 from apps.ports.upstream.records import AUTO_ROTATION_BOUNDS, CanRotateRecord
@@ -16,6 +17,7 @@ from apps.ports.upstream.records import AUTO_ROTATION_BOUNDS, CanRotateRecord
 from .client import ports_client
 from .keys import idempotency_key_validate
 from .mirror import port_audit, port_update, rotation_fields, rotations_mirror
+from .port_events import port_event
 from .upstream import cooldown_message, cooldown_text, upstream_call
 
 if TYPE_CHECKING:
@@ -95,6 +97,7 @@ def port_rotate(
         idempotency_key=idempotency_key,
         data={"old_ip": result.old_ip, "new_ip": result.new_ip},
     )
+    port_event(port, EventType.PORT_ROTATED)
     message = (
         f"Rotated: your new IP is {result.new_ip}."
         if result.new_ip

@@ -35,6 +35,7 @@ from apps.proxies.models import (
 )
 from apps.proxies.upstream.health import upstream_health_get
 
+from .key_events import alert_event
 from .mirror import jsonable
 
 logger = logging.getLogger(__name__)
@@ -201,6 +202,7 @@ def _deliver(key: PoolKey, kind: str, claimed: list[PoolKeyAlert], now: datetime
         return
     with transaction.atomic():
         PoolKeyAlert.objects.filter(pk=claimed[0].pk).update(sent_at=timezone.now())
+        alert_event(key, kind)
         audit_log(
             action="pool_key.alert_sent",
             customer=key.customer,

@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from apps.core.errors import ApplicationError
+from apps.events.models import EventType
 from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import UpstreamError, UpstreamNotFound
 
 from . import client
 from .alerts import pool_key_alerts_rearm
 from .idempotency import idempotency_key_derive, idempotency_key_validate
+from .key_events import key_event
 from .mirror import jsonable, marks_missing, pool_key_audit, pool_key_mark_missing, pool_key_mirror_apply
 from .validation import clean_add_gb, clean_cap, clean_days, clean_label, ensure_live
 
@@ -94,6 +96,7 @@ def pool_key_top_up(
                 data={"after": "top_up"},
             )
         pool_key_alerts_rearm(key=key)  # back under a threshold: its next crossing alerts again
+        key_event(key, EventType.KEY_TOPPED_UP, add_gb=jsonable(add_gb), extend_days=extend_days)
     if enable_error is not None:
         if isinstance(enable_error, UpstreamNotFound):
             pool_key_mark_missing(key=key)

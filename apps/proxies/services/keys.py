@@ -10,12 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
+from apps.events.models import EventType
 from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import UpstreamNotFound
 from apps.proxies.upstream.records import PoolKeyRecord
 
 from . import client
 from .idempotency import idempotency_key_validate
+from .key_events import key_event
 from .mirror import jsonable, mirror_fields_from_record, pool_key_audit, secret_last4
 from .validation import clean_cap, clean_expiry, clean_label
 
@@ -110,6 +112,7 @@ def pool_key_adopt(
                         **(data or {}),
                     },
                 )
+                key_event(key, EventType.KEY_CREATED)
             return key
         except IntegrityError:
             existing = _existing(upstream_id=record.id, idempotency_key=idempotency_key)

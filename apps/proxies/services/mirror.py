@@ -14,6 +14,7 @@ from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import UpstreamBadResponse, UpstreamNotFound
 from apps.proxies.upstream.records import PoolKeyRecord
 
+from .key_events import pool_key_status_events
 from .readings import usage_samples_record
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def pool_key_mirror_apply(
     """Copies an upstream record onto the mirror row in one short UPDATE (no lock is held
     across an upstream call: the call already happened) and onto the given instance."""
     now = now or timezone.now()
+    status_before = key.status_at(key.last_synced_at or now)
     fields = mirror_fields_from_record(record)
     fields["last_synced_at"] = now
     if record.secret:
@@ -93,6 +95,7 @@ def pool_key_mirror_apply(
         key.updated_at = now
         # The chart's reading moves with the mirror, so chart and usage card agree.
         usage_samples_record(now=now, keys=[key])
+        pool_key_status_events(key=key, before=status_before, now=now)
     return key
 
 

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from apps.core.errors import NotFound
+from apps.events.models import EventType
 from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import UpstreamBadResponse
 
 from . import client
 from .idempotency import idempotency_key_validate
+from .key_events import key_event
 from .mirror import marks_missing, pool_key_audit, pool_key_mirror_apply
 from .validation import ensure_live
 
@@ -46,6 +48,7 @@ def pool_key_regenerate(
             idempotency_key=idempotency_key,
             data={"secret_hint_before": hint_before, "secret_hint": key.secret_hint},
         )
+        key_event(key, EventType.KEY_SECRET_REGENERATED)
     return key, secret
 
 
