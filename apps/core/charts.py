@@ -7,7 +7,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 WIDTH, HEIGHT = 640, 200
-LEFT, RIGHT, TOP, BOTTOM = 48, 8, 22, 24
+# Margins wide enough for labels drawn twice as large on a phone (usage-chart.css), so they stay
+# at least 11 px on screen when the chart is scaled down to half.
+LEFT, RIGHT, TOP, BOTTOM = 64, 28, 34, 32
 _STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
 ZERO = Decimal(0)
 

@@ -69,6 +69,10 @@ def shoot(chromium, serialized_live_server):
         page = context.new_page()
         page.goto(path)
         page.wait_for_load_state("networkidle")
+        # Element shots scroll the page: sticky bars would be drawn across the middle of them.
+        page.evaluate(
+            "() => document.querySelectorAll('.site-header, .dash-tabs').forEach(e => e.style.position = 'static')"
+        )
         return page
 
     yield open_as
