@@ -68,8 +68,8 @@ def dashboard_page_context(
     limit = pool_key_limit()
     reads = DashboardReads(
         keys=keys,
-        stock=_cached_or_first_read(feeds.stock_feed),
-        incidents=_cached_or_first_read(feeds.incidents_feed),
+        stock=feeds.stock_feed(fetch=False),
+        incidents=feeds.incidents_feed(fetch=False),
         sessions=session_list_for_customer(
             customer=customer,
             feed=feeds.sessions_feed(fetch=False),
@@ -87,10 +87,3 @@ def dashboard_page_context(
         bulk_form = BulkForm(initial=default_bulk_initial(), stock_counts=counts)
     return dashboard_context(reads=reads, builder_form=builder_form, bulk_form=bulk_form, **kwargs)
 
-
-def _cached_or_first_read(feed):
-    """The cached feed, stale or not (htmx refreshes it), except when the shop has never read it:
-    then read it now, once, so the incident banner and the stock counts come with the page
-    instead of pushing it down after load."""
-    cached = feed(fetch=False)
-    return feed(fetch=True) if cached.fetched_at is None else cached
