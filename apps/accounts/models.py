@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel
 from apps.core.validators import validate_single_line
@@ -47,6 +48,11 @@ class User(AbstractUser):
     # The terms (and acceptable use policy) version this customer accepted, and when.
     terms_version_accepted = models.CharField(max_length=32, blank=True, default="", db_default="")
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    # The language of the pages after sign-in, and of every email and job writing to them
+    # (a code from settings.SHIPPED_LANGUAGES); empty: the browser's, then the shop's default.
+    language = models.CharField(
+        _("language"), max_length=16, blank=True, default="", db_default="", choices=settings.SHIPPED_LANGUAGES
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

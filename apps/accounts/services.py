@@ -243,3 +243,10 @@ def user_terms_accept(*, user: User, ip: str | None) -> None:
             ip=ip,
             data={"version": brand.terms_version, "terms_url": brand.terms_url, "aup_url": brand.aup_url},
         )
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Saves the customer's language: their pages after sign-in, their emails and alerts."""
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

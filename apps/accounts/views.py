@@ -2,12 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from apps.core.http import client_ip
+from apps.core.i18n import language_offered
 
 from .selectors import account_security_get, brand_get, user_must_accept_terms
-from .services import user_terms_accept
+from .services import user_language_set, user_terms_accept
 
 
 @require_GET
@@ -36,3 +38,14 @@ def terms_accept(request):
     if not user_must_accept_terms(user=request.user):
         return redirect(next_url or "proxies:dashboard")
     return render(request, "account/terms.html", {"brand": brand_get(), "next": next_url})
+
+
+@require_POST
+def language_set(request):
+    """Django's set_language (the cookie, back to `next`), and for a signed-in customer the
+    choice saved on the account, so emails and alerts follow it."""
+    response = set_language(request)
+    language = language_offered(request.POST.get("language"))
+    if language and request.user.is_authenticated:
+        user_language_set(user=request.user, language=language)
+    return response
