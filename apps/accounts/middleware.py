@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from apps.core.i18n import language_offered
 
@@ -23,7 +24,9 @@ class StaffMfaRequiredMiddleware:
 
     def __call__(self, request):
         if settings.STAFF_REQUIRE_MFA and self._needs_enrolment(request):
-            messages.warning(request, "Staff accounts must turn on two-factor authentication to use the admin.")
+            messages.warning(
+                request, gettext("Staff accounts must turn on two-factor authentication to use the admin.")
+            )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
 

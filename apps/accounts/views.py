@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
@@ -30,10 +31,10 @@ def terms_accept(request):
         next_url = ""
     if request.method == "POST" and user_must_accept_terms(user=request.user):
         if request.POST.get("accept") != "yes":
-            messages.error(request, "Please tick the box to accept the terms, or sign out.")
+            messages.error(request, gettext("Please tick the box to accept the terms, or sign out."))
         else:
             user_terms_accept(user=request.user, ip=client_ip(request))
-            messages.success(request, "Thank you: you accepted the updated terms.")
+            messages.success(request, gettext("Thank you: you accepted the updated terms."))
             return redirect(next_url or "proxies:dashboard")
     if not user_must_accept_terms(user=request.user):
         return redirect(next_url or "proxies:dashboard")

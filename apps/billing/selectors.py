@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import NotFound
 from apps.core.fulfilment import DeliveryView
@@ -20,7 +21,7 @@ def plan_list_active() -> QuerySet[Plan]:
 def plan_get_active(*, slug: str) -> Plan:
     plan = Plan.objects.filter(slug=slug, active=True).first()
     if plan is None:
-        raise NotFound("No such plan.")
+        raise NotFound(gettext("No such plan."))
     return plan
 
 
@@ -39,10 +40,10 @@ def order_get_for_customer(*, customer, public_id) -> Order:
     try:
         public_id = uuid.UUID(str(public_id))
     except ValueError:
-        raise NotFound("No such order.") from None
+        raise NotFound(gettext("No such order.")) from None
     order = Order.objects.filter(customer=customer, public_id=public_id).first()
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(gettext("No such order."))
     return order
 
 
@@ -129,7 +130,7 @@ def invoice_get_for_customer(*, customer, public_id) -> Invoice:
         Invoice.objects.select_related("order").filter(order__public_id=public_id, order__customer=customer).first()
     )
     if invoice is None:
-        raise NotFound("No such invoice.")
+        raise NotFound(gettext("No such invoice."))
     return invoice
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from apps.core.fulfilment import (
     Adjusted,
@@ -90,7 +91,8 @@ class DedicatedPort:
             action = "adopt" if delivered.adopted else "create"
         return Delivery(
             ref=str(delivered.port_id),
-            label=f"{action}, port {delivered.upstream_id}",
+            label=gettext("%(action)s, port %(upstream_id)s")
+            % {"action": action, "upstream_id": delivered.upstream_id},
             audit={"port": delivered.port_id, "action": action, "expires_at": delivered.expires_at.isoformat()},
         )
 

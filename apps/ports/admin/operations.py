@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ApplicationError
 from apps.core.models import AuditEntry
@@ -40,25 +41,25 @@ class OperationForm(forms.Form):
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
-        help_text="Stored in the audit log with your account, the time and your IP address.",
+        help_text=gettext_lazy("Stored in the audit log with your account, the time and your IP address."),
     )
     nonce = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(NONCE_PATTERN)])
 
 
 class ExtendForm(OperationForm):
-    days = forms.IntegerField(label="Days to add", min_value=1, max_value=3650)
+    days = forms.IntegerField(label=gettext_lazy("Days to add"), min_value=1, max_value=3650)
     field_order = ["days", "reason", "nonce"]
 
 
 class ReconfigureForm(OperationForm):
-    country = forms.RegexField(regex=r"^[A-Za-z]{2}$", label="Country (ISO code, e.g. DE)")
-    carrier = forms.CharField(required=False, max_length=80, label="Carrier brand (optional)")
+    country = forms.RegexField(regex=r"^[A-Za-z]{2}$", label=gettext_lazy("Country (ISO code, e.g. DE)"))
+    carrier = forms.CharField(required=False, max_length=80, label=gettext_lazy("Carrier brand (optional)"))
     field_order = ["country", "carrier", "reason", "nonce"]
 
 
 class ReleaseForm(OperationForm):
     confirm = forms.BooleanField(
-        label="I understand: the port stops at once, its slot is freed and it cannot be restored."
+        label=gettext_lazy("I understand: the port stops at once, its slot is freed and it cannot be restored.")
     )
 
 
