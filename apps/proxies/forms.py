@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext, gettext_lazy
 
@@ -30,15 +31,15 @@ def country_choices(counts: dict[str, dict[str, int]], pool: str, *, keep: str =
     codes = set(counts) or set(FALLBACK_COUNTRIES)
     if keep:
         codes.add(keep)
-    choices = [("", "Any country")]
+    choices = [("", gettext("Any country"))]
     for code in sorted(codes, key=lambda c: country_name(c)):
         n = counts.get(code, {}).get(pool if pool in STOCK_POOLS else DEFAULT_POOL)
         if n is None:
             label = f"{country_name(code)} ({code.upper()})"
         elif n == 0:
-            label = f"{country_name(code)} ({code.upper()}) — none online"
+            label = f"{country_name(code)} ({code.upper()}) — " + gettext("none online")
         else:
-            label = f"{country_name(code)} ({code.upper()}) — {n:,} online"
+            label = f"{country_name(code)} ({code.upper()}) — " + gettext("%(count)s online") % {"count": intcomma(n)}
         choices.append((code, label))
     return choices
 
