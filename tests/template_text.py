@@ -76,6 +76,9 @@ def text_runs(parts: list[str]) -> list[Run]:
             continue
         if part.startswith("{%"):
             close()
+            if part[2:-2].split() == ["block", "bodyclass"]:  # CSS class names
+                skip_block = "endblock"
+                continue
             word = (part[2:-2].split() or [""])[0]
             if word in SKIPPED_BLOCKS:
                 skip_block = SKIPPED_BLOCKS[word]
