@@ -34,7 +34,7 @@ ALLOWED_TEXT = {
 }
 # Languages whose translation is still being written: their catalogues must hold every msgid
 # (no missing entry) but may still have empty ones. Remove a language once it is complete.
-IN_TRANSLATION = {"de", "es", "pt_BR", "zh_Hans", "tr"}
+IN_TRANSLATION = {"de", "es", "pt_BR", "tr"}
 TEMPLATE_DIRS = [Path(settings.BASE_DIR, "templates"), *Path(settings.BASE_DIR, "apps").glob("*/templates")]
 
 
