@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from apps.core.fulfilment import (
     Adjusted,
@@ -45,7 +45,7 @@ def _port(ref: str) -> Port | None:
 class DedicatedPort:
     kind = "dedicated_port"
     label = "Dedicated mobile port"
-    unit = "port"
+    unit = gettext_noop("port")  # shown translated on the pricing cards
     min_quantity = ONE_PORT  # a port cannot be delivered in part
 
     def available(self, plan_slug: str) -> tuple[bool, str]:
