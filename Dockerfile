@@ -51,6 +51,7 @@ RUN SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-build-only-0000 \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     SANDBOX_ALLOWED=true \
     python manage.py collectstatic --noinput --verbosity 0 \
+    && python manage.py messages compile --verbosity 0 \
     && rm -f /tmp/build.sqlite3 \
     && python -m compileall -q apps storefront \
     && mkdir -p /app/data \

@@ -9,7 +9,7 @@ PORT ?= 8000
 # RUN_ADDRESS: links in mails and Stripe's return URLs follow HOST/PORT unless SITE_URL is set.
 LOCAL := DJANGO_SETTINGS_MODULE=storefront.settings.local RUN_ADDRESS=$(HOST):$(PORT)
 
-.PHONY: run test lint format smoke ci install clean bench
+.PHONY: run test lint format smoke ci install clean bench messages
 
 # Dependencies from the hash-locked requirements/dev.lock (scripts/lock makes it from
 # pyproject.toml), then the project itself without resolving anything again.
@@ -20,7 +20,9 @@ $(VENV)/.installed: pyproject.toml requirements/dev.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
+# The message catalogues' .mo files are built, not committed: compiled whenever a .po changed.
 install: $(VENV)/.installed
+	$(LOCAL) $(PY) manage.py messages compile
 
 run: install
 	@mkdir -p data
@@ -28,6 +30,10 @@ run: install
 	$(LOCAL) $(PY) manage.py demo_data
 	$(LOCAL) $(PY) manage.py sandbox_gateway --if-sandbox --watch-pid $$PPID &
 	$(LOCAL) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# New or changed strings into every language's catalogue (then translate the empty entries).
+messages: install
+	$(LOCAL) $(PY) manage.py messages update
 
 test: install
 	scripts/test $(ARGS)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from apps.console.metrics import metrics_view
 from apps.core import views as core_views
@@ -21,6 +22,8 @@ urlpatterns = [
     path("", include("apps.proxies.urls")),
     path("", include("apps.ports.urls")),
     path("admin/", admin.site.urls),
+    # The scripts' strings in the page's language: an external script (CSP: script-src 'self').
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]
 if settings.SANDBOX_ACTIVE:
     # The simulators' pages exist only while a sandbox is on (apps.sandbox is installed then too).

@@ -20,6 +20,14 @@ def pytest_report_header(config):
     return f"database: {engine}"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _message_catalogues_compiled():
+    """The .mo files are built, not committed: a checkout runs its tests in every language."""
+    from apps.core.catalogues import compile_all
+
+    compile_all()
+
+
 @pytest.fixture(autouse=True)
 def _celery_not_inside_a_worker():
     """A Celery worker started in this process (a Redis or in-thread worker test) marks the whole

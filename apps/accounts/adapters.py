@@ -1,3 +1,4 @@
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -7,7 +8,9 @@ from allauth.core import context as allauth_context
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
+from apps.core.i18n import language_offered
 from apps.core.mail import header_text, mail_enqueue, mail_from
 
 from .selectors import brand_get
@@ -54,6 +57,11 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         return branded
 
+    def save_user(self, request, user, form, commit=True):
+        """A new customer's emails come in the language they signed up in."""
+        user.language = language_offered(translation.get_language()) or ""
+        return super().save_user(request, user, form, commit=commit)
+
     def format_email_subject(self, subject: str) -> str:
         # One line whatever the brand name holds: a CR/LF would make every email fail.
         return header_text(f"[{brand_get().name}] {subject}")
@@ -74,5 +82,8 @@ class AccountAdapter(DefaultAccountAdapter):
             "site_url": settings.SITE_URL,
             "current_site": _BrandSite(name=brand.name, domain=urlsplit(settings.SITE_URL).netloc),
         }
-        message = self.render_mail(template_prefix, email, context)
+        # The account's saved language; without one (or no account yet), the page's.
+        language = language_offered(getattr(context.get("user"), "language", ""))
+        with translation.override(language) if language else nullcontext():
+            message = self.render_mail(template_prefix, email, context)
         mail_enqueue(message=message, kind=template_prefix.rsplit("/", 1)[-1])

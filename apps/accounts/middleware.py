@@ -4,7 +4,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext
+
+from apps.core.i18n import language_offered
 
 from .selectors import user_must_accept_terms
 
@@ -20,7 +24,9 @@ class StaffMfaRequiredMiddleware:
 
     def __call__(self, request):
         if settings.STAFF_REQUIRE_MFA and self._needs_enrolment(request):
-            messages.warning(request, "Staff accounts must turn on two-factor authentication to use the admin.")
+            messages.warning(
+                request, gettext("Staff accounts must turn on two-factor authentication to use the admin.")
+            )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
 
@@ -63,4 +69,22 @@ class TermsAcceptanceMiddleware:
         user = getattr(request, "user", None)
         if user is not None and not request.path.startswith(self.OPEN_PREFIXES) and user_must_accept_terms(user=user):
             return redirect(f"{reverse('accounts:terms')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """After LocaleMiddleware (cookie, Accept-Language): `?lang=` (the hreflang alternates) for
+    this page only, else a signed-in customer's saved language, on every device they use."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        language = language_offered(request.GET.get("lang")) or (
+            language_offered(user.language) if user is not None and user.is_authenticated else None
+        )
+        if language and language != request.LANGUAGE_CODE:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return self.get_response(request)

@@ -6,6 +6,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import BaseModel
 from apps.core.validators import validate_single_line
@@ -42,11 +44,16 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(gettext_lazy("email address"), unique=True)
     name = models.CharField("name", max_length=150, blank=True)
     # The terms (and acceptable use policy) version this customer accepted, and when.
     terms_version_accepted = models.CharField(max_length=32, blank=True, default="", db_default="")
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    # The language of the pages after sign-in, and of every email and job writing to them
+    # (a code from settings.SHIPPED_LANGUAGES); empty: the browser's, then the shop's default.
+    language = models.CharField(
+        _("language"), max_length=16, blank=True, default="", db_default="", choices=settings.SHIPPED_LANGUAGES
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -74,39 +81,46 @@ class BrandSettings(BaseModel):
     # Both reach mail headers (subject, Reply-To): one line, no control characters.
     name = models.CharField(max_length=80, validators=[validate_single_line])
     tagline = models.CharField(max_length=200, blank=True)
-    logo_url = models.URLField(blank=True, help_text="Optional; leave empty to show the name.")
+    logo_url = models.URLField(blank=True, help_text=gettext_lazy("Optional; leave empty to show the name."))
     primary_color = models.CharField(max_length=7, validators=[hex_color])
     accent_color = models.CharField(max_length=7, validators=[hex_color])
     support_email = models.EmailField(validators=[validate_single_line])
-    terms_url = models.URLField("terms of service URL", blank=True)
-    privacy_url = models.URLField("privacy policy URL", blank=True)
-    aup_url = models.URLField("acceptable use policy URL", blank=True, default="", db_default="")
+    terms_url = models.URLField(gettext_lazy("terms of service URL"), blank=True)
+    privacy_url = models.URLField(gettext_lazy("privacy policy URL"), blank=True)
+    aup_url = models.URLField(gettext_lazy("acceptable use policy URL"), blank=True, default="", db_default="")
     terms_version = models.CharField(
         max_length=32,
         blank=True,
         default="",
         db_default="",
         validators=[validate_single_line],
-        help_text="Publish a new version (e.g. 2026-12) when the terms or the acceptable use policy change: "
-        "customers accept it at their next sign-in before using the dashboard. Empty: nothing to accept.",
+        help_text=gettext_lazy(
+            "Publish a new version (e.g. 2026-12) when the terms or the acceptable use policy change: "
+            "customers accept it at their next sign-in before using the dashboard. Empty: nothing to accept."
+        ),
     )
     # The seller on every invoice.
     legal_name = models.CharField(
         max_length=200, blank=True, default="", db_default="", validators=[validate_single_line]
     )
     legal_address = models.TextField(
-        blank=True, default="", db_default="", help_text="Postal address, as it should print on invoices."
+        blank=True, default="", db_default="", help_text=gettext_lazy("Postal address, as it should print on invoices.")
     )
     tax_id = models.CharField(
-        "VAT / tax id", max_length=64, blank=True, default="", db_default="", validators=[validate_single_line]
+        gettext_lazy("VAT / tax id"),
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_single_line],
     )
     registration_number = models.CharField(
         max_length=64, blank=True, default="", db_default="", validators=[validate_single_line]
     )
 
     class Meta:
-        verbose_name = "brand settings"
-        verbose_name_plural = "brand settings"
+        verbose_name = gettext_lazy("brand settings")
+        verbose_name_plural = gettext_lazy("brand settings")
         constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="brandsettings_singleton")]
 
     def __str__(self) -> str:
@@ -149,12 +163,15 @@ def readable_text_on(background: str) -> str:
 
 
 class ApiKeyScope(models.TextChoices):
-    READ = "read", "Read everything (keys, usage, sessions, orders, catalogue)"
-    KEYS_WRITE = "keys:write", "Change proxy keys and read their secrets (label, reveal, regenerate)"
-    SESSIONS_WRITE = "sessions:write", "Close live sessions"
-    ORDERS_WRITE = "orders:write", "Start purchases (checkout links)"
-    WEBHOOKS_WRITE = "webhooks:write", "Manage webhook endpoints"
-    PORTS_WRITE = "ports:write", "Change dedicated ports (rotate, rotation settings, OS fingerprint, credentials)"
+    READ = "read", gettext_lazy("Read everything (keys, usage, sessions, orders, catalogue)")
+    KEYS_WRITE = "keys:write", gettext_lazy("Change proxy keys and read their secrets (label, reveal, regenerate)")
+    SESSIONS_WRITE = "sessions:write", gettext_lazy("Close live sessions")
+    ORDERS_WRITE = "orders:write", gettext_lazy("Start purchases (checkout links)")
+    WEBHOOKS_WRITE = "webhooks:write", gettext_lazy("Manage webhook endpoints")
+    PORTS_WRITE = (
+        "ports:write",
+        gettext_lazy("Change dedicated ports (rotate, rotation settings, OS fingerprint, credentials)"),
+    )
 
 
 class ApiKeyQuerySet(models.QuerySet):
@@ -176,14 +193,16 @@ class ApiKey(BaseModel):
 
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100)
-    mode = models.CharField(max_length=4, choices=[("live", "Live"), ("test", "Test")])
+    mode = models.CharField(max_length=4, choices=[("live", gettext_lazy("Live")), ("test", gettext_lazy("Test"))])
     lookup = models.CharField(max_length=16, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
     last4 = models.CharField(max_length=4, editable=False)
     scopes = models.JSONField(default=list, help_text="Any of: " + ", ".join(ApiKeyScope.values))
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=gettext_lazy("Empty: never expires."))
     ip_allowlist = models.JSONField(
-        default=list, blank=True, help_text="IPv4/IPv6 addresses or CIDR ranges; empty allows any address."
+        default=list,
+        blank=True,
+        help_text=gettext_lazy("IPv4/IPv6 addresses or CIDR ranges; empty allows any address."),
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
@@ -193,7 +212,7 @@ class ApiKey(BaseModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "API key"
+        verbose_name = gettext_lazy("API key")
         indexes = [models.Index(fields=["customer", "revoked_at"], name="apikey_customer_live_idx")]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from .models import ApiKey, BrandSettings, User
 
@@ -64,7 +65,7 @@ def api_key_get_for_customer(*, customer: "User", key_id) -> ApiKey:
     try:
         pk = int(key_id)
     except (TypeError, ValueError):
-        raise ApiKey.DoesNotExist("No such API key.") from None
+        raise ApiKey.DoesNotExist(gettext("No such API key.")) from None
     return api_key_list_for_customer(customer=customer).get(pk=pk)
 
 

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError
 from apps.core.services import audit_log
@@ -67,9 +68,11 @@ def _clean_scopes(scopes: Iterable[str]) -> list[str]:
     chosen = set(scopes or [])
     unknown = chosen - set(ApiKeyScope.values)
     if unknown:
-        raise ApplicationError(f"Unknown scope: {', '.join(sorted(unknown))}.", extra={"field": "scopes"})
+        raise ApplicationError(
+            gettext("Unknown scope: %(join)s.") % {"join": ", ".join(sorted(unknown))}, extra={"field": "scopes"}
+        )
     if not chosen:
-        raise ApplicationError("Choose at least one scope.", extra={"field": "scopes"})
+        raise ApplicationError(gettext("Choose at least one scope."), extra={"field": "scopes"})
     return [scope for scope in ApiKeyScope.values if scope in chosen]
 
 
@@ -84,10 +87,15 @@ def api_key_clean_allowlist(entries: Iterable[str]) -> list[str]:
             networks.append(str(ipaddress.ip_network(text, strict=False)))
         except ValueError:
             raise ApplicationError(
-                f"{text[:50]!r} is not an IP address or CIDR range.", extra={"field": "ip_allowlist"}
+                gettext("%(value)s is not an IP address or CIDR range.") % {"value": repr(text[:50])},
+                extra={"field": "ip_allowlist"},
             ) from None
     if len(networks) > API_KEY_ALLOWLIST_MAX:
-        raise ApplicationError(f"At most {API_KEY_ALLOWLIST_MAX} allowlist entries.", extra={"field": "ip_allowlist"})
+        raise ApplicationError(
+            gettext("At most %(API_KEY_ALLOWLIST_MAX)s allowlist entries.")
+            % {"API_KEY_ALLOWLIST_MAX": API_KEY_ALLOWLIST_MAX},
+            extra={"field": "ip_allowlist"},
+        )
     return list(dict.fromkeys(networks))
 
 
@@ -117,14 +125,20 @@ def api_key_create(
     stored. Raises ApplicationError (extra["field"] names the input) for bad input."""
     name = (name or "").strip()
     if not name or len(name) > API_KEY_NAME_MAX:
-        raise ApplicationError(f"Give the key a name of 1 to {API_KEY_NAME_MAX} characters.", extra={"field": "name"})
+        raise ApplicationError(
+            gettext("Give the key a name of 1 to %(API_KEY_NAME_MAX)s characters.")
+            % {"API_KEY_NAME_MAX": API_KEY_NAME_MAX},
+            extra={"field": "name"},
+        )
     clean_scopes = _clean_scopes(scopes)
     allowlist = api_key_clean_allowlist(ip_allowlist)
     if expires_at is not None and (timezone.is_naive(expires_at) or expires_at <= timezone.now()):
-        raise ApplicationError("The expiry must be in the future.", extra={"field": "expires_at"})
+        raise ApplicationError(gettext("The expiry must be in the future."), extra={"field": "expires_at"})
     if ApiKey.objects.filter(customer=customer).active().count() >= API_KEYS_PER_CUSTOMER:
         raise ApplicationError(
-            f"You have {API_KEYS_PER_CUSTOMER} active API keys; revoke one first.", extra={"field": "name"}
+            gettext("You have %(API_KEYS_PER_CUSTOMER)s active API keys; revoke one first.")
+            % {"API_KEYS_PER_CUSTOMER": API_KEYS_PER_CUSTOMER},
+            extra={"field": "name"},
         )
     mode = "test" if settings.SANDBOX_ACTIVE else "live"
     for _attempt in range(3):
@@ -161,7 +175,7 @@ def api_key_create(
             return key, raw_key
         except IntegrityError:  # the lookup prefix clashed (unique): draw again
             continue
-    raise ApplicationError("Could not create the key; please try again.")
+    raise ApplicationError(gettext("Could not create the key; please try again."))
 
 
 def api_key_revoke(*, key: ApiKey, actor: User | None = None, ip: str | None = None, reason: str = "") -> bool:
@@ -208,7 +222,7 @@ def api_key_authenticate(*, raw_key: str, ip: str | None, now: datetime | None =
     if match:
         key = ApiKey.objects.select_related("customer").filter(lookup=match.group(2)[:API_KEY_LOOKUP_LENGTH]).first()
     if key is None or not constant_time_compare(api_key_hash(raw_key), key.secret_hash):
-        raise ApiKeyDenied("Invalid API key.", code="invalid_api_key")
+        raise ApiKeyDenied(gettext("Invalid API key."), code="invalid_api_key")
     if key.revoked_at is not None:
         raise _deny(key, "api_key_revoked", "This API key has been revoked.", ip=ip)
     if key.is_expired(now):
@@ -243,3 +257,10 @@ def user_terms_accept(*, user: User, ip: str | None) -> None:
             ip=ip,
             data={"version": brand.terms_version, "terms_url": brand.terms_url, "aup_url": brand.aup_url},
         )
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Saves the customer's language: their pages after sign-in, their emails and alerts."""
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

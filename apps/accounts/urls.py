@@ -6,4 +6,5 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.account_overview, name="overview"),
     path("terms/", views.terms_accept, name="terms"),
+    path("language/", views.language_set, name="language"),
 ]

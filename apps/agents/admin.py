@@ -3,6 +3,7 @@ and the USDC prices. Refunds of x402 orders are manual: send the USDC back from 
 (X402_PAY_TO) to the payer, then record it on the order."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from apps.core.admin_helpers import ReadOnlyAdminMixin, admin_link, customer_link, pretty_json
 
@@ -51,7 +52,7 @@ class X402PurchaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def customer_link(self, obj: X402Purchase) -> str:
         return customer_link(obj.customer)
 
-    @admin.display(description="USDC")
+    @admin.display(description=gettext_lazy("USDC"))
     def usdc(self, obj: X402Purchase) -> str:
         return f"{obj.value / 10**6:.2f}"
 

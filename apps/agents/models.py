@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from apps.core.models import BaseModel
 
@@ -23,14 +24,14 @@ class AgentAccount(BaseModel):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="agent_account")
     wallet = models.CharField(max_length=42, unique=True, validators=[evm_address])
-    network = models.CharField(max_length=32, help_text="The network of its first payment (CAIP-2).")
+    network = models.CharField(max_length=32, help_text=gettext_lazy("The network of its first payment (CAIP-2)."))
     management_key = models.ForeignKey(
         "accounts.ApiKey",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="The read-scope API key last handed to the agent with a purchase.",
+        help_text=gettext_lazy("The read-scope API key last handed to the agent with a purchase."),
     )
 
     class Meta:
@@ -45,14 +46,14 @@ class X402Pricing(BaseModel):
     unless an X402PlanPrice matches the requested GB and days."""
 
     usdc_per_gb = models.DecimalField(
-        "USDC per GB",
+        gettext_lazy("USDC per GB"),
         max_digits=13,
         decimal_places=2,
         default=Decimal("4.00"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     minimum_usdc = models.DecimalField(
-        "minimum charge (USDC)",
+        gettext_lazy("minimum charge (USDC)"),
         max_digits=13,
         decimal_places=2,
         default=Decimal("1.00"),
@@ -63,10 +64,10 @@ class X402Pricing(BaseModel):
         blank=True,
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
-        help_text="Validity of a key bought without ?days=. Empty: no expiry.",
+        help_text=gettext_lazy("Validity of a key bought without ?days=. Empty: no expiry."),
     )
     max_gb = models.DecimalField(
-        "largest purchase (GB)",
+        gettext_lazy("largest purchase (GB)"),
         max_digits=10,
         decimal_places=2,
         default=Decimal("500"),
@@ -74,8 +75,8 @@ class X402Pricing(BaseModel):
     )
 
     class Meta:
-        verbose_name = "x402 pricing"
-        verbose_name_plural = "x402 pricing"
+        verbose_name = gettext_lazy("x402 pricing")
+        verbose_name_plural = gettext_lazy("x402 pricing")
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="agents_x402_pricing_singleton"),
             models.CheckConstraint(condition=Q(usdc_per_gb__gt=0), name="agents_x402_price_per_gb_positive"),
@@ -91,11 +92,11 @@ class X402PlanPrice(BaseModel):
 
     plan = models.OneToOneField("billing.Plan", on_delete=models.PROTECT, related_name="x402_price")
     usdc_price = models.DecimalField(
-        "price (USDC)", max_digits=13, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+        gettext_lazy("price (USDC)"), max_digits=13, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
 
     class Meta:
-        verbose_name = "x402 plan price"
+        verbose_name = gettext_lazy("x402 plan price")
         constraints = [models.CheckConstraint(condition=Q(usdc_price__gt=0), name="agents_x402_plan_price_positive")]
 
     def __str__(self) -> str:
@@ -106,31 +107,38 @@ class X402Purchase(BaseModel):
     """One payment authorization an agent sent, and what came of it (an "x402 order")."""
 
     class Kind(models.TextChoices):
-        BUY = "buy", "New key"
-        TOP_UP = "top_up", "Top-up"
+        BUY = "buy", gettext_lazy("New key")
+        TOP_UP = "top_up", gettext_lazy("Top-up")
 
     class State(models.TextChoices):
-        PROCESSING = "processing", "Verifying / settling"
-        RETRYABLE = "retryable", "Facilitator unreachable before settlement (the same payment may be sent again)"
-        REFUSED = "refused", "Refused (no money moved)"
-        SETTLE_UNKNOWN = "settle_unknown", "Settlement outcome unknown (an operator checks)"
-        SETTLED = "settled", "Settled"
+        PROCESSING = "processing", gettext_lazy("Verifying / settling")
+        RETRYABLE = (
+            "retryable",
+            gettext_lazy("Facilitator unreachable before settlement (the same payment may be sent again)"),
+        )
+        REFUSED = "refused", gettext_lazy("Refused (no money moved)")
+        SETTLE_UNKNOWN = "settle_unknown", gettext_lazy("Settlement outcome unknown (an operator checks)")
+        SETTLED = "settled", gettext_lazy("Settled")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PROCESSING, db_index=True)
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="x402_purchases")
     order = models.OneToOneField("billing.Order", on_delete=models.PROTECT, related_name="x402_purchase")
     payment = models.OneToOneField("billing.Payment", on_delete=models.PROTECT, related_name="x402_purchase")
-    key_id = models.PositiveBigIntegerField(null=True, blank=True, help_text="The key a top-up is for.")
+    key_id = models.PositiveBigIntegerField(null=True, blank=True, help_text=gettext_lazy("The key a top-up is for."))
     network = models.CharField(max_length=32)
     payer = models.CharField(max_length=42, validators=[evm_address])
     pay_to = models.CharField(max_length=42)
     asset = models.CharField(max_length=42)
     nonce = models.CharField(max_length=66)
-    value = models.DecimalField("amount (atomic USDC)", max_digits=40, decimal_places=0)
-    header_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the payment header, to recognise a replay.")
-    transaction = models.CharField("transaction hash", max_length=100, blank=True)
-    settlement = models.JSONField(default=dict, blank=True, help_text="The facilitator's settlement answer.")
+    value = models.DecimalField(gettext_lazy("amount (atomic USDC)"), max_digits=40, decimal_places=0)
+    header_sha256 = models.CharField(
+        max_length=64, help_text=gettext_lazy("SHA-256 of the payment header, to recognise a replay.")
+    )
+    transaction = models.CharField(gettext_lazy("transaction hash"), max_length=100, blank=True)
+    settlement = models.JSONField(
+        default=dict, blank=True, help_text=gettext_lazy("The facilitator's settlement answer.")
+    )
     settled_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=500, blank=True)
     # The first answer (no secrets: a replay fills the key's secret and a token in again).
@@ -139,7 +147,7 @@ class X402Purchase(BaseModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "x402 order"
+        verbose_name = gettext_lazy("x402 order")
         constraints = [
             models.UniqueConstraint(fields=["network", "payer", "nonce"], name="agents_x402_authorization_once"),
             models.CheckConstraint(condition=Q(value__gt=0), name="agents_x402_value_positive"),

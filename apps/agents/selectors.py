@@ -4,6 +4,8 @@ import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext
+
 from apps.billing.models import Plan
 from apps.core.errors import ApplicationError, NotFound
 from apps.proxies.fulfilment import PoolTraffic
@@ -35,10 +37,12 @@ def _gb(raw: object, pricing: X402Pricing) -> Decimal:
     try:
         gb = Decimal(str(raw)).quantize(CENT, rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
-        raise ApplicationError("gb must be a number of GB, e.g. gb=5.", extra={"field": "gb"}) from None
+        raise ApplicationError(gettext("gb must be a number of GB, e.g. gb=5."), extra={"field": "gb"}) from None
     if not gb.is_finite() or gb < PoolTraffic.min_quantity or gb > pricing.max_gb:
         raise ApplicationError(
-            f"gb must be between {PoolTraffic.min_quantity} and {pricing.max_gb.normalize():f}.", extra={"field": "gb"}
+            gettext("gb must be between %(min_quantity)s and %(normalize)s.")
+            % {"min_quantity": PoolTraffic.min_quantity, "normalize": format(pricing.max_gb.normalize(), "f")},
+            extra={"field": "gb"},
         )
     return gb
 
@@ -49,9 +53,11 @@ def _days(raw: object, pricing: X402Pricing) -> int | None:
     try:
         days = int(str(raw))
     except ValueError:
-        raise ApplicationError("days must be a whole number of days.", extra={"field": "days"}) from None
+        raise ApplicationError(gettext("days must be a whole number of days."), extra={"field": "days"}) from None
     if not 1 <= days <= MAX_DAYS:
-        raise ApplicationError(f"days must be between 1 and {MAX_DAYS}.", extra={"field": "days"})
+        raise ApplicationError(
+            gettext("days must be between 1 and %(MAX_DAYS)s.") % {"MAX_DAYS": MAX_DAYS}, extra={"field": "days"}
+        )
     return days
 
 
@@ -77,10 +83,10 @@ def x402_purchase_for_order(*, order_id: str) -> X402Purchase:
     try:
         public_id = uuid.UUID(str(order_id))
     except ValueError:
-        raise NotFound("No such order.") from None
+        raise NotFound(gettext("No such order.")) from None
     purchase = X402Purchase.objects.select_related("order").filter(order__public_id=public_id).first()
     if purchase is None:
-        raise NotFound("No such order.")
+        raise NotFound(gettext("No such order."))
     return purchase
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -45,12 +46,12 @@ def _params(request: HttpRequest) -> dict[str, object]:
         try:
             body = json.loads(request.body)
         except (ValueError, UnicodeDecodeError):
-            raise ApplicationError('The body must be JSON, e.g. {"gb": 5, "days": 30}.') from None
+            raise ApplicationError(gettext('The body must be JSON, e.g. {"gb": 5, "days": 30}.')) from None
         if not isinstance(body, dict):
-            raise ApplicationError("The body must be a JSON object.")
+            raise ApplicationError(gettext("The body must be a JSON object."))
         params.update({k: body[k] for k in ("gb", "days") if body.get(k) not in (None, "")})
     if "gb" not in params:
-        raise ApplicationError("Say how much traffic: gb=<GB>.", extra={"field": "gb"})
+        raise ApplicationError(gettext("Say how much traffic: gb=<GB>."), extra={"field": "gb"})
     if isinstance(params.get("gb"), float):
         params["gb"] = Decimal(str(params["gb"]))
     return params

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import ApiKeyScope
 
@@ -11,19 +12,23 @@ EXPIRY_CHOICES = [("", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), ("3
 class ApiKeyCreateForm(forms.Form):
     """The dashboard's "new API key" form. Shape only; the service validates and says why."""
 
-    name = forms.CharField(max_length=100, help_text="So you can tell your keys apart, e.g. “scraper on box 3”.")
+    name = forms.CharField(
+        max_length=100, help_text=gettext_lazy("So you can tell your keys apart, e.g. “scraper on box 3”.")
+    )
     scopes = forms.MultipleChoiceField(
         choices=ApiKeyScope.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=[ApiKeyScope.READ.value],
-        help_text="Give each key only what its script needs.",
+        help_text=gettext_lazy("Give each key only what its script needs."),
     )
-    expires_in = forms.ChoiceField(choices=EXPIRY_CHOICES, required=False, label="Expires")
+    expires_in = forms.ChoiceField(choices=EXPIRY_CHOICES, required=False, label=gettext_lazy("Expires"))
     ip_allowlist = forms.CharField(
         required=False,
-        label="Allowed IP addresses",
+        label=gettext_lazy("Allowed IP addresses"),
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
-        help_text="Optional. One IPv4/IPv6 address or CIDR range per line (e.g. 203.0.113.0/24). Empty: any address.",
+        help_text=gettext_lazy(
+            "Optional. One IPv4/IPv6 address or CIDR range per line (e.g. 203.0.113.0/24). Empty: any address."
+        ),
     )
 
     def clean_ip_allowlist(self) -> list[str]:

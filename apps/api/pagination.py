@@ -10,6 +10,7 @@ import base64
 import binascii
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from django.utils.translation import gettext
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.response import Response
@@ -28,7 +29,9 @@ def limit_from(request) -> int:
         return DEFAULT_LIMIT
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise InvalidRequest(
-            f"limit must be a whole number from 1 to {MAX_LIMIT}.", code="invalid_limit", param="limit"
+            gettext("limit must be a whole number from 1 to %(MAX_LIMIT)s.") % {"MAX_LIMIT": MAX_LIMIT},
+            code="invalid_limit",
+            param="limit",
         )
     return int(raw)
 
@@ -94,7 +97,7 @@ class ApiCursorPagination(CursorPagination):
         try:
             return super().decode_cursor(request)
         except NotFound:
-            raise InvalidRequest("The cursor is not valid.", code="invalid_cursor", param="cursor") from None
+            raise InvalidRequest(gettext("The cursor is not valid."), code="invalid_cursor", param="cursor") from None
 
     def get_paginated_response(self, data) -> Response:
         next_url = self.get_next_link()
@@ -127,7 +130,7 @@ class ListPagination(BasePagination):
         except (ValueError, UnicodeError, binascii.Error):
             text = ""
         if not text.startswith("o=") or not text[2:].isdigit() or len(text) > 12:
-            raise InvalidRequest("The cursor is not valid.", code="invalid_cursor", param="cursor")
+            raise InvalidRequest(gettext("The cursor is not valid."), code="invalid_cursor", param="cursor")
         return int(text[2:])
 
     def get_paginated_response(self, data) -> Response:

@@ -1,6 +1,7 @@
 """Scopes. A view names the scopes each HTTP method needs (`required_scopes`); a key without one
 gets 403 insufficient_scope, and the refusal is audited."""
 
+from django.utils.translation import gettext
 from rest_framework.permissions import BasePermission
 
 from apps.accounts.models import ApiKey
@@ -30,7 +31,10 @@ class HasScopes(BasePermission):
             api_key_audit_denied(
                 key=key, code="insufficient_scope", ip=ip, data={"missing": missing, "path": request.path[:200]}
             )
-            raise Forbidden(f"This API key lacks the {missing[0]!r} scope.", code="insufficient_scope")
+            raise Forbidden(
+                gettext("This API key lacks the %(value)s scope.") % {"value": repr(missing[0])},
+                code="insufficient_scope",
+            )
         return True
 
 

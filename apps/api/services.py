@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .errors import Conflict, InvalidRequest, Unprocessable
 from .models import IdempotencyRecord
@@ -45,7 +46,7 @@ def idempotency_claim(*, customer, key: str, request_hash: str, now: datetime | 
     the key was used for a different request, 409 while the first request is still running."""
     if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key or ""):
         raise InvalidRequest(
-            "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+            gettext("Idempotency-Key must be 1 to 255 printable ASCII characters."),
             code="invalid_idempotency_key",
             param="Idempotency-Key",
         )
@@ -61,17 +62,17 @@ def idempotency_claim(*, customer, key: str, request_hash: str, now: datetime | 
     except IntegrityError:
         existing = mine.first()
     if existing is None:  # the other claim was released meanwhile
-        raise Conflict("Retry this request.", code="idempotency_key_in_use", param="Idempotency-Key")
+        raise Conflict(gettext("Retry this request."), code="idempotency_key_in_use", param="Idempotency-Key")
     record = existing
     if record.request_hash != request_hash:
         raise Unprocessable(
-            "This Idempotency-Key was already used for a different request.",
+            gettext("This Idempotency-Key was already used for a different request."),
             code="idempotency_key_reused",
             param="Idempotency-Key",
         )
     if record.completed_at is None:
         raise Conflict(
-            "A request with this Idempotency-Key is still in progress; retry shortly.",
+            gettext("A request with this Idempotency-Key is still in progress; retry shortly."),
             code="idempotency_key_in_use",
             param="Idempotency-Key",
         )

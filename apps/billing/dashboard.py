@@ -7,34 +7,32 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 
 from apps.billing import selectors as billing_selectors
 from apps.billing.models import Order
 from apps.billing.quantity import quantity_text
-
-SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹", "aud": "A$", "cad": "C$", "chf": "CHF "}
+from apps.core.i18n import money_format
 
 
 def money_text(amount, currency: str, *, short: bool = False) -> str:
     """$35.00 (`short`: whole amounts without cents, $35); "" for no amount."""
     if amount is None:
         return ""
-    amount = Decimal(amount)
-    text = f"{amount:,.0f}" if short and amount == amount.to_integral_value() else f"{amount:,.2f}"
-    symbol = SYMBOLS.get((currency or "").lower())
-    return f"{symbol}{text}" if symbol else f"{text} {currency.upper()}"
+    return money_format(Decimal(amount), currency, short=short)
 
 
 # Paid but still not provisioned after this long: tell the customer we are on it.
 SLOW_PROVISIONING = timedelta(minutes=5)
 
-_STATES: dict[str, tuple[str, str]] = {
-    Order.Status.PENDING: ("Awaiting payment", "neutral"),
-    Order.Status.PAID: ("Preparing", "info"),
-    Order.Status.PROVISIONED: ("Completed", "ok"),
-    Order.Status.EXPIRED: ("Not completed", "neutral"),
-    Order.Status.REFUNDED: ("Refunded", "neutral"),
-    Order.Status.DISPUTED: ("Disputed", "warn"),
+_STATES: dict[str, tuple[str | Promise, str]] = {
+    Order.Status.PENDING: (gettext_lazy("Awaiting payment"), "neutral"),
+    Order.Status.PAID: (gettext_lazy("Preparing"), "info"),
+    Order.Status.PROVISIONED: (gettext_lazy("Completed"), "ok"),
+    Order.Status.EXPIRED: (gettext_lazy("Not completed"), "neutral"),
+    Order.Status.REFUNDED: (gettext_lazy("Refunded"), "neutral"),
+    Order.Status.DISPUTED: (gettext_lazy("Disputed"), "warn"),
 }
 
 
@@ -59,14 +57,15 @@ class OrderView:
 
     @property
     def document_title(self) -> str:
-        return "Receipt" if self.paid else "Order summary"
+        return gettext("Receipt") if self.paid else gettext("Order summary")
 
 
 def order_view(order: Order) -> OrderView:
     if order.status == Order.Status.FAILED:
-        label, tone = ("Needs attention", "danger") if order.paid_at else ("Payment failed", "danger")
+        label, tone = (gettext("Needs attention") if order.paid_at else gettext("Payment failed")), "danger"
     else:
-        label, tone = _STATES.get(order.status, (order.get_status_display(), "neutral"))
+        state, tone = _STATES.get(order.status, (order.get_status_display(), "neutral"))
+        label = str(state)
     return OrderView(
         public_id=str(order.public_id),
         reference=order.reference,

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import NotFound
 from apps.core.fulfilment import DeliveryView
@@ -36,7 +37,7 @@ def plan_list_on_sale() -> list[Plan]:
 def plan_get_active(*, slug: str) -> Plan:
     plan = Plan.objects.filter(slug=slug, active=True).first()
     if plan is None:
-        raise NotFound("No such plan.")
+        raise NotFound(gettext("No such plan."))
     return plan
 
 
@@ -55,10 +56,10 @@ def order_get_for_customer(*, customer, public_id) -> Order:
     try:
         public_id = uuid.UUID(str(public_id))
     except ValueError:
-        raise NotFound("No such order.") from None
+        raise NotFound(gettext("No such order.")) from None
     order = Order.objects.filter(customer=customer, public_id=public_id).first()
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(gettext("No such order."))
     return order
 
 
@@ -145,7 +146,7 @@ def invoice_get_for_customer(*, customer, public_id) -> Invoice:
         Invoice.objects.select_related("order").filter(order__public_id=public_id, order__customer=customer).first()
     )
     if invoice is None:
-        raise NotFound("No such invoice.")
+        raise NotFound(gettext("No such invoice."))
     return invoice
 
 

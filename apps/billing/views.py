@@ -5,6 +5,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -86,7 +87,7 @@ def order_cancel(request, public_id):
     closes (a payment made later on the same checkout still counts)."""
     order = order_get_for_customer(customer=request.user, public_id=public_id)
     if checkout_cancel(order=order):
-        messages.info(request, "Checkout cancelled. Nothing was charged.")
+        messages.info(request, gettext("Checkout cancelled. Nothing was charged."))
     return redirect(PRICING_URL)
 
 
@@ -99,5 +100,7 @@ def order_resume(request, public_id):
     url = checkout_resume_url(order=order)
     if url:
         return HttpResponseSeeOther(url)
-    messages.info(request, "That checkout can no longer be paid. Nothing was charged; choose a plan to buy again.")
+    messages.info(
+        request, gettext("That checkout can no longer be paid. Nothing was charged; choose a plan to buy again.")
+    )
     return HttpResponseSeeOther(reverse("orders:list"))

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from apps.accounts.http import AuthenticatedHttpRequest
@@ -29,7 +30,9 @@ def invoice_view(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespo
             logger.warning("invoice %s: could not read it from %s (%s)", invoice.pk, invoice.provider, exc)
             messages.error(
                 request,
-                "The invoice could not be fetched from the payment provider just now. Please try again in a minute.",
+                gettext(
+                    "The invoice could not be fetched from the payment provider just now. Please try again in a minute."
+                ),
             )
             return redirect("orders:receipt", public_id=public_id)
     return render(request, "billing/invoice.html", {"invoice": invoice, "order": invoice.order})

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
 from .admin_helpers import ReadOnlyAdminMixin, customer_link, pretty_json, short_text
 from .models import AuditEntry, OperatorAlert
@@ -14,7 +15,7 @@ from .models import AuditEntry, OperatorAlert
 class ActionGroupFilter(admin.SimpleListFilter):
     """By what the action is about: the part before the first dot (pool_key, order, console...)."""
 
-    title = "action group"
+    title = gettext_lazy("action group")
     parameter_name = "group"
 
     def lookups(self, request, model_admin):
@@ -29,7 +30,7 @@ class ActionGroupFilter(admin.SimpleListFilter):
 
 
 class ActorFilter(admin.SimpleListFilter):
-    title = "done by"
+    title = gettext_lazy("done by")
     parameter_name = "by"
 
     def lookups(self, request, model_admin):

@@ -6,6 +6,7 @@ import secrets
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy
 
 NONCE_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 
@@ -18,6 +19,6 @@ class OperationForm(forms.Form):
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
-        help_text="Stored in the audit log with your account, the time and your IP address.",
+        help_text=gettext_lazy("Stored in the audit log with your account, the time and your IP address."),
     )
     nonce = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(NONCE_PATTERN)])

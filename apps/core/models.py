@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class BaseModel(models.Model):
@@ -21,7 +22,7 @@ class AuditEntry(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="audit_actions",
-        help_text="Empty for the system (webhooks, jobs).",
+        help_text=gettext_lazy("Empty for the system (webhooks, jobs)."),
     )
     customer = models.ForeignKey(
         "accounts.User",
@@ -29,7 +30,7 @@ class AuditEntry(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="audit_entries",
-        help_text="The customer the action concerns.",
+        help_text=gettext_lazy("The customer the action concerns."),
     )
     action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=64, blank=True)
@@ -41,7 +42,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = gettext_lazy("audit entries")
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:

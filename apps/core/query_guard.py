@@ -29,6 +29,7 @@ from django.core.exceptions import (
 )
 from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404, HttpResponseRedirect
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class NulByteGuardMiddleware:
 
     def __call__(self, request):
         if "\x00" in request.path or any("\x00" in "".join([key, *values]) for key, values in request.GET.lists()):
-            raise BadRequest("NUL byte in the address.")
+            raise BadRequest(gettext("NUL byte in the address."))
         return self.get_response(request)
 
 
@@ -77,7 +78,7 @@ def _guard_changelist(get_changelist_instance):
                 raise
             # Like Django's own filter step: a lookup cannot be validated but by running it.
             logger.warning("admin list %s: ignored filters it cannot run: %r", request.path, exc, exc_info=True)
-            messages.warning(request, "A filter in the address could not be applied, so it was ignored.")
+            messages.warning(request, gettext("A filter in the address could not be applied, so it was ignored."))
             raise IncorrectLookupParameters(str(exc)) from exc
 
     guarded.query_guarded = True
@@ -92,10 +93,10 @@ def _guard_actions(model_admin, response_action):
         try:
             for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
                 if "\x00" in value:
-                    raise ValidationError("NUL byte")
+                    raise ValidationError(gettext("NUL byte"))
                 pk.to_python(value)
         except ValidationError:
-            messages.warning(request, "The selection names no item; nothing was done.")
+            messages.warning(request, gettext("The selection names no item; nothing was done."))
             return HttpResponseRedirect(request.get_full_path())
         return response_action(request, *args, **kwargs)
 

@@ -3,6 +3,7 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 # C0 and C1 controls (CR, LF, tab, NUL, …), the Unicode line and paragraph separators, and the
 # bidirectional overrides and isolates that make text read differently from what it says.
@@ -14,6 +15,6 @@ def validate_single_line(value: str) -> None:
     name, plan name, addresses): a line break there would break or forge the header."""
     if CONTROL_CHARACTERS.search(str(value)):
         raise ValidationError(
-            "Use a single line of text: line breaks, tabs and other control characters are not allowed.",
+            gettext("Use a single line of text: line breaks, tabs and other control characters are not allowed."),
             code="control_characters",
         )

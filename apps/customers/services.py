@@ -7,6 +7,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.accounts.models import ApiKey, User
 from apps.core.errors import ApplicationError
@@ -31,7 +32,7 @@ def customer_delete(*, customer: User, ip: str | None = None) -> None:
     as do the audit entries. Raises the upstream's RetryableError/TerminalError if a key or port
     could not be released: the account is then unchanged (what was released stays released)."""
     if customer.is_staff:
-        raise AccountDeletionRefused("Staff accounts are removed by another operator in the admin.")
+        raise AccountDeletionRefused(gettext("Staff accounts are removed by another operator in the admin."))
     keys = list(PoolKey.objects.filter(customer=customer, deleted_at__isnull=True))
     ports = list(Port.objects.filter(customer=customer, released_at__isnull=True))
     for key in keys:

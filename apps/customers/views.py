@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.core.errors import ApplicationError
@@ -44,17 +45,23 @@ def account_delete(request):
     confirmed = request.POST.get("email", "").strip().lower() == user.email.lower()
     password_ok = not user.has_usable_password() or user.check_password(request.POST.get("password", ""))
     if not (confirmed and password_ok):
-        messages.error(request, "Type your email address and your password exactly to delete your account.")
+        messages.error(request, gettext("Type your email address and your password exactly to delete your account."))
         return redirect("customers:privacy")
     try:
         customer_delete(customer=user, ip=client_ip(request))
     except ApplicationError as exc:
-        messages.error(request, f"Your account was not deleted: {exc.message} Please try again in a few minutes.")
+        messages.error(
+            request,
+            gettext("Your account was not deleted: %(message)s Please try again in a few minutes.")
+            % {"message": exc.message},
+        )
         return redirect("customers:privacy")
     logout(request)
     messages.success(
         request,
-        "Your account is deleted. Your proxies are switched off; "
-        "your orders and invoices are kept as the law requires.",
+        gettext(
+            "Your account is deleted. Your proxies are switched off; "
+            "your orders and invoices are kept as the law requires."
+        ),
     )
     return redirect("/")

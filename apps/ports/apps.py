@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class PortsConfig(AppConfig):
@@ -7,4 +8,4 @@ class PortsConfig(AppConfig):
 
     name = "apps.ports"
     label = "ports"
-    verbose_name = "Ports"
+    verbose_name = gettext_lazy("Ports")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 
 from apps.core.fulfilment import (
     Adjusted,
@@ -44,7 +45,7 @@ def _port(ref: str) -> Port | None:
 class DedicatedPort:
     kind = "dedicated_port"
     label = "Dedicated mobile port"
-    unit = "port"
+    unit = gettext_noop("port")  # shown translated on the pricing cards
     min_quantity = ONE_PORT  # a port cannot be delivered in part
 
     def available(self, plan_slug: str) -> tuple[bool, str]:
@@ -90,7 +91,8 @@ class DedicatedPort:
             action = "adopt" if delivered.adopted else "create"
         return Delivery(
             ref=str(delivered.port_id),
-            label=f"{action}, port {delivered.upstream_id}",
+            label=gettext("%(action)s, port %(upstream_id)s")
+            % {"action": action, "upstream_id": delivered.upstream_id},
             audit={"port": delivered.port_id, "action": action, "expires_at": delivered.expires_at.isoformat()},
         )
 

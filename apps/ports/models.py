@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from apps.core.models import BaseModel
 
@@ -25,17 +26,17 @@ ROTATION_LINK_PREFIX = "rl_"
 
 
 class PortSharing(models.TextChoices):
-    SHARED = "shared", "Shared"
-    PRIVATE = "private", "Private"
+    SHARED = "shared", gettext_lazy("Shared")
+    PRIVATE = "private", gettext_lazy("Private")
 
 
 class PortStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    BLOCKED = "blocked", "Blocked by the shop"
-    SUSPENDED = "suspended", "Suspended upstream"
-    EXPIRED = "expired", "Expired"
-    MISSING = "missing", "Missing upstream"
-    RELEASED = "released", "Released"
+    ACTIVE = "active", gettext_lazy("Active")
+    BLOCKED = "blocked", gettext_lazy("Blocked by the shop")
+    SUSPENDED = "suspended", gettext_lazy("Suspended upstream")
+    EXPIRED = "expired", gettext_lazy("Expired")
+    MISSING = "missing", gettext_lazy("Missing upstream")
+    RELEASED = "released", gettext_lazy("Released")
 
 
 class PortQuerySet(models.QuerySet):
@@ -49,10 +50,12 @@ class PortQuerySet(models.QuerySet):
 
 class Port(BaseModel):
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ports")
-    upstream_id = models.CharField("upstream id", max_length=64, unique=True)
-    name = models.CharField(max_length=64, blank=True, help_text="The upstream's own name for the port.")
+    upstream_id = models.CharField(gettext_lazy("upstream id"), max_length=64, unique=True)
+    name = models.CharField(max_length=64, blank=True, help_text=gettext_lazy("The upstream's own name for the port."))
     display_name = models.CharField(
-        max_length=64, db_index=True, help_text="The name the shop gave the port upstream (finds it after a crash)."
+        max_length=64,
+        db_index=True,
+        help_text=gettext_lazy("The name the shop gave the port upstream (finds it after a crash)."),
     )
     label = models.CharField(max_length=80, blank=True)
     sharing = models.CharField(max_length=8, choices=PortSharing.choices)
@@ -64,11 +67,11 @@ class Port(BaseModel):
     http_port = models.PositiveIntegerField()
     socks_port = models.PositiveIntegerField()
     login = models.CharField(max_length=64)
-    os_fingerprint = models.CharField("OS fingerprint", max_length=16, blank=True)
+    os_fingerprint = models.CharField(gettext_lazy("OS fingerprint"), max_length=16, blank=True)
     expires_at = models.DateTimeField(db_index=True)
     upstream_status = models.CharField(max_length=16, default="active")
     health = models.CharField(max_length=16, blank=True)
-    last_ip = models.CharField("last public IP", max_length=64, blank=True)
+    last_ip = models.CharField(gettext_lazy("last public IP"), max_length=64, blank=True)
     last_ip_at = models.DateTimeField(null=True, blank=True)
     auto_rotation_enabled = models.BooleanField(default=False)
     auto_rotation_seconds = models.PositiveIntegerField(null=True, blank=True)
@@ -263,15 +266,27 @@ class PortPlan(BaseModel):
     """What a port plan delivers, keyed by the billing plan's slug (ports sits below billing and
     keeps no foreign key into it). The billing plan holds the name, price and currency."""
 
-    plan_slug = models.SlugField(max_length=50, unique=True, help_text="The slug of the billing plan this describes.")
+    plan_slug = models.SlugField(
+        max_length=50, unique=True, help_text=gettext_lazy("The slug of the billing plan this describes.")
+    )
     sharing = models.CharField(max_length=8, choices=PortSharing.choices, default=PortSharing.SHARED)
     country_code = models.CharField(
-        max_length=2, blank=True, validators=[country_code_validator], help_text="Empty: any country with free devices."
+        max_length=2,
+        blank=True,
+        validators=[country_code_validator],
+        help_text=gettext_lazy("Empty: any country with free devices."),
     )
-    carrier = models.CharField(max_length=80, blank=True, help_text="Optional carrier brand, e.g. Vodafone.")
+    carrier = models.CharField(
+        max_length=80, blank=True, help_text=gettext_lazy("Optional carrier brand, e.g. Vodafone.")
+    )
     period_days = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
     traffic_gb = models.DecimalField(
-        "traffic allowance (GB)", max_digits=10, decimal_places=2, null=True, blank=True, help_text="Optional."
+        gettext_lazy("traffic allowance (GB)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Optional."),
     )
 
     class Meta:
@@ -302,7 +317,9 @@ class UpstreamAccountSnapshot(BaseModel):
     private_traffic_available_gb = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
     shared_days_remaining = models.IntegerField(null=True, blank=True)
     private_days_remaining = models.IntegerField(null=True, blank=True)
-    alerts = models.JSONField(default=list, blank=True, help_text="The upstream's alerts: type, message, severity.")
+    alerts = models.JSONField(
+        default=list, blank=True, help_text=gettext_lazy("The upstream's alerts: type, message, severity.")
+    )
     # Monthly price of one slot per type, from the tariffs feed: {"shared": "25.00", ...}.
     slot_prices = models.JSONField(default=dict, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
@@ -313,7 +330,7 @@ class UpstreamAccountSnapshot(BaseModel):
     low_private_slots_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "upstream account snapshot"
+        verbose_name = gettext_lazy("upstream account snapshot")
 
     def __str__(self) -> str:
         return f"upstream account as of {self.fetched_at or 'never'}"

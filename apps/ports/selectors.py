@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import NotFound
 
@@ -30,7 +31,7 @@ def port_get_for_customer(*, customer: "User", port_id) -> Port:
     try:
         return Port.objects.select_related("customer").get(pk=int(port_id), customer=customer)
     except (Port.DoesNotExist, TypeError, ValueError):
-        raise NotFound("No such port.") from None
+        raise NotFound(gettext("No such port.")) from None
 
 
 def port_rotations(*, port: Port, limit: int = HISTORY_LIMIT) -> list[PortRotation]:

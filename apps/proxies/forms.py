@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import cast
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext, gettext_lazy
 
 from apps.proxies.dashboard.builder import POOLS, PROTOCOLS, ROTATIONS, TTLS
 from apps.proxies.dashboard.bulk import BULK_MAX, SEED_PATTERN
@@ -29,15 +31,15 @@ def country_choices(counts: dict[str, dict[str, int]], pool: str, *, keep: str =
     codes = set(counts) or set(FALLBACK_COUNTRIES)
     if keep:
         codes.add(keep)
-    choices = [("", "Any country")]
+    choices = [("", gettext("Any country"))]
     for code in sorted(codes, key=lambda c: country_name(c)):
         n = counts.get(code, {}).get(pool if pool in STOCK_POOLS else DEFAULT_POOL)
         if n is None:
             label = f"{country_name(code)} ({code.upper()})"
         elif n == 0:
-            label = f"{country_name(code)} ({code.upper()}) — none online"
+            label = f"{country_name(code)} ({code.upper()}) — " + gettext("none online")
         else:
-            label = f"{country_name(code)} ({code.upper()}) — {n:,} online"
+            label = f"{country_name(code)} ({code.upper()}) — " + gettext("%(count)s online") % {"count": intcomma(n)}
         choices.append((code, label))
     return choices
 
@@ -55,9 +57,11 @@ class _CountryField(forms.ChoiceField):
 
 class _BuilderBase(forms.Form):
     pool = forms.ChoiceField(choices=[(c, label) for c, label, _ in POOLS], initial=DEFAULT_POOL)
-    country = _CountryField(required=False, choices=[("", "Any country")])
+    country = _CountryField(required=False, choices=[("", gettext_lazy("Any country"))])
     rotation = forms.ChoiceField(choices=[(c, label) for c, label, _ in ROTATIONS], initial="sticky")
-    ttl = forms.TypedChoiceField(label="Session lifetime", choices=TTLS, required=False, coerce=int, empty_value=None)
+    ttl = forms.TypedChoiceField(
+        label=gettext_lazy("Session lifetime"), choices=TTLS, required=False, coerce=int, empty_value=None
+    )
     protocol = forms.ChoiceField(choices=PROTOCOLS, initial="http", widget=forms.RadioSelect)
 
     def __init__(self, *args, stock_counts: dict | None = None, **kwargs):
@@ -74,15 +78,20 @@ class _BuilderBase(forms.Form):
 
 class ProxyUrlForm(_BuilderBase):
     carrier = forms.CharField(
-        required=False, max_length=32, validators=[NAME_FILTER], help_text="Optional, e.g. att or vodafone."
+        required=False,
+        max_length=32,
+        validators=[NAME_FILTER],
+        help_text=gettext_lazy("Optional, e.g. att or vodafone."),
     )
-    city = forms.CharField(required=False, max_length=32, validators=[NAME_FILTER], help_text="Optional, e.g. nyc.")
+    city = forms.CharField(
+        required=False, max_length=32, validators=[NAME_FILTER], help_text=gettext_lazy("Optional, e.g. nyc.")
+    )
     sid_part = forms.CharField(
-        label="Session id",
+        label=gettext_lazy("Session id"),
         required=False,
         max_length=32,
         validators=[SID_PART],
-        help_text="Same id, same IP (with sticky rotation). Change it for a fresh IP.",
+        help_text=gettext_lazy("Same id, same IP (with sticky rotation). Change it for a fresh IP."),
     )
     rotation = forms.ChoiceField(
         choices=[(c, label) for c, label, _ in ROTATIONS], initial="sticky", widget=forms.RadioSelect
@@ -99,7 +108,11 @@ class ProxyUrlForm(_BuilderBase):
 
 class BulkForm(_BuilderBase):
     count = forms.IntegerField(
-        label="How many URLs", min_value=1, max_value=BULK_MAX, initial=10, help_text=f"1 to {BULK_MAX:,}."
+        label=gettext_lazy("How many URLs"),
+        min_value=1,
+        max_value=BULK_MAX,
+        initial=10,
+        help_text=gettext("1 to %(BULK_MAX)s.") % {"BULK_MAX": format(BULK_MAX, ",")},
     )
     seed = forms.CharField(
         widget=forms.HiddenInput, validators=[RegexValidator(SEED_PATTERN, "Bad list id.")], max_length=16
@@ -107,7 +120,13 @@ class BulkForm(_BuilderBase):
     # The button pressed: show, new ids, or a download ("txt": full URLs, "csv", "download": the
     # layout chosen in `layout`, one of apps.proxies.dashboard.formats.LIST_FORMATS).
     format = forms.ChoiceField(
-        choices=[("preview", "Show"), ("txt", "Text"), ("csv", "CSV"), ("download", "Download"), ("reseed", "New ids")],
+        choices=[
+            ("preview", gettext_lazy("Show")),
+            ("txt", gettext_lazy("Text")),
+            ("csv", gettext_lazy("CSV")),
+            ("download", gettext_lazy("Download")),
+            ("reseed", gettext_lazy("New ids")),
+        ],
         required=False,
     )
     layout = forms.ChoiceField(choices=[(f.key, f.label) for f in LIST_FORMATS], required=False, initial="url")
@@ -122,7 +141,9 @@ class RegenerateForm(forms.Form):
     """The confirmation step. `op` makes a double-submitted confirmation regenerate once."""
 
     op = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(r"^[a-f0-9]{32}$", "Bad request.")])
-    confirm = forms.BooleanField(label="I understand my current secret stops working immediately.", required=True)
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I understand my current secret stops working immediately."), required=True
+    )
 
 
 OP = RegexValidator(r"^[a-f0-9]{32}$", "Bad request.")
@@ -132,30 +153,32 @@ class KeyRenameForm(forms.Form):
     """A key's new name; `op` makes a double submit rename once."""
 
     op = forms.CharField(widget=forms.HiddenInput, validators=[OP])
-    label = forms.CharField(label="Name", max_length=200, strip=True)
+    label = forms.CharField(label=gettext_lazy("Name"), max_length=200, strip=True)
 
 
 class KeyMoveForm(forms.Form):
     """Move GB from this key to a new key; `op` makes a double submit move once."""
 
     op = forms.CharField(widget=forms.HiddenInput, validators=[OP])
-    gb = forms.DecimalField(label="GB to move", min_value=Decimal("0.1"), max_digits=12, decimal_places=3)
-    label = forms.CharField(label="New key's name", max_length=200, strip=True)
+    gb = forms.DecimalField(label=gettext_lazy("GB to move"), min_value=Decimal("0.1"), max_digits=12, decimal_places=3)
+    label = forms.CharField(label=gettext_lazy("New key's name"), max_length=200, strip=True)
 
 
 class KeyDeleteForm(forms.Form):
-    confirm = forms.BooleanField(label="Delete this key for good: it stops working at once.", required=True)
+    confirm = forms.BooleanField(
+        label=gettext_lazy("Delete this key for good: it stops working at once."), required=True
+    )
 
 
 class KeyAlertsForm(forms.Form):
     """The usage levels (in % of the cap) at which this key's owner is emailed."""
 
-    warn_percent = forms.IntegerField(label="First warning at (% used)", min_value=1, max_value=99)
-    full_percent = forms.IntegerField(label="Second warning at (% used)", min_value=2, max_value=100)
+    warn_percent = forms.IntegerField(label=gettext_lazy("First warning at (% used)"), min_value=1, max_value=99)
+    full_percent = forms.IntegerField(label=gettext_lazy("Second warning at (% used)"), min_value=2, max_value=100)
 
     def clean(self):
         data = super().clean()
         warn, full = data.get("warn_percent"), data.get("full_percent")
         if warn is not None and full is not None and warn >= full:
-            raise forms.ValidationError("The first warning must come before the second.")
+            raise forms.ValidationError(gettext("The first warning must come before the second."))
         return data

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from apps.core.fulfilment import (
     Adjusted,
@@ -75,7 +76,8 @@ class PoolTraffic:
             )
         return Delivery(
             ref=str(key.pk),
-            label=f"{delivered.action}, key {key.upstream_id}",
+            label=gettext("%(action)s, key %(upstream_id)s")
+            % {"action": delivered.action, "upstream_id": key.upstream_id},
             audit={"pool_key": key.pk, "action": delivered.action},
             needs_operator_note=note,
         )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from apps.core.models import BaseModel
 
@@ -25,13 +26,13 @@ def new_session_tag() -> str:
 
 
 class PoolKeyStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    NEAR_CAP = "near_cap", "Near cap"
-    SUSPENDED_CAP = "suspended_cap", "Suspended at cap"
-    EXPIRED = "expired", "Expired"
-    DISABLED = "disabled", "Disabled"
-    MISSING = "missing", "Missing upstream"
-    DELETED = "deleted", "Deleted"
+    ACTIVE = "active", gettext_lazy("Active")
+    NEAR_CAP = "near_cap", gettext_lazy("Near cap")
+    SUSPENDED_CAP = "suspended_cap", gettext_lazy("Suspended at cap")
+    EXPIRED = "expired", gettext_lazy("Expired")
+    DISABLED = "disabled", gettext_lazy("Disabled")
+    MISSING = "missing", gettext_lazy("Missing upstream")
+    DELETED = "deleted", gettext_lazy("Deleted")
 
 
 class PoolKeyQuerySet(models.QuerySet):
@@ -54,13 +55,22 @@ class PoolKey(BaseModel):
     """
 
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pool_keys")
-    upstream_id = models.CharField("upstream id", max_length=64, unique=True)
+    upstream_id = models.CharField(gettext_lazy("upstream id"), max_length=64, unique=True)
     label = models.CharField(max_length=200, blank=True)
     cap_gb = models.DecimalField(
-        "cap (GB)", max_digits=12, decimal_places=3, null=True, blank=True, help_text="Empty means unlimited."
+        gettext_lazy("cap (GB)"),
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Empty means unlimited."),
     )
     used_mb = models.DecimalField(
-        "used (MB)", max_digits=15, decimal_places=3, default=Decimal(0), validators=[MinValueValidator(0)]
+        gettext_lazy("used (MB)"),
+        max_digits=15,
+        decimal_places=3,
+        default=Decimal(0),
+        validators=[MinValueValidator(0)],
     )
     enabled = models.BooleanField(default=True)
     # Set when the shop disabled the key on purpose (operator, refund policy). A paid top-up
@@ -87,17 +97,17 @@ class PoolKey(BaseModel):
     # The customer's usage alert levels for this key, in % of the cap (the "80 %" and "100 %"
     # alerts, PoolKeyAlertKind.USAGE_80 / USAGE_100, fire at these).
     alert_warn_percent = models.PositiveSmallIntegerField(
-        "first usage alert (%)", default=80, validators=[MinValueValidator(1), MaxValueValidator(99)]
+        gettext_lazy("first usage alert (%)"), default=80, validators=[MinValueValidator(1), MaxValueValidator(99)]
     )
     alert_full_percent = models.PositiveSmallIntegerField(
-        "second usage alert (%)", default=100, validators=[MinValueValidator(2), MaxValueValidator(100)]
+        gettext_lazy("second usage alert (%)"), default=100, validators=[MinValueValidator(2), MaxValueValidator(100)]
     )
 
     objects = PoolKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "pool key"
+        verbose_name = gettext_lazy("pool key")
         constraints = [
             models.CheckConstraint(condition=models.Q(used_mb__gte=0), name="poolkey_used_mb_non_negative"),
             # >= 0 rather than > 0: the mirror must be able to hold whatever the upstream holds
@@ -186,8 +196,8 @@ class PoolKeyUsageSample(models.Model):
 
     pool_key = models.ForeignKey(PoolKey, on_delete=models.CASCADE, related_name="usage_samples")
     day = models.DateField()
-    first_used_mb = models.DecimalField("used at first reading (MB)", max_digits=15, decimal_places=3)
-    last_used_mb = models.DecimalField("used at last reading (MB)", max_digits=15, decimal_places=3)
+    first_used_mb = models.DecimalField(gettext_lazy("used at first reading (MB)"), max_digits=15, decimal_places=3)
+    last_used_mb = models.DecimalField(gettext_lazy("used at last reading (MB)"), max_digits=15, decimal_places=3)
     first_sampled_at = models.DateTimeField()
     last_sampled_at = models.DateTimeField()
 
@@ -207,10 +217,10 @@ class PoolKeyUsageSample(models.Model):
 
 
 class PoolKeyAlertKind(models.TextChoices):
-    USAGE_80 = "usage_80", "80 % of the cap used"
-    USAGE_100 = "usage_100", "Cap reached"
-    EXPIRY_7D = "expiry_7d", "Expires within 7 days"
-    EXPIRY_1D = "expiry_1d", "Expires within 1 day"
+    USAGE_80 = "usage_80", gettext_lazy("80 % of the cap used")
+    USAGE_100 = "usage_100", gettext_lazy("Cap reached")
+    EXPIRY_7D = "expiry_7d", gettext_lazy("Expires within 7 days")
+    EXPIRY_1D = "expiry_1d", gettext_lazy("Expires within 1 day")
 
 
 class PoolKeyAlert(models.Model):
@@ -245,8 +255,8 @@ class PoolKeyFulfilment(BaseModel):
     not referenced: products do not know billing)."""
 
     class Action(models.TextChoices):
-        MINT = "mint", "Mint a new key"
-        TOP_UP = "top_up", "Top up the customer's key"
+        MINT = "mint", gettext_lazy("Mint a new key")
+        TOP_UP = "top_up", gettext_lazy("Top up the customer's key")
 
     order_ref = models.CharField(max_length=64, unique=True)
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -276,22 +286,24 @@ class PoolKeyTransfer(BaseModel):
     `idempotency_key`, so a retry replays instead of moving twice."""
 
     class State(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        SOURCE_REDUCED = "source_reduced", "Taken from the source, new key not made yet"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed (an operator decides)"
+        PLANNED = "planned", gettext_lazy("Planned")
+        SOURCE_REDUCED = "source_reduced", gettext_lazy("Taken from the source, new key not made yet")
+        DONE = "done", gettext_lazy("Done")
+        FAILED = "failed", gettext_lazy("Failed (an operator decides)")
 
     OPEN_STATES = (State.PLANNED, State.SOURCE_REDUCED)
 
     customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     source = models.ForeignKey(PoolKey, on_delete=models.PROTECT, related_name="transfers_out")
     target = models.ForeignKey(PoolKey, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers_in")
-    gb = models.DecimalField("GB moved", max_digits=12, decimal_places=3)
-    label = models.CharField("new key's label", max_length=200)
+    gb = models.DecimalField(gettext_lazy("GB moved"), max_digits=12, decimal_places=3)
+    label = models.CharField(gettext_lazy("new key's label"), max_length=200)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PLANNED, db_index=True)
     source_cap_before = models.DecimalField(max_digits=12, decimal_places=3)
     source_cap_after = models.DecimalField(max_digits=12, decimal_places=3)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="The new key's expiry: the source's.")
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text=gettext_lazy("The new key's expiry: the source's.")
+    )
     idempotency_key = models.CharField(max_length=100, unique=True, editable=False)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -300,7 +312,7 @@ class PoolKeyTransfer(BaseModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "pool key GB move"
+        verbose_name = gettext_lazy("pool key GB move")
         constraints = [
             models.CheckConstraint(condition=models.Q(gb__gt=0), name="poolkey_transfer_gb_positive"),
             models.CheckConstraint(
@@ -370,9 +382,9 @@ PROXY_TEST_STALE_SECONDS = 120
 
 
 class ProxyTestStatus(models.TextChoices):
-    PENDING = "pending", "Running"
-    PASSED = "passed", "Passed"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", gettext_lazy("Running")
+    PASSED = "passed", gettext_lazy("Passed")
+    FAILED = "failed", gettext_lazy("Failed")
 
 
 class ProxyTest(BaseModel):
@@ -382,16 +394,24 @@ class ProxyTest(BaseModel):
     pool_key = models.ForeignKey(PoolKey, on_delete=models.CASCADE, related_name="proxy_tests")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     status = models.CharField(max_length=16, choices=ProxyTestStatus.choices, default=ProxyTestStatus.PENDING)
-    username = models.CharField(max_length=300, help_text="The proxy username tested (the secret is never stored).")
+    username = models.CharField(
+        max_length=300, help_text=gettext_lazy("The proxy username tested (the secret is never stored).")
+    )
     protocol = models.CharField(max_length=8, default="http")
-    options = models.JSONField(default=dict, blank=True, help_text="The options parsed from the username.")
+    options = models.JSONField(
+        default=dict, blank=True, help_text=gettext_lazy("The options parsed from the username.")
+    )
     target_url = models.CharField(max_length=500, blank=True)
-    via = models.CharField(max_length=16, blank=True, help_text="http, connect (HTTPS through the proxy) or socks5.")
+    via = models.CharField(
+        max_length=16, blank=True, help_text=gettext_lazy("http, connect (HTTPS through the proxy) or socks5.")
+    )
     exit_ip = models.CharField(max_length=64, blank=True)
     country = models.CharField(max_length=8, blank=True)
     round_trip_ms = models.PositiveIntegerField(null=True, blank=True)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    cause = models.CharField(max_length=32, blank=True, help_text="Why it failed (a code; empty when it passed).")
+    cause = models.CharField(
+        max_length=32, blank=True, help_text=gettext_lazy("Why it failed (a code; empty when it passed).")
+    )
     message = models.TextField(blank=True)
     fix = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import NotFound
 from apps.proxies.models import PoolKey, ProxyTest, pool_key_status_q
@@ -78,10 +79,10 @@ def pool_key_get_for_customer(*, customer: "User", key_id) -> PoolKey:
     try:
         pk = int(key_id)
     except (TypeError, ValueError):
-        raise NotFound("No such pool key.") from None
+        raise NotFound(gettext("No such pool key.")) from None
     key = pool_key_list_for_customer(customer=customer).filter(pk=pk).first()
     if key is None:
-        raise NotFound("No such pool key.")
+        raise NotFound(gettext("No such pool key."))
     return key
 
 

@@ -3,6 +3,7 @@
 //   <details class="nav-mobile">      closes on Escape and on a click outside it.
 //   <button data-copy="#element-id">  copies the element's value or text to the clipboard.
 //   <form data-confirm="Are you sure?"> asks before submitting.
+//   <select data-autosubmit>          submits its form when changed (the language switcher).
 //
 // htmx sends the CSRF token through hx-headers on <body> (see base.html).
 (function () {
@@ -26,7 +27,7 @@
       var text = "value" in source ? source.value : source.textContent;
       navigator.clipboard.writeText(text.trim()).then(function () {
         var label = copyButton.textContent;
-        copyButton.textContent = copyButton.getAttribute("data-copied") || "Copied";
+        copyButton.textContent = copyButton.getAttribute("data-copied") || (window.gettext ? window.gettext("Copied") : "Copied");
         copyButton.classList.add("is-copied");
         window.setTimeout(function () {
           copyButton.textContent = label;
@@ -44,5 +45,10 @@
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) event.preventDefault();
+  });
+
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest && event.target.closest("select[data-autosubmit]");
+    if (select && select.form) select.form.requestSubmit();
   });
 })();

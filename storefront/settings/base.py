@@ -225,9 +225,13 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "apps.core.query_guard.NulByteGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session, before CommonMiddleware: the language cookie, then Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in customer's saved language wins over the cookie and the browser's.
+    "apps.accounts.middleware.UserLanguageMiddleware",
     "apps.core.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -432,11 +436,32 @@ MFA_TOTP_ISSUER = env_line("BRAND_NAME", "Storefront")
 STAFF_REQUIRE_MFA = env_bool("STAFF_REQUIRE_MFA", False)
 
 # Internationalisation ---------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
-# locale/en: the account pages in sentence case ("Sign in", not allauth's "Sign In").
+# locale/en: the account pages in sentence case ("Sign in", not allauth's "Sign In"); the other
+# languages: the shop's own catalogues (compiled by `make install` and the image build).
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Every language the shop ships; LANGUAGES_ENABLED (codes, comma-separated) offers a subset.
+SHIPPED_LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("pt-br", "Português (Brasil)"),
+    ("ru", "Русский"),
+    ("zh-hans", "简体中文"),
+    ("tr", "Türkçe"),
+]
+_enabled_languages = [code.lower() for code in env_list("LANGUAGES_ENABLED", [code for code, _ in SHIPPED_LANGUAGES])]
+_unknown_languages = set(_enabled_languages) - {code for code, _ in SHIPPED_LANGUAGES}
+if _unknown_languages:
+    raise ImproperlyConfigured(
+        f"LANGUAGES_ENABLED: unknown {sorted(_unknown_languages)}; use {[code for code, _ in SHIPPED_LANGUAGES]}"
+    )
+# English is the source language (and the fallback): always offered.
+LANGUAGES = [(code, name) for code, name in SHIPPED_LANGUAGES if code == "en" or code in _enabled_languages]
+LANGUAGE_COOKIE_NAME = "language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
 
 # Static files -----------------------------------------------------------------------------

@@ -19,7 +19,9 @@ class MeSerializer(serializers.Serializer):
     keys_count = serializers.IntegerField(help_text="Live proxy keys.")
     unlimited_keys = serializers.IntegerField(help_text="Keys without a traffic cap (not counted in gb_left).")
     gb_left = serializers.DecimalField(
-        max_digits=None, decimal_places=3, help_text="Traffic left across your capped keys that have not expired."
+        max_digits=None,
+        decimal_places=3,
+        help_text="Traffic left across your capped keys that have not expired.",
     )
     next_expiry = serializers.DateTimeField(allow_null=True, help_text="The earliest expiry still ahead.")
     api_key = ApiKeyInfoSerializer(help_text="The key this request was made with.")

@@ -19,10 +19,16 @@ class PlanSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     tagline = serializers.CharField(read_only=True)
     product = serializers.CharField(
-        source="product_kind", read_only=True, help_text="What the plan sells: pool_traffic or dedicated_port."
+        source="product_kind",
+        read_only=True,
+        help_text="What the plan sells: pool_traffic or dedicated_port.",
     )
     quantity = serializers.DecimalField(
-        source="gb", max_digits=None, decimal_places=2, read_only=True, help_text="How many units one purchase buys."
+        source="gb",
+        max_digits=None,
+        decimal_places=2,
+        read_only=True,
+        help_text="How many units one purchase buys.",
     )
     unit = serializers.SerializerMethodField(help_text='What the quantity counts: "GB" or "port".')
     gb = serializers.SerializerMethodField(help_text="GB of traffic (pool_traffic plans); null for other products.")

@@ -34,10 +34,13 @@ class KeySerializer(serializers.Serializer):
     status = serializers.ChoiceField(source="usage.status", choices=PoolKeyStatus.values, read_only=True)
     enabled = serializers.BooleanField(source="key.enabled", read_only=True)
     secret_hint = serializers.CharField(
-        source="key.secret_hint", read_only=True, help_text="The masked secret; reveal it with POST …/reveal."
+        source="key.secret_hint",
+        read_only=True,
+        help_text="The masked secret; reveal it with POST …/reveal.",
     )
     session_prefix = serializers.CharField(
-        read_only=True, help_text="Every session id built for this key starts with it (sessions are scoped by it)."
+        read_only=True,
+        help_text="Every session id built for this key starts with it (sessions are scoped by it).",
     )
     cap_gb = gb_field(source="usage.cap_gb", allow_null=True, help_text="null: unlimited.")
     used_gb = gb_field(source="usage.used_gb")
@@ -49,7 +52,10 @@ class KeySerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(source="key.expires_at", read_only=True, allow_null=True)
     last_used_at = serializers.DateTimeField(source="key.last_used_at", read_only=True, allow_null=True)
     usage_as_of = serializers.DateTimeField(
-        source="usage.as_of", read_only=True, allow_null=True, help_text="When the figures were read from the network."
+        source="usage.as_of",
+        read_only=True,
+        allow_null=True,
+        help_text="When the figures were read from the network.",
     )
     created_at = serializers.DateTimeField(source="key.created_at", read_only=True)
 
@@ -100,7 +106,10 @@ class UsageDaySerializer(serializers.Serializer):
     used_mb = serializers.DecimalField(max_digits=None, decimal_places=3)
     used_gb = serializers.DecimalField(max_digits=None, decimal_places=6)
     counter_mb = serializers.DecimalField(
-        max_digits=None, decimal_places=3, allow_null=True, help_text="The key's counter at the day's last reading."
+        max_digits=None,
+        decimal_places=3,
+        allow_null=True,
+        help_text="The key's counter at the day's last reading.",
     )
 
 

@@ -18,7 +18,10 @@ class OrderSerializer(serializers.Serializer):
     plan = serializers.SlugField(source="plan.slug", read_only=True)
     plan_name = serializers.CharField(read_only=True)
     gb = serializers.DecimalField(
-        max_digits=None, decimal_places=2, read_only=True, help_text="The quantity (GB for pool traffic; see unit)."
+        max_digits=None,
+        decimal_places=2,
+        read_only=True,
+        help_text="The quantity (GB for pool traffic; see unit).",
     )
     unit = serializers.SerializerMethodField(help_text='What the quantity counts: "GB" or "port".')
     validity_days = serializers.IntegerField(read_only=True, allow_null=True)

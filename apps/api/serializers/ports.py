@@ -101,7 +101,9 @@ class FingerprintUpdateSerializer(serializers.Serializer):
 
 class CredentialsChangeSerializer(serializers.Serializer):
     login = serializers.RegexField(
-        CREDENTIAL_REGEX, required=False, help_text="Omit to keep the login. 4-64 letters, digits, _ . ~ or -."
+        CREDENTIAL_REGEX,
+        required=False,
+        help_text="Omit to keep the login. 4-64 letters, digits, _ . ~ or -.",
     )
     password = serializers.RegexField(
         CREDENTIAL_REGEX,

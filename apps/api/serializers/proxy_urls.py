@@ -14,7 +14,11 @@ class ProxyUrlsBuildSerializer(serializers.Serializer):
     key_id = serializers.IntegerField(required=False, min_value=1, help_text="Default: your current key.")
     pool = serializers.ChoiceField(choices=POOLS, default="mbl")
     country = serializers.RegexField(
-        r"^([A-Za-z]{2})?$", required=False, allow_blank=True, default="", help_text="ISO 3166-1 alpha-2, e.g. us."
+        r"^([A-Za-z]{2})?$",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="ISO 3166-1 alpha-2, e.g. us.",
     )
     carrier = serializers.RegexField(_WORD, required=False, allow_blank=True, default="", max_length=32)
     city = serializers.RegexField(_WORD, required=False, allow_blank=True, default="", max_length=32)

@@ -2,6 +2,7 @@ import logging
 
 from django.db import transaction
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
@@ -46,7 +47,11 @@ class ApiConventions(APIView):
             unknown = sorted(set(request.query_params) - set(self.query_parameters.get(method, ())))
             if unknown:
                 name = unknown[0][:50]
-                raise InvalidRequest(f"Unknown query parameter {name!r}.", code="unknown_parameter", param=name)
+                raise InvalidRequest(
+                    gettext("Unknown query parameter %(name)s.") % {"name": repr(name)},
+                    code="unknown_parameter",
+                    param=name,
+                )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -61,7 +62,7 @@ def api_key_revoke_view(request: AuthenticatedHttpRequest, key_id: int) -> HttpR
     try:
         key = api_key_get_for_customer(customer=request.user, key_id=key_id)
     except ApiKey.DoesNotExist:
-        raise Http404("No such API key.") from None
+        raise Http404(gettext("No such API key.")) from None
     if api_key_revoke(key=key, actor=request.user, ip=client_ip(request), reason="revoked by the customer"):
         message = f"API key “{key.name}” revoked. Requests with it now get 401."
     else:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
@@ -152,7 +153,7 @@ class KeyRegenerateView(ApiView):
         nonce = request.headers.get("Idempotency-Key")
         if nonce is not None and not IDEMPOTENCY_KEY_PATTERN.fullmatch(nonce):
             raise InvalidRequest(
-                "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+                gettext("Idempotency-Key must be 1 to 255 printable ASCII characters."),
                 code="invalid_idempotency_key",
                 param="Idempotency-Key",
             )
@@ -203,9 +204,13 @@ class KeyUsageView(ApiView):
         start = query.validated_data.get("from") or end - timedelta(days=29)
         days = (end - start).days + 1
         if days < 1:
-            raise InvalidRequest("`from` must not be after `to`.", code="invalid_range", param="from")
+            raise InvalidRequest(gettext("`from` must not be after `to`."), code="invalid_range", param="from")
         if days > MAX_USAGE_DAYS:
-            raise InvalidRequest(f"At most {MAX_USAGE_DAYS} days at a time.", code="invalid_range", param="from")
+            raise InvalidRequest(
+                gettext("At most %(MAX_USAGE_DAYS)s days at a time.") % {"MAX_USAGE_DAYS": MAX_USAGE_DAYS},
+                code="invalid_range",
+                param="from",
+            )
         if query.validated_data["format"] == "csv":
             out = io.StringIO()
             csv.writer(out, lineterminator="\n").writerows(usage_csv_rows_for_key(key=key, days=days, today=end))

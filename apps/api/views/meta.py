@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.views import APIView
@@ -33,7 +34,7 @@ class UnknownEndpointView(ApiConventions, APIView):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options", "trace"]
 
     def _unknown(self, request, *args, **kwargs):
-        raise NotFoundError("There is no such endpoint. See /api/docs/.", code="unknown_endpoint")
+        raise NotFoundError(gettext("There is no such endpoint. See /api/docs/."), code="unknown_endpoint")
 
     get = post = put = patch = delete = head = options = trace = _unknown
 

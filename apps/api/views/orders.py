@@ -1,6 +1,7 @@
 """Orders: list, read, and start a purchase (the checkout link to open in a browser)."""
 
 from django.http import Http404
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -93,7 +94,7 @@ class OrderListView(ApiView):
         try:
             plan = plan_get_active(slug=data["plan"])
         except (Http404, NotFound):
-            raise NotFoundError("No plan with this slug is for sale.", param="plan") from None
+            raise NotFoundError(gettext("No plan with this slug is for sale."), param="plan") from None
         target, param = data.get("target"), "target"
         if target is None and data.get("key_id") is not None:
             own_key(self, data["key_id"])  # another customer's key: 404, as everywhere

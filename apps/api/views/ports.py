@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypedDict
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
@@ -69,7 +70,7 @@ def nonce_from(request) -> str:
         return uuid.uuid4().hex
     if not IDEMPOTENCY_KEY_PATTERN.fullmatch(nonce):
         raise InvalidRequest(
-            "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+            gettext("Idempotency-Key must be 1 to 255 printable ASCII characters."),
             code="invalid_idempotency_key",
             param="Idempotency-Key",
         )
@@ -210,7 +211,8 @@ class PortRotationSettingsView(ApiView):
         interval = data.get("interval_seconds", port.auto_rotation_seconds or low)
         if not low <= interval <= high:
             raise InvalidRequest(
-                f"The interval for a {port.sharing} port is {low} to {high} seconds.",
+                gettext("The interval for a %(sharing)s port is %(low)s to %(high)s seconds.")
+                % {"sharing": port.sharing, "low": low, "high": high},
                 code="invalid_interval",
                 param="interval_seconds",
             )

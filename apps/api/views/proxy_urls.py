@@ -1,6 +1,7 @@
 """Proxy URLs from code: the dashboard's URL builder (the same Python grammar, the same
 per-customer session scope) for one URL or a bulk list of up to 1,000."""
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 
@@ -47,7 +48,7 @@ class ProxyUrlsView(ApiView):
         else:
             key = pool_key_current_for_customer(customer=self.customer)
             if key is None:
-                raise NotFoundError("You have no proxy key yet.", code="no_key", param="key_id")
+                raise NotFoundError(gettext("You have no proxy key yet."), code="no_key", param="key_id")
         options = BuilderOptions(
             pool=data["pool"],
             country=data["country"],

@@ -2,6 +2,7 @@
 
 from dataclasses import asdict
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
@@ -80,7 +81,7 @@ class SessionDetailView(ApiView):
         try:
             closed = session_close(customer=self.customer, session_key=session_key, ip=client_ip(request._request))
         except NotFound:
-            raise NotFoundError("No such session.", param="session_key") from None
+            raise NotFoundError(gettext("No such session."), param="session_key") from None
         except ApplicationError as exc:
             raise unavailable(exc, "closing a session") from exc
         return Response({"session_key": closed.session_key, "closed": True})

@@ -3,6 +3,7 @@ services: reprocess an event that did not go through (a processed event is never
 
 from django.contrib import admin, messages
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
 from apps.billing.models import ProviderEvent
 from apps.billing.services import provider_event_process
@@ -111,7 +112,9 @@ class ProviderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return pretty_json(obj.payload)
 
     @admin.action(
-        description="Reprocess the selected events that were not processed", permissions=["operate"], location=BOTH
+        description=gettext_lazy("Reprocess the selected events that were not processed"),
+        permissions=["operate"],
+        location=BOTH,
     )
     def reprocess(self, request, queryset):
         """The same code path as a delivery from the provider: an event already processed is skipped,

@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 
 from apps.billing.models import KeyAdjustment, Order, ProviderEvent
 from apps.billing.quantity import quantity_text
@@ -51,7 +52,7 @@ def delivery_link(order: Order) -> str:
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
-    title = "needs attention"
+    title = gettext_lazy("needs attention")
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
@@ -66,7 +67,7 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 
 class MoneyBackFilter(admin.SimpleListFilter):
-    title = "refunds and disputes"
+    title = gettext_lazy("refunds and disputes")
     parameter_name = "money_back"
 
     def lookups(self, request, model_admin):
@@ -82,24 +83,24 @@ class MoneyBackFilter(admin.SimpleListFilter):
 
 class RefundForm(forms.Form):
     amount = forms.DecimalField(
-        label="Amount to refund",
+        label=gettext_lazy("Amount to refund"),
         required=False,
         min_value=Decimal("0.01"),
         max_digits=13,
         decimal_places=2,
-        help_text="Leave empty to refund everything not refunded yet.",
+        help_text=gettext_lazy("Leave empty to refund everything not refunded yet."),
     )
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),
-        help_text="Stored in the audit log with your account, the time and your IP address.",
+        help_text=gettext_lazy("Stored in the audit log with your account, the time and your IP address."),
     )
     token = forms.CharField(widget=forms.HiddenInput, validators=[RegexValidator(r"^[A-Za-z0-9_-]{16,64}$")])
 
 
 class KeyAdjustmentInline(ReadOnlyInline):
     model = KeyAdjustment
-    verbose_name_plural = "refunds and disputes (and what they did to the key)"
+    verbose_name_plural = gettext_lazy("refunds and disputes (and what they did to the key)")
     fields = (
         "created_at",
         "kind",
@@ -119,7 +120,7 @@ class KeyAdjustmentInline(ReadOnlyInline):
 class ProviderEventInline(ReadOnlyInline):
     model = ProviderEvent
     show_change_link = True
-    verbose_name_plural = "payment provider events about this order"
+    verbose_name_plural = gettext_lazy("payment provider events about this order")
     fields = ("received_at", "provider", "type", "event_id", "deliveries", "outcome", "processed_at", "error")
     readonly_fields = fields
     ordering = ("received_at",)
@@ -222,7 +223,7 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         order = self.get_object(request, unquote(object_id))
         if order is None:
-            raise Http404("No such order.")
+            raise Http404(gettext("No such order."))
         change_url = reverse("admin:billing_order_change", args=[order.pk])
         form = RefundForm(request.POST or None, initial={"token": secrets.token_urlsafe(18)})
         if request.method == "POST" and form.is_valid():
@@ -307,7 +308,7 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def decision(self, obj: Order) -> str:
         return order_delivery_view(obj).decision or "—"
 
-    @admin.display(description="Quantity", ordering="gb")
+    @admin.display(description=gettext_lazy("Quantity"), ordering="gb")
     def traffic(self, obj: Order) -> str:
         return quantity_text(obj.gb, obj.product_kind)
 
@@ -336,7 +337,7 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def paid(self, obj: Order) -> str:
         return when(obj.paid_at)
 
-    @admin.display(description="amount charged")
+    @admin.display(description=gettext_lazy("amount charged"))
     def amount_charged(self, obj: Order) -> str:
         return f"{obj.amount_charged} {obj.currency.upper()}"
 
@@ -345,7 +346,9 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return f"{obj.amount_refunded} {obj.currency.upper()}" if obj.amount_refunded else "—"
 
     @admin.action(
-        description="Retry provisioning of the selected paid, failed orders", permissions=["operate"], location=BOTH
+        description=gettext_lazy("Retry provisioning of the selected paid, failed orders"),
+        permissions=["operate"],
+        location=BOTH,
     )
     def retry_provisioning(self, request, queryset):
         retried = 0

@@ -2,6 +2,7 @@
 also show on its page)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from apps.billing.models import Payment, ProviderCustomer
 from apps.core.admin_helpers import ReadOnlyAdminMixin, ReadOnlyInline, admin_link, customer_link, pretty_json
@@ -10,7 +11,7 @@ from apps.core.admin_helpers import ReadOnlyAdminMixin, ReadOnlyInline, admin_li
 class PaymentInline(ReadOnlyInline):
     model = Payment
     show_change_link = True
-    verbose_name_plural = "payments (one row per attempt)"
+    verbose_name_plural = gettext_lazy("payments (one row per attempt)")
     fields = (
         "created_at",
         "provider",

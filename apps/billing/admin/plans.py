@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext, gettext_lazy
 
 from apps.billing.models import BillingProfile, Plan
 from apps.billing.products import product_choices
@@ -30,7 +31,10 @@ class PlanAdmin(admin.ModelAdmin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "product_kind":  # the registered products (settings.BILLING_PRODUCTS)
             return forms.ChoiceField(
-                choices=product_choices(), label="Product", help_text=db_field.help_text, initial=db_field.default
+                choices=product_choices(),
+                label=gettext("Product"),
+                help_text=db_field.help_text,
+                initial=db_field.default,
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
@@ -38,7 +42,7 @@ class PlanAdmin(admin.ModelAdmin):
     def quantity_display(self, obj: Plan) -> str:
         return quantity_text(obj.gb, obj.product_kind)
 
-    @admin.display(description="price per unit")
+    @admin.display(description=gettext_lazy("price per unit"))
     def price_per_unit_display(self, obj: Plan) -> str:
         return f"{obj.price_per_gb} per {product_unit(obj.product_kind)}"
 

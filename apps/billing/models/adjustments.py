@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from apps.core.models import BaseModel
 
@@ -16,32 +17,34 @@ class KeyAdjustment(BaseModel):
     a job, when the order's goods have been delivered."""
 
     class Kind(models.TextChoices):
-        REFUND = "refund", "Refund"
-        DISPUTE = "dispute", "Dispute"
+        REFUND = "refund", gettext_lazy("Refund")
+        DISPUTE = "dispute", gettext_lazy("Dispute")
         # A dispute's closure, recorded under the dispute's id: won gives back what it took.
-        DISPUTE_WON = "dispute_won", "Dispute won"
-        DISPUTE_LOST = "dispute_lost", "Dispute lost"
+        DISPUTE_WON = "dispute_won", gettext_lazy("Dispute won")
+        DISPUTE_LOST = "dispute_lost", gettext_lazy("Dispute lost")
 
     class Action(models.TextChoices):
-        REDUCE_CAP = "reduce_cap", "Reduce the cap"
-        DISABLE = "disable", "Disable the key"
-        RAISE_CAP = "raise_cap", "Raise the cap back"
-        ENABLE = "enable", "Enable the key again"
-        NONE = "none", "No change"
+        REDUCE_CAP = "reduce_cap", gettext_lazy("Reduce the cap")
+        DISABLE = "disable", gettext_lazy("Disable the key")
+        RAISE_CAP = "raise_cap", gettext_lazy("Raise the cap back")
+        ENABLE = "enable", gettext_lazy("Enable the key again")
+        NONE = "none", gettext_lazy("No change")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPLIED = "applied", "Applied"
-        SKIPPED = "skipped", "Nothing to change"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", gettext_lazy("Pending")
+        APPLIED = "applied", gettext_lazy("Applied")
+        SKIPPED = "skipped", gettext_lazy("Nothing to change")
+        FAILED = "failed", gettext_lazy("Failed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="adjustments")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     action = models.CharField(max_length=16, choices=Action.choices)
-    reference = models.CharField(max_length=255, help_text="Stripe charge id and refunded total, or dispute id.")
+    reference = models.CharField(
+        max_length=255, help_text=gettext_lazy("Stripe charge id and refunded total, or dispute id.")
+    )
     amount = models.DecimalField(max_digits=13, decimal_places=2)
-    gb = models.DecimalField("GB", max_digits=10, decimal_places=2)
+    gb = models.DecimalField(gettext_lazy("GB"), max_digits=10, decimal_places=2)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     # The product's plan for this change (for pool traffic: the cap before and the target cap),
     # filled once before the first upstream call, so a retry sends exactly the same change.

@@ -1,6 +1,7 @@
 """Deliveries from the payment provider, stored before they are acted upon."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from .orders import Order
 
@@ -21,7 +22,7 @@ class ProviderEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     last_received_at = models.DateTimeField(null=True, blank=True)
     deliveries = models.PositiveIntegerField(default=1)
-    attempts = models.PositiveIntegerField(default=0, help_text="Processing attempts.")
+    attempts = models.PositiveIntegerField(default=0, help_text=gettext_lazy("Processing attempts."))
     processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     outcome = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)

@@ -5,6 +5,7 @@ without gaps, allocated in the transaction that marks the order paid."""
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from apps.core.models import BaseModel
 
@@ -23,7 +24,9 @@ class InvoiceSequence(models.Model):
 
 class Invoice(BaseModel):
     order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="invoice")
-    provider = models.CharField(max_length=32, help_text="The payment provider the order was paid through.")
+    provider = models.CharField(
+        max_length=32, help_text=gettext_lazy("The payment provider the order was paid through.")
+    )
     # The shop's own number (providers without invoices of their own); empty for Stripe's.
     year = models.PositiveIntegerField(null=True, blank=True)
     sequence = models.PositiveIntegerField(null=True, blank=True)
@@ -32,12 +35,12 @@ class Invoice(BaseModel):
     provider_invoice_id = models.CharField(max_length=255, blank=True)
     issued_at = models.DateTimeField()
     currency = models.CharField(max_length=3)
-    subtotal = models.DecimalField(max_digits=13, decimal_places=2, help_text="The order's price.")
+    subtotal = models.DecimalField(max_digits=13, decimal_places=2, help_text=gettext_lazy("The order's price."))
     discount = models.DecimalField(max_digits=13, decimal_places=2, default=0)
     tax = models.DecimalField(max_digits=13, decimal_places=2, default=0)
-    total = models.DecimalField(max_digits=13, decimal_places=2, help_text="What the customer paid.")
-    seller = models.JSONField(default=dict, help_text="The shop's legal details when issued.")
-    buyer = models.JSONField(default=dict, help_text="The customer's billing details when issued.")
+    total = models.DecimalField(max_digits=13, decimal_places=2, help_text=gettext_lazy("What the customer paid."))
+    seller = models.JSONField(default=dict, help_text=gettext_lazy("The shop's legal details when issued."))
+    buyer = models.JSONField(default=dict, help_text=gettext_lazy("The customer's billing details when issued."))
 
     class Meta:
         ordering = ["-issued_at", "-id"]

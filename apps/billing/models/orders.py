@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from apps.billing.products import DEFAULT_PRODUCT_KIND
 from apps.core.models import BaseModel
@@ -33,13 +34,13 @@ MONEY = models.DecimalField(max_digits=13, decimal_places=2)
 
 class Order(BaseModel):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending payment"
-        PAID = "paid", "Paid, provisioning"
-        PROVISIONED = "provisioned", "Provisioned"
-        EXPIRED = "expired", "Checkout expired"
-        FAILED = "failed", "Failed"
-        REFUNDED = "refunded", "Refunded"
-        DISPUTED = "disputed", "Disputed"
+        PENDING = "pending", gettext_lazy("Pending payment")
+        PAID = "paid", gettext_lazy("Paid, provisioning")
+        PROVISIONED = "provisioned", gettext_lazy("Provisioned")
+        EXPIRED = "expired", gettext_lazy("Checkout expired")
+        FAILED = "failed", gettext_lazy("Failed")
+        REFUNDED = "refunded", gettext_lazy("Refunded")
+        DISPUTED = "disputed", gettext_lazy("Disputed")
 
     objects = OrderQuerySet.as_manager()
 
@@ -49,7 +50,7 @@ class Order(BaseModel):
     # Snapshot of the plan at purchase time (`gb`: the product's quantity, GB for pool traffic).
     product_kind = models.CharField("product", max_length=32, default=DEFAULT_PRODUCT_KIND)
     plan_name = models.CharField(max_length=80)
-    gb = models.DecimalField("GB", max_digits=10, decimal_places=2)
+    gb = models.DecimalField(gettext_lazy("GB"), max_digits=10, decimal_places=2)
     price = models.DecimalField(max_digits=13, decimal_places=2)
     currency = models.CharField(max_length=3, validators=[currency_code])
     validity_days = models.PositiveIntegerField(null=True, blank=True)
@@ -71,25 +72,25 @@ class Order(BaseModel):
     # by the order's reference). started_at: when this round of attempts began.
     provisioning_started_at = models.DateTimeField(null=True, blank=True)
     provisioning_deadline = models.DateTimeField(
-        null=True, blank=True, help_text="After this, the reconciler stops retrying and flags the order."
+        null=True, blank=True, help_text=gettext_lazy("After this, the reconciler stops retrying and flags the order.")
     )
     provisioning_attempts = models.PositiveIntegerField(default=0)
     provisioning_next_attempt_at = models.DateTimeField(null=True, blank=True)
     provisioning_error = models.TextField(blank=True)
     provisioning_gb = models.DecimalField(
-        "GB to deliver",
+        gettext_lazy("GB to deliver"),
         max_digits=12,
         decimal_places=3,
         null=True,
         blank=True,
-        help_text="Fixed when provisioning starts: the order's GB less any refunded before delivery.",
+        help_text=gettext_lazy("Fixed when provisioning starts: the order's GB less any refunded before delivery."),
     )
     fulfilment_ref = models.CharField(
         "delivery",
         max_length=64,
         blank=True,
         db_index=True,
-        help_text="The product's id of what this order delivered (for pool traffic: the key).",
+        help_text=gettext_lazy("The product's id of what this order delivered (for pool traffic: the key)."),
     )
 
     # Who pays, as the provider collected it (name, company, address, tax ids): for the invoice.
@@ -97,7 +98,11 @@ class Order(BaseModel):
     # Where the customer asked this purchase to go (apps/core/fulfilment.py FulfilmentRequest):
     # "" the product decides, "new" a new delivery, or the id of one of their deliveries.
     target_ref = models.CharField(
-        "target", max_length=64, blank=True, default="", help_text='The customer\'s choice: "", "new" or a delivery id.'
+        "target",
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=gettext_lazy('The customer\'s choice: "", "new" or a delivery id.'),
     )
 
     receipt_sent_at = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from apps.core.models import BaseModel
 
@@ -21,48 +22,56 @@ class Payment(BaseModel):
     (a constraint); its `amount_received` is what `Order.amount_charged` reports."""
 
     class State(models.TextChoices):
-        CREATED = "created", "Created"
-        PENDING = "pending", "Pending"
-        CONFIRMED = "confirmed", "Confirmed"
-        FAILED = "failed", "Failed"
-        CANCELED = "canceled", "Canceled"
+        CREATED = "created", gettext_lazy("Created")
+        PENDING = "pending", gettext_lazy("Pending")
+        CONFIRMED = "confirmed", gettext_lazy("Confirmed")
+        FAILED = "failed", gettext_lazy("Failed")
+        CANCELED = "canceled", gettext_lazy("Canceled")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
-    provider = models.CharField(max_length=32, help_text="The registered payment provider (its name).")
+    provider = models.CharField(max_length=32, help_text=gettext_lazy("The registered payment provider (its name)."))
     state = models.CharField(max_length=16, choices=State.choices, default=State.CREATED, db_index=True)
-    amount = models.DecimalField(max_digits=13, decimal_places=2, help_text="What the shop asked for.")
+    amount = models.DecimalField(max_digits=13, decimal_places=2, help_text=gettext_lazy("What the shop asked for."))
     currency = models.CharField(max_length=3, validators=[currency_code])
     amount_received = models.DecimalField(
-        max_digits=13, decimal_places=2, null=True, blank=True, help_text="Set when the payment is confirmed."
+        max_digits=13,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Set when the payment is confirmed."),
     )
     currency_received = models.CharField(
-        max_length=3, blank=True, help_text="The currency the provider received (normally the one asked for)."
+        max_length=3,
+        blank=True,
+        help_text=gettext_lazy("The currency the provider received (normally the one asked for)."),
     )
     discount = models.DecimalField(
         max_digits=13,
         decimal_places=2,
         default=Decimal("0.00"),
-        help_text="What the provider's own discount (e.g. a Stripe promotion code) took off.",
+        help_text=gettext_lazy("What the provider's own discount (e.g. a Stripe promotion code) took off."),
     )
     tax = models.DecimalField(
         max_digits=13,
         decimal_places=2,
         default=0,
         db_default=0,
-        help_text="Tax the provider added (included in amount received).",
+        help_text=gettext_lazy("Tax the provider added (included in amount received)."),
     )
     invoice_reference = models.CharField(
-        max_length=255, blank=True, default="", db_default="", help_text="The provider's invoice id."
+        max_length=255, blank=True, default="", db_default="", help_text=gettext_lazy("The provider's invoice id.")
     )
-    reference = models.CharField(max_length=255, blank=True, help_text="The provider's checkout (session) id.")
+    reference = models.CharField(
+        max_length=255, blank=True, help_text=gettext_lazy("The provider's checkout (session) id.")
+    )
     payment_reference = models.CharField(
-        max_length=255, blank=True, help_text="The provider's payment id (e.g. a Stripe PaymentIntent)."
+        max_length=255, blank=True, help_text=gettext_lazy("The provider's payment id (e.g. a Stripe PaymentIntent).")
     )
     customer_reference = models.CharField(max_length=255, blank=True)
-    redirect_url = models.TextField(blank=True, help_text="Where the customer pays.")
+    redirect_url = models.TextField(blank=True, help_text=gettext_lazy("Where the customer pays."))
     provider_status = models.CharField(
-        max_length=32, blank=True, help_text="The last raw status the provider reported."
+        max_length=32, blank=True, help_text=gettext_lazy("The last raw status the provider reported.")
     )
     info = models.JSONField(default=dict, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

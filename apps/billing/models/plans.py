@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from apps.billing.products import DEFAULT_PRODUCT_KIND, product_kinds
 from apps.billing.quantity import quantity_text
@@ -33,14 +34,17 @@ class Plan(BaseModel):
     name = models.CharField(max_length=80, validators=[validate_single_line])  # in receipt subjects
     tagline = models.CharField(max_length=200, blank=True)
     product_kind = models.CharField(
-        "product", max_length=32, default=DEFAULT_PRODUCT_KIND, help_text="What the plan sells (a registered product)."
+        "product",
+        max_length=32,
+        default=DEFAULT_PRODUCT_KIND,
+        help_text=gettext_lazy("What the plan sells (a registered product)."),
     )
     gb = models.DecimalField(
-        "GB",
+        gettext_lazy("GB"),
         max_digits=10,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text="The quantity sold: GB for proxy traffic.",
+        help_text=gettext_lazy("The quantity sold: GB for proxy traffic."),
     )
     price = models.DecimalField(max_digits=13, decimal_places=2, validators=[MinValueValidator(Decimal("0.50"))])
     currency = models.CharField(max_length=3, default="usd", validators=[currency_code])
@@ -48,11 +52,13 @@ class Plan(BaseModel):
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
-        help_text="The key expires this many days after purchase; a later purchase extends it. Empty: no expiry.",
+        help_text=gettext_lazy(
+            "The key expires this many days after purchase; a later purchase extends it. Empty: no expiry."
+        ),
     )
-    active = models.BooleanField(default=True, help_text="Only active plans are shown and can be bought.")
+    active = models.BooleanField(default=True, help_text=gettext_lazy("Only active plans are shown and can be bought."))
     sort_order = models.PositiveIntegerField(default=0)
-    highlighted = models.BooleanField(default=False, help_text="Shown as the recommended plan.")
+    highlighted = models.BooleanField(default=False, help_text=gettext_lazy("Shown as the recommended plan."))
 
     class Meta:
         ordering = ["sort_order", "price", "id"]

@@ -7,6 +7,7 @@ import functools
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError
 
@@ -51,7 +52,7 @@ def provider_for_checkout() -> PaymentProvider:
     for provider in payment_providers().values():
         if provider.takes_checkouts and provider.is_available():
             return provider
-    raise NoProviderAvailable("No payment provider is configured. Nothing was charged.")
+    raise NoProviderAvailable(gettext("No payment provider is configured. Nothing was charged."))
 
 
 def provider_for_endpoint(endpoint: str) -> PaymentProvider | None:

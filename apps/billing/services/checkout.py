@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.billing.errors import CheckoutRefused, PaymentProviderError
 from apps.billing.models import BillingProfile, Order, Plan, ProviderCustomer
@@ -71,11 +72,13 @@ def checkout_target_check(*, customer, plan: Plan, target_ref: str) -> str:
     order exists. Returns it stripped; raises CheckoutRefused with the product's message."""
     target_ref = (target_ref or "").strip()
     if len(target_ref) > TARGET_MAX_LENGTH:
-        raise CheckoutRefused("This is not one of your proxies. Nothing was charged.", extra={"target": "too long"})
+        raise CheckoutRefused(
+            gettext("This is not one of your proxies. Nothing was charged."), extra={"target": "too long"}
+        )
     try:
         product_target_check(plan.product_kind, customer_id=customer.pk, target_ref=target_ref, plan_slug=plan.slug)
     except UnknownProduct:
-        raise CheckoutRefused("This plan cannot be bought at the moment.") from None
+        raise CheckoutRefused(gettext("This plan cannot be bought at the moment.")) from None
     except ApplicationError as exc:
         logger.info("checkout of plan %s refused for target %r: %s", plan.slug, target_ref, exc.message)
         raise CheckoutRefused(exc.message, extra={"plan": plan.slug, "target": target_ref}) from exc
@@ -124,7 +127,9 @@ def checkout_start(*, customer, plan: Plan, target_ref: str = "") -> CheckoutSta
     sellable, message = product_available(plan.product_kind, plan_slug=plan.slug) if new_delivery else (True, "")
     if not sellable:
         logger.info("checkout of plan %s refused: %s", plan.slug, message)
-        raise ApplicationError(f"{message or UNAVAILABLE} Nothing was charged.", extra={"plan": plan.slug})
+        raise ApplicationError(
+            gettext("%(value)s Nothing was charged.") % {"value": message or UNAVAILABLE}, extra={"plan": plan.slug}
+        )
     provider = provider_for_checkout()
     order = order_create(customer=customer, plan=plan, target_ref=target_ref)
     payment = payment_create(order=order, provider=provider.name)

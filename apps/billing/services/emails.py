@@ -9,10 +9,13 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.selectors import brand_get
 from apps.billing.models import Order
 from apps.billing.selectors import order_delivery_view
+from apps.core.i18n import language_of
 from apps.core.mail import mail_from, mail_send
 from apps.core.services.notifications import operators_notify
 
@@ -22,8 +25,8 @@ logger = logging.getLogger(__name__)
 
 # kind -> (timestamp field that makes it once-only, template base name, subject)
 CUSTOMER_EMAILS = {
-    "receipt": ("receipt_sent_at", "emails/billing/receipt", "Your receipt for {plan} ({ref})"),
-    "ready": ("ready_sent_at", "emails/billing/ready", "Your proxy is ready"),
+    "receipt": ("receipt_sent_at", "emails/billing/receipt", _("Your receipt for %(plan)s (%(ref)s)")),
+    "ready": ("ready_sent_at", "emails/billing/ready", _("Your proxy is ready")),
 }
 
 
@@ -52,16 +55,8 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
     if not claimed:
         return False
     order = Order.objects.select_related("customer").get(pk=order_id)
-    context = _context(order)
-    brand = context["brand"]
-    message = EmailMultiAlternatives(
-        subject=f"[{brand.name}] " + subject.format(plan=order.plan_name, ref=order.reference),
-        body=render_to_string(f"{template}.txt", context),
-        from_email=mail_from(brand.name),
-        to=[order.customer.email],
-        reply_to=[brand.support_email] if brand.support_email else None,
-    )
-    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    with language_of(order.customer):
+        message = _customer_message(order, template, subject)
     try:
         mail_send(message=message)  # headers cleaned: a CR/LF in a plan or brand name must not break it
     except Exception:
@@ -69,6 +64,20 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
         Order.objects.filter(pk=order_id).update(**{field: None})
         raise
     return True
+
+
+def _customer_message(order: Order, template: str, subject: str | Promise) -> EmailMultiAlternatives:
+    context = _context(order)
+    brand = context["brand"]
+    message = EmailMultiAlternatives(
+        subject=f"[{brand.name}] " + str(subject) % {"plan": order.plan_name, "ref": order.reference},
+        body=render_to_string(f"{template}.txt", context),
+        from_email=mail_from(brand.name),
+        to=[order.customer.email],
+        reply_to=[brand.support_email] if brand.support_email else None,
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message
 
 
 def order_operator_alert(*, order_id: int) -> bool:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.billing.models import Order, Plan
 from apps.billing.products import UnknownProduct, product_get
@@ -62,7 +63,8 @@ def _transition(order: Order, to: str, *, reason: str = "", actor=None, data: di
         return False
     if to not in TRANSITIONS[order.status]:
         raise IllegalTransition(
-            f"Order {order.reference} cannot go from {order.status} to {to}.",
+            gettext("Order %(reference)s cannot go from %(status)s to %(to)s.")
+            % {"reference": order.reference, "status": order.status, "to": to},
             extra={"order": order.reference, "from": order.status, "to": to},
         )
     before = order.status
@@ -95,11 +97,11 @@ def order_create(*, customer, plan: Plan, target_ref: str = "") -> Order:
     """A pending order with a snapshot of the plan as it is now, and where the customer asked the
     purchase to go (`target_ref`, already accepted by the product's `target_check`)."""
     if not plan.active:
-        raise Http404("No such plan.")
+        raise Http404(gettext("No such plan."))
     try:
         product_get(plan.product_kind)
     except UnknownProduct:  # a plan whose product is no longer sold (settings.BILLING_PRODUCTS)
-        raise ApplicationError("This plan cannot be bought at the moment.") from None
+        raise ApplicationError(gettext("This plan cannot be bought at the moment.")) from None
     return order_open(customer=customer, plan=plan, target_ref=target_ref)
 
 
@@ -195,7 +197,10 @@ def order_retry_provisioning(*, order_id: int, actor=None, reason: str = "operat
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         if order.status != S.FAILED or order.paid_at is None:
-            raise ApplicationError(f"Order {order.reference} is not a paid order whose provisioning failed.")
+            raise ApplicationError(
+                gettext("Order %(reference)s is not a paid order whose provisioning failed.")
+                % {"reference": order.reference}
+            )
         order.failure_reason = ""
         order.provisioning_error = ""
         order.provisioning_next_attempt_at = None

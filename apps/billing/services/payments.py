@@ -11,6 +11,7 @@ order). Anything else raises IllegalPaymentTransition. Confirming is payment_con
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.billing.models import Order, Payment
 from apps.billing.providers.base import CheckoutRedirect
@@ -50,7 +51,8 @@ def payment_transition(payment: Payment, to: str, *, fields: tuple[str, ...] = (
         return False
     if to not in PAYMENT_TRANSITIONS[payment.state]:
         raise IllegalPaymentTransition(
-            f"Payment {payment.public_id} cannot go from {payment.state} to {to}.",
+            gettext("Payment %(public_id)s cannot go from %(state)s to %(to)s.")
+            % {"public_id": payment.public_id, "state": payment.state, "to": to},
             extra={"payment": str(payment.public_id), "from": payment.state, "to": to},
         )
     payment.state = to
@@ -119,7 +121,7 @@ def payment_for_checkout(*, order: Order, provider: str, reference: str) -> Paym
         defaults={"order": order, "amount": order.price, "currency": order.currency, "state": P.PENDING},
     )
     if payment.order_id != order.pk:
-        raise ApplicationError(f"checkout {reference} belongs to another order")
+        raise ApplicationError(gettext("checkout %(reference)s belongs to another order") % {"reference": reference})
     return payment
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from apps.billing.errors import PaymentProviderError
 from apps.billing.models import Order, Payment
@@ -54,9 +55,9 @@ def order_refund(
     """Refunds `amount` of the order's payment (None: all that is left). Raises RefundRefused."""
     token = token.strip()[:_TOKEN_MAX]
     if not token:
-        raise RefundRefused("The refund form has expired: open it again.")
+        raise RefundRefused(gettext("The refund form has expired: open it again."))
     if not reason.strip():
-        raise RefundRefused("Say why the money goes back (the reason is kept in the audit log).")
+        raise RefundRefused(gettext("Say why the money goes back (the reason is kept in the audit log)."))
     with transaction.atomic():
         order = order_lock(order_id=order_id)
         done = AuditEntry.objects.filter(
@@ -67,20 +68,27 @@ def order_refund(
         amount = _check(order, amount)
         payment = _payment(order)
         if payment is None:
-            raise RefundRefused("This order has no confirmed payment to refund.")
+            raise RefundRefused(gettext("This order has no confirmed payment to refund."))
         try:
             provider = provider_get(payment.provider)
         except UnknownProvider:
-            raise RefundRefused(f"The payment provider {payment.provider!r} is not configured.") from None
+            raise RefundRefused(
+                gettext("The payment provider %(provider)s is not configured.") % {"provider": repr(payment.provider)}
+            ) from None
         if not provider.supports_refund:
-            raise RefundRefused(f"{provider.label or provider.name} payments cannot be refunded from the shop.")
+            raise RefundRefused(
+                gettext("%(value)s payments cannot be refunded from the shop.")
+                % {"value": provider.label or provider.name}
+            )
         cumulative = order.amount_refunded + amount
         try:
             refund_id = provider.refund(
                 payment=payment, amount=amount, idempotency_key=f"sf-refund-{order.public_id}-{token}"
             )
         except PaymentProviderError as exc:
-            raise RefundRefused(f"The payment provider refused the refund: {exc.message}") from exc
+            raise RefundRefused(
+                gettext("The payment provider refused the refund: %(message)s") % {"message": exc.message}
+            ) from exc
         audit_log(
             action=REFUND_REQUESTED,
             actor=actor,
@@ -102,15 +110,18 @@ def order_refund(
 
 def _check(order: Order, amount: Decimal | None) -> Decimal:
     if order.paid_at is None:
-        raise RefundRefused("This order was never paid: there is nothing to refund.")
+        raise RefundRefused(gettext("This order was never paid: there is nothing to refund."))
     if order.status == S.DISPUTED and order_budget(order).disputes - order_budget(order).closed:
-        raise RefundRefused("A dispute holds this payment: the provider refuses refunds on a disputed charge.")
+        raise RefundRefused(gettext("A dispute holds this payment: the provider refuses refunds on a disputed charge."))
     refundable = order_refundable(order)
     if refundable <= 0:
-        raise RefundRefused("This order is refunded in full already.")
+        raise RefundRefused(gettext("This order is refunded in full already."))
     amount = refundable if amount is None else amount
     if not Decimal("0") < amount <= refundable:
-        raise RefundRefused(f"A refund must be more than 0 and at most {refundable} {order.currency.upper()}.")
+        raise RefundRefused(
+            gettext("A refund must be more than 0 and at most %(refundable)s %(upper)s.")
+            % {"refundable": refundable, "upper": order.currency.upper()}
+        )
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise RefundRefused("A refund is at most two decimal places.")
+        raise RefundRefused(gettext("A refund is at most two decimal places."))
     return amount

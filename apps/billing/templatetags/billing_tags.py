@@ -5,6 +5,7 @@ them through these tags, as proxies imports nothing of billing)."""
 from decimal import Decimal
 
 from django import template
+from django.utils.translation import gettext
 
 from apps.billing.dashboard import money_text, order_views_for_customer, provisioning_status_for_customer
 from apps.billing.products import UnknownProduct, product_get
@@ -45,7 +46,7 @@ def order_delivery(order):
 
 def _unit(kind: str) -> str:
     try:
-        return product_get(kind).unit
+        return gettext(product_get(kind).unit)
     except UnknownProduct:
         return ""
 

@@ -1,6 +1,7 @@
 """Customers' API keys in the console: operators see and revoke them, never create or edit them."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import ApiKey
 from apps.accounts.services import api_key_revoke
@@ -45,7 +46,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Revoke the selected API keys", permissions=["view"])
+    @admin.action(description=gettext_lazy("Revoke the selected API keys"), permissions=["view"])
     def revoke_selected(self, request, queryset) -> None:
         revoked = sum(
             api_key_revoke(key=key, actor=request.user, ip=client_ip(request), reason="revoked by an operator")

@@ -15,6 +15,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from apps.accounts.models import User
@@ -34,13 +36,13 @@ AUDIT_INLINE_ROWS = 50
 class PoolKeyInline(ReadOnlyInline):
     model = PoolKey
     fk_name = "customer"
-    verbose_name_plural = "proxy keys"
+    verbose_name_plural = gettext_lazy("proxy keys")
     show_change_link = True
     fields = ("label", "upstream_id", "usage", "status_label", "expires_at", "last_used_at", "last_synced_at")
     readonly_fields = fields
     ordering = ("-created_at",)
 
-    @admin.display(description="used / cap")
+    @admin.display(description=gettext_lazy("used / cap"))
     def usage(self, obj: PoolKey) -> str:
         return usage_text(obj)
 
@@ -61,7 +63,7 @@ class OrderInline(ReadOnlyInline):
     def reference(self, obj: Order) -> str:
         return obj.reference
 
-    @admin.display(description="GB")
+    @admin.display(description=gettext_lazy("GB"))
     def traffic(self, obj: Order) -> str:
         return gb_text(obj.gb)
 
@@ -84,7 +86,7 @@ class AuditEntryInline(ReadOnlyInline):
     model = AuditEntry
     fk_name = "customer"
     formset = LatestAuditFormSet
-    verbose_name_plural = f"audit entries (latest {AUDIT_INLINE_ROWS})"
+    verbose_name_plural = format_lazy(gettext_lazy("audit entries (latest {rows})"), rows=AUDIT_INLINE_ROWS)
     fields = ("created_at", "action", "who", "target", "reason", "ip", "request_id")
     readonly_fields = fields
     show_change_link = True
@@ -106,7 +108,7 @@ class UserCreationAdminForm(AdminUserCreationForm):
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("A user with this email address already exists.")
+            raise forms.ValidationError(gettext("A user with this email address already exists."))
         return email
 
 
@@ -141,18 +143,21 @@ class UserAdmin(DjangoUserAdmin):
 
     # Deactivation stops traffic upstream first (apps.customers.services), then the account.
     @admin.action(
-        description="Deactivate: switch off their keys and ports upstream, no sign-in", permissions=["change"]
+        description=gettext_lazy("Deactivate: switch off their keys and ports upstream, no sign-in"),
+        permissions=["change"],
     )
     def deactivate_customers(self, request, queryset):
         for user in queryset.filter(is_staff=False, is_active=True):
             self._lifecycle(request, user, "deactivated", customer_deactivate, reason="deactivated in the console")
 
-    @admin.action(description="Reactivate and switch back on what deactivation switched off", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Reactivate and switch back on what deactivation switched off"), permissions=["change"]
+    )
     def reactivate_and_reenable(self, request, queryset):
         for user in queryset.filter(is_staff=False, is_active=False):
             self._lifecycle(request, user, "reactivated", customer_reactivate, reenable=True)
 
-    @admin.action(description="Reactivate only (keys and ports stay off)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Reactivate only (keys and ports stay off)"), permissions=["change"])
     def reactivate_only(self, request, queryset):
         for user in queryset.filter(is_staff=False, is_active=False):
             self._lifecycle(request, user, "reactivated", customer_reactivate, reenable=False)
@@ -192,7 +197,7 @@ class UserAdmin(DjangoUserAdmin):
             )
         )
 
-    @admin.display(boolean=True, description="2FA", ordering="has_totp")
+    @admin.display(boolean=True, description=gettext_lazy("2FA"), ordering="has_totp")
     def two_factor(self, obj: User) -> bool:
         return getattr(obj, "has_totp")  # noqa: B009 (annotated by get_queryset; the stubs only know the model)
 
@@ -200,7 +205,7 @@ class UserAdmin(DjangoUserAdmin):
     def keys(self, obj: User) -> int:
         return getattr(obj, "live_keys")  # noqa: B009 (annotated by get_queryset; the stubs only know the model)
 
-    @admin.display(description="paid orders", ordering="paid_orders")
+    @admin.display(description=gettext_lazy("paid orders"), ordering="paid_orders")
     def orders_paid(self, obj: User) -> int:
         return getattr(obj, "paid_orders")  # noqa: B009 (annotated by get_queryset; the stubs only know the model)
 
@@ -242,7 +247,7 @@ class UserAdmin(DjangoUserAdmin):
             raise PermissionDenied
         customer = self.get_object(request, unquote(object_id))
         if customer is None:
-            raise Http404("No such customer.")
+            raise Http404(gettext("No such customer."))
         allowed = view_as_allowed(staff=request.user, customer=customer)
         if request.method == "POST":
             if not allowed:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from apps.core.admin_operations import OperationForm
 from apps.core.errors import ApplicationError
@@ -31,19 +32,19 @@ MAX_PORTS_PER_OPERATION = 50
 
 
 class ExtendForm(OperationForm):
-    days = forms.IntegerField(label="Days to add", min_value=1, max_value=3650)
+    days = forms.IntegerField(label=gettext_lazy("Days to add"), min_value=1, max_value=3650)
     field_order = ["days", "reason", "nonce"]
 
 
 class ReconfigureForm(OperationForm):
-    country = forms.RegexField(regex=r"^[A-Za-z]{2}$", label="Country (ISO code, e.g. DE)")
-    carrier = forms.CharField(required=False, max_length=80, label="Carrier brand (optional)")
+    country = forms.RegexField(regex=r"^[A-Za-z]{2}$", label=gettext_lazy("Country (ISO code, e.g. DE)"))
+    carrier = forms.CharField(required=False, max_length=80, label=gettext_lazy("Carrier brand (optional)"))
     field_order = ["country", "carrier", "reason", "nonce"]
 
 
 class ReleaseForm(OperationForm):
     confirm = forms.BooleanField(
-        label="I understand: the port stops at once, its slot is freed and it cannot be restored."
+        label=gettext_lazy("I understand: the port stops at once, its slot is freed and it cannot be restored.")
     )
 
 

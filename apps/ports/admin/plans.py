@@ -4,6 +4,7 @@ list shows what a port of each plan costs upstream for its period (the tariffs f
 by the account job); the console overview sets it against the price as the plan's margin."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from apps.ports.models import PortPlan
 from apps.ports.selectors import port_plan_wholesale_cost, upstream_account_snapshot
@@ -16,7 +17,7 @@ class PortPlanAdmin(admin.ModelAdmin):
     search_fields = ("plan_slug", "country_code", "carrier")
     fields = ("plan_slug", "sharing", "country_code", "carrier", "period_days", "traffic_gb")
 
-    @admin.display(description="wholesale cost per period")
+    @admin.display(description=gettext_lazy("wholesale cost per period"))
     def wholesale_cost(self, obj: PortPlan) -> str:
         snapshot = upstream_account_snapshot()  # one small row; port plans are few
         cost = port_plan_wholesale_cost(plan=obj, snapshot=snapshot)

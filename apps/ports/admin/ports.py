@@ -8,6 +8,7 @@ from django.contrib.admin.utils import unquote
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
 from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, ReadOnlyInline, customer_link
 from apps.core.admin_operations import new_nonce
@@ -42,14 +43,14 @@ class RotationInline(ReadOnlyInline):
     readonly_fields = fields
     ordering = ("-rotated_at",)
     max_num = 0
-    verbose_name_plural = "rotation history (as last synced)"
+    verbose_name_plural = gettext_lazy("rotation history (as last synced)")
 
 
 class LinkInline(ReadOnlyInline):
     model = PortRotationLink
     fields = ("hint", "created_at", "revoked_at", "last_used_at", "use_count")
     readonly_fields = fields
-    verbose_name_plural = "rotation links (tokens are stored hashed)"
+    verbose_name_plural = gettext_lazy("rotation links (tokens are stored hashed)")
 
 
 class RenewalInline(ReadOnlyInline):

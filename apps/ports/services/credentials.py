@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError
 from apps.ports.models import Port
@@ -51,7 +52,7 @@ def port_password_for_key(idempotency_key: str) -> str:
 
 def _owner_only(port: Port, actor: "User") -> None:
     if actor is None or not getattr(actor, "is_authenticated", False) or actor.pk != port.customer_id:
-        raise PermissionDenied("Only the port's owner can see its password.")
+        raise PermissionDenied(gettext("Only the port's owner can see its password."))
 
 
 def port_password_reveal(*, port: Port, actor: "User", ip: str | None = None) -> str:
@@ -72,7 +73,7 @@ def port_password_reveal(*, port: Port, actor: "User", ip: str | None = None) ->
 def _clean_login(login: str | None, port: Port) -> str:
     value = port.login if login in (None, "") else login.strip()
     if not CREDENTIAL_PATTERN.fullmatch(value):
-        raise ApplicationError("A login is 4 to 64 characters: letters, digits, _ . ~ or -.")
+        raise ApplicationError(gettext("A login is 4 to 64 characters: letters, digits, _ . ~ or -."))
     return value
 
 
@@ -100,7 +101,7 @@ def port_credentials_change(
     ensure_usable(port)
     login = _clean_login(login, port)
     if password is not None and not CREDENTIAL_PATTERN.fullmatch(password):
-        raise ApplicationError("A password is 4 to 64 characters: letters, digits, _ . ~ or -.")
+        raise ApplicationError(gettext("A password is 4 to 64 characters: letters, digits, _ . ~ or -."))
     password = password or port_password_for_key(idempotency_key)
     # The upstream call runs outside any transaction; the mirror and the audit entry follow it.
     _change(port, login=login, password=password, idempotency_key=idempotency_key)

@@ -10,8 +10,10 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ApplicationError
+from apps.core.i18n import language_of
 from apps.core.mail import mail_send
 from apps.ports.models import Port
 
@@ -23,9 +25,9 @@ logger = logging.getLogger(__name__)
 
 # (claim field, window before expiry, fields also claimed by it, subject)
 NOTICES = (
-    ("notice_expired_at", None, ("notice_1d_at", "notice_7d_at"), "Your port has expired"),
-    ("notice_1d_at", timedelta(days=1), ("notice_7d_at",), "Your port expires tomorrow"),
-    ("notice_7d_at", timedelta(days=7), (), "Your port expires in a week"),
+    ("notice_expired_at", None, ("notice_1d_at", "notice_7d_at"), _("Your port has expired")),
+    ("notice_1d_at", timedelta(days=1), ("notice_7d_at",), _("Your port expires tomorrow")),
+    ("notice_7d_at", timedelta(days=7), (), _("Your port expires in a week")),
 )
 
 
@@ -71,7 +73,8 @@ def port_expiry_notices_send(*, now: datetime | None = None) -> dict:
                 continue
             kind = field.removeprefix("notice_").removesuffix("_at")
             try:
-                _send(port, kind=kind, subject=subject, now=now)
+                with language_of(port.customer):
+                    _send(port, kind=kind, subject=str(subject), now=now)
             except Exception:
                 logger.exception("port %s: the %s notice could not be sent; it will be retried", port.pk, kind)
                 Port.objects.filter(pk=port.pk).update(**{field: None})

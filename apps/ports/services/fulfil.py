@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError
 from apps.events.models import EventType
@@ -58,7 +59,7 @@ def port_display_name_for(*, customer: "User", order_ref: str) -> str:
     raw = str(order_ref).strip()
     ref = _UNSAFE.sub("_", raw)
     if not ref:
-        raise ApplicationError("An order reference is required for a port name.")
+        raise ApplicationError(gettext("An order reference is required for a port name."))
     name = f"sf-u{customer.pk}-{ref}"
     if len(name) <= 64:
         return name
@@ -76,12 +77,12 @@ def _delivery(port: Port, *, adopted: bool = False) -> PortDelivery:
 
 def _clean_args(*, sharing: str, country: str | None, carrier: str | None, days: int) -> tuple[str, str, str]:
     if sharing not in PortSharing.values:
-        raise ApplicationError(f"sharing must be one of {', '.join(PortSharing.values)}.")
+        raise ApplicationError(gettext("sharing must be one of %(join)s.") % {"join": ", ".join(PortSharing.values)})
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
-        raise ApplicationError("days must be a whole number from 1 to 3650.")
+        raise ApplicationError(gettext("days must be a whole number from 1 to 3650."))
     code = (country or "").strip().upper()
     if code and not re.fullmatch(r"[A-Z]{2}", code):
-        raise ApplicationError("country must be an ISO alpha-2 code, or empty for any country.")
+        raise ApplicationError(gettext("country must be an ISO alpha-2 code, or empty for any country."))
     return sharing, code, (carrier or "").strip()[:80]
 
 
@@ -103,9 +104,13 @@ def _claim(
     except IntegrityError:
         claim = PortFulfilment.objects.get(order_ref=order_ref)
     if claim.customer_id != customer.pk:
-        raise ApplicationError("This order's port belongs to another customer.", extra={"order_ref": order_ref})
+        raise ApplicationError(
+            gettext("This order's port belongs to another customer."), extra={"order_ref": order_ref}
+        )
     if (claim.sharing, claim.country_code, claim.carrier, claim.days) != (sharing, country, carrier, days):
-        raise ApplicationError("This order's port was asked for with other options.", extra={"order_ref": order_ref})
+        raise ApplicationError(
+            gettext("This order's port was asked for with other options."), extra={"order_ref": order_ref}
+        )
     return claim
 
 
@@ -183,7 +188,9 @@ def _adopt(claim: PortFulfilment, record: PortRecord, *, adopted: bool) -> Port:
             },
         )
         if port.customer_id != claim.customer_id:
-            raise ApplicationError("This upstream port already belongs to another customer.", extra={"port": port.pk})
+            raise ApplicationError(
+                gettext("This upstream port already belongs to another customer."), extra={"port": port.pk}
+            )
         PortFulfilment.objects.filter(pk=claim.pk).update(port=port, lease_until=None, updated_at=now)
         if created:
             port_audit(

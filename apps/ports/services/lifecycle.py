@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError
 from apps.ports.models import Port, PortRotationLink, PortStatus
@@ -42,7 +43,7 @@ def port_os_fingerprint_set(
     idempotency_key_validate(idempotency_key)
     ensure_usable(port)
     if value not in OS_FINGERPRINT_VALUES:
-        raise ApplicationError("Choose one of the offered OS fingerprints.")
+        raise ApplicationError(gettext("Choose one of the offered OS fingerprints."))
     with upstream_call(port):
         record = ports_client().set_os_fingerprint(port.upstream_id, value=value, idempotency_key=idempotency_key)
     port_mirror_apply(port=port, record=record)

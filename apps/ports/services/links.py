@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.rates import rates_parse
@@ -74,7 +75,7 @@ def port_rotation_link_create(*, port: Port, actor: "User | None" = None, ip: st
             return NewRotationLink(link=link, token=token)
         except IntegrityError:
             continue  # a token hash clash (astronomically rare) or a concurrent regeneration
-    raise ApplicationError("The rotation link could not be made; please try again.")
+    raise ApplicationError(gettext("The rotation link could not be made; please try again."))
 
 
 def port_rotation_link_revoke(*, port: Port, actor: "User | None" = None, ip: str | None = None) -> bool:
@@ -90,14 +91,14 @@ def port_rotation_link_revoke(*, port: Port, actor: "User | None" = None, ip: st
 
 def _link_for(token: str) -> PortRotationLink:
     if not isinstance(token, str) or not token.startswith(ROTATION_LINK_PREFIX) or len(token) > TOKEN_MAX_LENGTH:
-        raise NotFound("No such rotation link.")
+        raise NotFound(gettext("No such rotation link."))
     link = (
         PortRotationLink.objects.select_related("port__customer")
         .filter(token_hash=rotation_token_hash(token), revoked_at__isnull=True)
         .first()
     )
     if link is None:
-        raise NotFound("No such rotation link.")
+        raise NotFound(gettext("No such rotation link."))
     return link
 
 
@@ -113,7 +114,8 @@ def _count(link: PortRotationLink) -> None:
             used = 1
         if used > rate.amount:
             raise RotationLinkRateLimited(
-                f"This link was used {rate.amount} times recently; wait a little.", retry_after=rate.seconds
+                gettext("This link was used %(amount)s times recently; wait a little.") % {"amount": rate.amount},
+                retry_after=rate.seconds,
             )
 
 

@@ -5,6 +5,8 @@ values in and out; errors are the ports errors (retryable / terminal)."""
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext
+
 from apps.core.errors import ApplicationError
 from apps.ports.errors import PortCapacityError, PortRenewalRefused, PortsRetryableError, PortsTerminalError
 from apps.ports.models import Port, PortPlan, PortStatus
@@ -31,7 +33,9 @@ class PortAvailability:
 def port_plan_get(*, plan_slug: str) -> PortPlan:
     plan = PortPlan.objects.filter(plan_slug=plan_slug).first()
     if plan is None:
-        raise ApplicationError(f"No port plan is defined for the plan {plan_slug!r}.")
+        raise ApplicationError(
+            gettext("No port plan is defined for the plan %(plan_slug)s.") % {"plan_slug": repr(plan_slug)}
+        )
     return plan
 
 
@@ -94,20 +98,20 @@ def port_plan_renewal_check(*, customer_id: int, port_ref: str, plan_slug: str =
     status = port.status
     if status in (PortStatus.RELEASED, PortStatus.MISSING):
         raise PortRenewalRefused(
-            "This port was released and cannot be renewed. Buy a new port instead.", extra={"port": port.pk}
+            gettext("This port was released and cannot be renewed. Buy a new port instead."), extra={"port": port.pk}
         )
     if status == PortStatus.BLOCKED:
         raise PortRenewalRefused(
-            "This port is blocked; please contact support before renewing it.", extra={"port": port.pk}
+            gettext("This port is blocked; please contact support before renewing it."), extra={"port": port.pk}
         )
     if plan_slug:
         plan = PortPlan.objects.filter(plan_slug=plan_slug).first()
         if plan is None:
-            raise PortRenewalRefused("This plan does not renew ports.", extra={"plan": plan_slug})
+            raise PortRenewalRefused(gettext("This plan does not renew ports."), extra={"plan": plan_slug})
         if plan.sharing != port.sharing:
             raise PortRenewalRefused(
-                f"This is a {port.get_sharing_display().lower()} port: renew it with a "
-                f"{port.get_sharing_display().lower()} port plan.",
+                gettext("This is a %(lower)s port: renew it with a %(lower)s port plan.")
+                % {"lower": port.get_sharing_display().lower()},
                 extra={"port": port.pk, "plan": plan_slug},
             )
     return port

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError
 from apps.ports.errors import PortsTerminalError
@@ -50,7 +51,7 @@ def _renewal(*, port: Port, days: int, order_ref: str, idempotency_key: str) -> 
             existing = PortRenewal.objects.get(order_ref=order_ref)
     if existing.port_id != port.pk or existing.days != days:
         raise ApplicationError(
-            "This renewal order was made for another port or period.", extra={"order_ref": order_ref}
+            gettext("This renewal order was made for another port or period."), extra={"order_ref": order_ref}
         )
     return existing
 
@@ -62,7 +63,7 @@ def port_renew(
     PortsTerminalError (released or gone: an operator decides)."""
     idempotency_key_validate(idempotency_key)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
-        raise ApplicationError("days must be a whole number from 1 to 3650.")
+        raise ApplicationError(gettext("days must be a whole number from 1 to 3650."))
     renewal = _renewal(port=port, days=days, order_ref=str(order_ref), idempotency_key=idempotency_key)
     if renewal.applied_at is not None:
         port.refresh_from_db()

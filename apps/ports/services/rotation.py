@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError
 from apps.events.models import EventType
@@ -36,7 +37,9 @@ class RotationOutcome:
 def ensure_usable(port: Port) -> None:
     status = port.status
     if status != PortStatus.ACTIVE:
-        raise PortNotUsable(f"This port is {PortStatus(status).label.lower()}; it cannot do that now.")
+        raise PortNotUsable(
+            gettext("This port is %(lower)s; it cannot do that now.") % {"lower": PortStatus(status).label.lower()}
+        )
 
 
 def port_can_rotate(*, port: Port) -> CanRotateRecord:
@@ -128,8 +131,13 @@ def port_rotation_settings_set(
     interval = interval_seconds if interval_seconds is not None else (port.auto_rotation_seconds or low)
     if isinstance(interval, bool) or not isinstance(interval, int) or not low <= interval <= high:
         raise ApplicationError(
-            f"The interval for a {port.get_sharing_display().lower()} port is {cooldown_text(low)} to 24 h "
-            f"({low}-{high} seconds)."
+            gettext("The interval for a %(lower)s port is %(cooldown_text)s to 24 h (%(low)s-%(high)s seconds).")
+            % {
+                "lower": port.get_sharing_display().lower(),
+                "cooldown_text": cooldown_text(low),
+                "low": low,
+                "high": high,
+            }
         )
     with upstream_call(port):
         settings = ports_client().set_rotation_settings(

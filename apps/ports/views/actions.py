@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -160,9 +161,11 @@ def port_rotation_settings_view(request: AuthenticatedHttpRequest, port_id: int)
         form.add_error("interval_minutes", exc.message)
         return port_page(request, port, status=400, settings_form=form)
     if data["enabled"]:
-        messages.success(request, f"Automatic rotation is on: every {data['interval_minutes']} min.")
+        messages.success(
+            request, gettext("Automatic rotation is on: every %(value)s min.") % {"value": data["interval_minutes"]}
+        )
     else:
-        messages.success(request, "Automatic rotation is off.")
+        messages.success(request, gettext("Automatic rotation is off."))
     return _back(port)
 
 
@@ -188,7 +191,7 @@ def port_fingerprint_view(request: AuthenticatedHttpRequest, port_id: int) -> Ht
         )
     except ApplicationError as exc:
         return _fail(request, port, exc, "fingerprint")
-    messages.success(request, "OS fingerprint saved.")
+    messages.success(request, gettext("OS fingerprint saved."))
     return _back(port)
 
 
@@ -215,9 +218,13 @@ def port_check_view(request: AuthenticatedHttpRequest, port_id: int) -> HttpResp
     if status != 200:
         messages.error(request, str(payload["error"]))
     elif payload["online"]:
-        messages.success(request, f"Online: your public IP is {payload['ip']} ({payload['response_ms']} ms).")
+        messages.success(
+            request,
+            gettext("Online: your public IP is %(value)s (%(value2)s ms).")
+            % {"value": payload["ip"], "value2": payload["response_ms"]},
+        )
     else:
-        messages.warning(request, "The port did not answer the test.")
+        messages.warning(request, gettext("The port did not answer the test."))
     return _back(port)
 
 
@@ -245,5 +252,5 @@ def port_link_create_view(request: AuthenticatedHttpRequest, port_id: int) -> Ht
 def port_link_revoke_view(request: AuthenticatedHttpRequest, port_id: int) -> HttpResponse:
     port = own_port(request, port_id)
     if port_rotation_link_revoke(port=port, actor=request.user, ip=client_ip(request)):
-        messages.success(request, "The rotation link no longer works.")
+        messages.success(request, gettext("The rotation link no longer works."))
     return _back(port)

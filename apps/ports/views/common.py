@@ -1,5 +1,6 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from apps.accounts.http import AuthenticatedHttpRequest
 from apps.core.errors import NotFound
@@ -13,7 +14,7 @@ def own_port(request: AuthenticatedHttpRequest, port_id) -> Port:
     try:
         return port_get_for_customer(customer=request.user, port_id=port_id)
     except NotFound:
-        raise Http404("No such port.") from None
+        raise Http404(gettext("No such port.")) from None
 
 
 def wants_json(request: HttpRequest) -> bool:

@@ -3,6 +3,7 @@ read-only list of the customer alerts the jobs sent (operator alerts: apps/core/
 the customers' GB moves between their keys with their states."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from apps.core.admin_helpers import ReadOnlyAdminMixin, admin_link
 from apps.proxies.models import PoolKeyAlert, PoolKeyTransfer
@@ -54,7 +55,7 @@ class PoolKeyTransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def source_link(self, obj: PoolKeyTransfer) -> str:
         return admin_link(obj.source, obj.source.label)
 
-    @admin.display(description="to (new key)")
+    @admin.display(description=gettext_lazy("to (new key)"))
     def target_link(self, obj: PoolKeyTransfer) -> str:
         return admin_link(obj.target, obj.target.label) if obj.target is not None else "—"
 

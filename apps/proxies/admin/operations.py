@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from apps.core.admin_helpers import gb_text
 from apps.core.admin_operations import OperationForm
@@ -44,34 +45,44 @@ class ReadOnlyOperationForm(OperationForm):
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 70}),
-        help_text="Optional: this action changes nothing; it is recorded in the audit log all the same.",
+        help_text=gettext_lazy("Optional: this action changes nothing; it is recorded in the audit log all the same."),
     )
 
 
 class GrantForm(OperationForm):
     gb = forms.DecimalField(
-        label="GB to add", min_value=Decimal("0.001"), max_value=Decimal(1_000_000), max_digits=12, decimal_places=3
+        label=gettext_lazy("GB to add"),
+        min_value=Decimal("0.001"),
+        max_value=Decimal(1_000_000),
+        max_digits=12,
+        decimal_places=3,
     )
     days = forms.IntegerField(
-        label="Also extend the expiry by (days)", required=False, min_value=1, max_value=3650, help_text="Optional."
+        label=gettext_lazy("Also extend the expiry by (days)"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text=gettext_lazy("Optional."),
     )
     reenable = forms.BooleanField(
-        label="Re-enable keys suspended at their cap",
+        label=gettext_lazy("Re-enable keys suspended at their cap"),
         required=False,
         initial=True,
-        help_text="The upstream never lifts an auto-suspend by itself. Keys an operator disabled stay disabled.",
+        help_text=gettext_lazy(
+            "The upstream never lifts an auto-suspend by itself. Keys an operator disabled stay disabled."
+        ),
     )
     field_order = ["gb", "days", "reenable", "reason", "nonce"]
 
 
 class ExtendForm(OperationForm):
-    days = forms.IntegerField(label="Days to add", min_value=1, max_value=3650)
+    days = forms.IntegerField(label=gettext_lazy("Days to add"), min_value=1, max_value=3650)
     field_order = ["days", "reason", "nonce"]
 
 
 class DeleteForm(OperationForm):
     confirm = forms.BooleanField(
-        label="I understand: traffic stops at once, the customer loses the key and it cannot be restored."
+        label=gettext_lazy("I understand: traffic stops at once, the customer loses the key and it cannot be restored.")
     )
 
 

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, gettext_lazy
 
 from apps.core.http import client_ip
 from apps.core.logging import mask_secrets
@@ -53,7 +54,7 @@ def _query_before(request) -> datetime | None:
             before = timezone.make_aware(before, UTC)
         return before.astimezone(UTC)
     except (ValueError, OverflowError):  # 2024-13-45, a +99:99 offset, a date beyond year 1-9999 in UTC
-        messages.warning(request, "Ignored 'before': it is not a date and time like 2026-01-31T12:00:00Z.")
+        messages.warning(request, gettext("Ignored 'before': it is not a date and time like 2026-01-31T12:00:00Z."))
         return None
 
 
@@ -79,7 +80,7 @@ else:
 class PoolKeyPagesMixin(_PagesBase):
     """The export action and the extra URLs of PoolKeyAdmin (put before admin.ModelAdmin)."""
 
-    @admin.action(description="Export daily usage of the selected keys (CSV, last 30 days)")
+    @admin.action(description=gettext_lazy("Export daily usage of the selected keys (CSV, last 30 days)"))
     def export_usage_csv(self, request, queryset):
         today = timezone.now().date()
         self._audit_export(request, scope=f"{queryset.count()} selected keys", days=CHART_DAYS)
@@ -107,7 +108,7 @@ class PoolKeyPagesMixin(_PagesBase):
             raise PermissionDenied
         key = self.get_object(request, unquote(object_id))
         if key is None:
-            raise Http404("No such pool key.")
+            raise Http404(gettext("No such pool key."))
         return key
 
     def _audit_export(self, request, *, scope: str, days: int, key: PoolKey | None = None) -> None:
@@ -150,7 +151,7 @@ class PoolKeyPagesMixin(_PagesBase):
         before = _query_before(request)
         action = request.GET.get("action", "")
         if action and action not in UPSTREAM_AUDIT_ACTIONS:
-            messages.warning(request, "Ignored the action filter: the upstream has no such action.")
+            messages.warning(request, gettext("Ignored the action filter: the upstream has no such action."))
             action = ""
         events, error = [], ""
         try:

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from apps.core.admin_helpers import BOTH, ReadOnlyAdminMixin, customer_link, gb_text, pill, when
 from apps.core.admin_operations import new_nonce
@@ -60,7 +61,7 @@ STATUS_TONES = {
 
 def status_badge(key: PoolKey) -> str:
     status = key.status
-    return pill(PoolKeyStatus(status).label, STATUS_TONES.get(status, "muted"))
+    return pill(str(PoolKeyStatus(status).label), STATUS_TONES.get(status, "muted"))
 
 
 def usage_text(key: PoolKey) -> str:
@@ -140,7 +141,7 @@ class PoolKeyAdmin(PoolKeyPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def customer_link(self, obj: PoolKey) -> str:
         return customer_link(obj.customer)
 
-    @admin.display(description="used / cap", ordering="used_mb")
+    @admin.display(description=gettext_lazy("used / cap"), ordering="used_mb")
     def usage(self, obj: PoolKey) -> str:
         return usage_text(obj)
 
@@ -156,7 +157,7 @@ class PoolKeyAdmin(PoolKeyPagesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def expires(self, obj: PoolKey) -> str:
         return when(obj.expires_at)
 
-    @admin.display(description="last used", ordering="last_used_at")
+    @admin.display(description=gettext_lazy("last used"), ordering="last_used_at")
     def last_used(self, obj: PoolKey) -> str:
         return when(obj.last_used_at)
 

@@ -6,38 +6,71 @@ import secrets
 import string
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 from apps.proxies.upstream.records import POOL_MOBILE, POOL_RESIDENTIAL
 
-POOLS: list[tuple[str, str, str]] = [
-    (POOL_MOBILE, "Mobile", "Real 4G/5G phones on carrier networks: the most trusted IPs."),
-    (POOL_RESIDENTIAL, "Residential", "Home broadband connections: wide coverage, lower cost per IP."),
+StrOrLazy = str | Promise
+
+POOLS: list[tuple[str, StrOrLazy, StrOrLazy]] = [
+    (POOL_MOBILE, gettext_lazy("Mobile"), gettext_lazy("Real 4G/5G phones on carrier networks: the most trusted IPs.")),
+    (
+        POOL_RESIDENTIAL,
+        gettext_lazy("Residential"),
+        gettext_lazy("Home broadband connections: wide coverage, lower cost per IP."),
+    ),
 ]
 
 # All nine modes the gateway knows, in the order a customer would consider them.
-ROTATIONS: list[tuple[str, str, str]] = [
-    ("sticky", "Sticky", "Keep the same IP for as long as you reuse this session id."),
-    ("hard", "Every request", "A new IP for every single request."),
-    ("auto5", "Every 5 minutes", "Keep an IP, then switch to a new one automatically every 5 minutes."),
-    ("auto10", "Every 10 minutes", "Keep an IP, then switch to a new one automatically every 10 minutes."),
-    ("auto20", "Every 20 minutes", "Keep an IP, then switch to a new one automatically every 20 minutes."),
-    ("auto30", "Every 30 minutes", "Keep an IP, then switch to a new one automatically every 30 minutes."),
-    ("auto60", "Every hour", "Keep an IP, then switch to a new one automatically every 60 minutes."),
-    ("ondemand", "On demand", "Keep the IP until you ask for a new one (change the session id to rotate)."),
-    ("none", "Gateway default", "Send no rotation setting and let the gateway decide."),
+ROTATIONS: list[tuple[str, StrOrLazy, StrOrLazy]] = [
+    ("sticky", gettext_lazy("Sticky"), gettext_lazy("Keep the same IP for as long as you reuse this session id.")),
+    ("hard", gettext_lazy("Every request"), gettext_lazy("A new IP for every single request.")),
+    (
+        "auto5",
+        gettext_lazy("Every 5 minutes"),
+        gettext_lazy("Keep an IP, then switch to a new one automatically every 5 minutes."),
+    ),
+    (
+        "auto10",
+        gettext_lazy("Every 10 minutes"),
+        gettext_lazy("Keep an IP, then switch to a new one automatically every 10 minutes."),
+    ),
+    (
+        "auto20",
+        gettext_lazy("Every 20 minutes"),
+        gettext_lazy("Keep an IP, then switch to a new one automatically every 20 minutes."),
+    ),
+    (
+        "auto30",
+        gettext_lazy("Every 30 minutes"),
+        gettext_lazy("Keep an IP, then switch to a new one automatically every 30 minutes."),
+    ),
+    (
+        "auto60",
+        gettext_lazy("Every hour"),
+        gettext_lazy("Keep an IP, then switch to a new one automatically every 60 minutes."),
+    ),
+    (
+        "ondemand",
+        gettext_lazy("On demand"),
+        gettext_lazy("Keep the IP until you ask for a new one (change the session id to rotate)."),
+    ),
+    ("none", gettext_lazy("Gateway default"), gettext_lazy("Send no rotation setting and let the gateway decide.")),
 ]
 ROTATION_HELP = {code: help_text for code, _label, help_text in ROTATIONS}
 
 # Session lifetimes offered in the form (seconds; the gateway takes 60 to 2,592,000).
-TTLS: list[tuple[str, str]] = [
-    ("", "Gateway default"),
-    ("300", "5 minutes"),
-    ("600", "10 minutes"),
-    ("1800", "30 minutes"),
-    ("3600", "1 hour"),
-    ("21600", "6 hours"),
-    ("86400", "24 hours"),
-    ("604800", "7 days"),
-    ("2592000", "30 days"),
+TTLS: list[tuple[str, StrOrLazy]] = [
+    ("", gettext_lazy("Gateway default")),
+    ("300", gettext_lazy("5 minutes")),
+    ("600", gettext_lazy("10 minutes")),
+    ("1800", gettext_lazy("30 minutes")),
+    ("3600", gettext_lazy("1 hour")),
+    ("21600", gettext_lazy("6 hours")),
+    ("86400", gettext_lazy("24 hours")),
+    ("604800", gettext_lazy("7 days")),
+    ("2592000", gettext_lazy("30 days")),
 ]
 
 PROTOCOLS: list[tuple[str, str]] = [("http", "HTTP · 7000"), ("socks5", "SOCKS5 · 7001")]

@@ -1,6 +1,10 @@
 """Country names for the codes the stock feed reports. The feed's codes are dynamic: an unknown
 code is shown upper-cased rather than dropped."""
 
+from django.utils import translation
+
+from apps.core.i18n import territory_name
+
 COUNTRY_NAMES: dict[str, str] = {
     "ad": "Andorra",
     "ae": "United Arab Emirates",
@@ -189,4 +193,9 @@ COUNTRY_NAMES: dict[str, str] = {
 
 
 def country_name(code: str) -> str:
+    """English: the shop's short names above ("DR Congo"); other languages: CLDR's (Babel)."""
+    if not (translation.get_language() or "en").startswith("en"):
+        name = territory_name(code)
+        if name:
+            return name
     return COUNTRY_NAMES.get(code.lower(), code.upper())

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from apps.core.errors import NotFound
 from apps.proxies.models import PoolKeyStatus
@@ -47,7 +48,7 @@ def key_selected(items: list[PoolKeyDashboardItem], key_id) -> PoolKeyDashboardI
     for item in items:
         if str(item.key.pk) == str(key_id):
             return item
-    raise NotFound("No such pool key.")
+    raise NotFound(gettext("No such pool key."))
 
 
 def key_page_url(pk: int) -> str:

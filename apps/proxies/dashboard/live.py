@@ -5,6 +5,8 @@ htmx partials refresh them). Formatting only: these call nothing."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext
+
 from apps.proxies.selectors import CustomerSessions, session_sid
 from apps.proxies.upstream.records import STOCK_POOLS, IncidentRecord, StockRecord
 
@@ -41,10 +43,10 @@ class IncidentView:
 
 def _affects_label(entry: str) -> str:
     """ "peer:br" -> "Residential in Brazil"; "mbl" -> "Mobile"; "us" -> "United States"."""
-    pools = {code: label for code, label, _ in POOLS}
+    pools = {code: str(label) for code, label, _ in POOLS}
     pool, _, country = entry.lower().partition(":")
     if country:
-        return f"{pools.get(pool, pool)} in {country_name(country)}"
+        return gettext("%(pool)s in %(country)s") % {"pool": pools.get(pool, pool), "country": country_name(country)}
     if pool in pools:
         return pools[pool]
     return country_name(pool) if len(pool) == 2 else entry
@@ -172,7 +174,7 @@ def _ttl_text(seconds: int | None) -> str:
 
 def sessions_view(result: CustomerSessions, *, include_synthesized: bool = False) -> SessionsView:
     """The sessions panel from the customer's scoped sessions (`selectors.session_list_for_customer`)."""
-    pools = {code: label for code, label, _ in POOLS}
+    pools = {code: str(label) for code, label, _ in POOLS}
     rows = [
         SessionRow(
             session_key=s.session_key,

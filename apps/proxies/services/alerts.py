@@ -22,7 +22,10 @@ from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRe
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
+from apps.core.i18n import language_of
 from apps.core.mail import mail_from, mail_send
 from apps.core.services import audit_log
 from apps.core.services.notifications import operators_notify
@@ -47,11 +50,11 @@ EXPIRY_WINDOWS: dict[str, timedelta] = {K.EXPIRY_7D: timedelta(days=7), K.EXPIRY
 # Within a family only the most urgent threshold crossed is mailed; the others are claimed as covered.
 FAMILIES: tuple[tuple[str, ...], ...] = ((K.USAGE_100, K.USAGE_80), (K.EXPIRY_1D, K.EXPIRY_7D))
 STALE_CLAIM = timedelta(minutes=15)
-SUBJECTS: dict[str, str] = {  # row.kind comes back from the database as a plain str
-    K.USAGE_80: "You have used 80 % of your proxy traffic",
-    K.USAGE_100: "Your proxy traffic is used up",
-    K.EXPIRY_7D: "Your proxy expires in less than 7 days",
-    K.EXPIRY_1D: "Your proxy expires within a day",
+SUBJECTS: dict[str, str | Promise] = {  # row.kind comes back from the database as a plain str
+    K.USAGE_80: _("You have used 80 % of your proxy traffic"),
+    K.USAGE_100: _("Your proxy traffic is used up"),
+    K.EXPIRY_7D: _("Your proxy expires in less than 7 days"),
+    K.EXPIRY_1D: _("Your proxy expires within a day"),
 }
 
 
@@ -179,7 +182,9 @@ def _send_customer_email(key: PoolKey, kind: str, now: datetime) -> None:
     context["used_up"] = used_up
     subject = SUBJECTS[kind]
     if family == "usage" and not used_up:
-        subject = f"You have used {getattr(key, USAGE_THRESHOLDS[kind])} % of your proxy traffic"
+        subject = _("You have used %(percent)s %% of your proxy traffic") % {
+            "percent": getattr(key, USAGE_THRESHOLDS[kind])
+        }
     message = EmailMultiAlternatives(
         subject=f"[{brand.name}] {subject}",
         body=render_to_string(f"emails/proxies/{family}_alert.txt", context),
@@ -194,7 +199,8 @@ def _send_customer_email(key: PoolKey, kind: str, now: datetime) -> None:
 def _deliver(key: PoolKey, kind: str, claimed: list[PoolKeyAlert], now: datetime, result: AlertRunResult) -> None:
     """Sends the email for a claimed `kind`; on failure releases every claim made with it."""
     try:
-        _send_customer_email(key, kind, now)
+        with language_of(key.customer):
+            _send_customer_email(key, kind, now)
     except Exception:
         logger.exception("pool key %s: the %s alert could not be sent; it will be retried", key.pk, kind)
         PoolKeyAlert.objects.filter(pk__in=[row.pk for row in claimed]).delete()

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError
 from apps.events.models import EventType
@@ -45,7 +46,7 @@ def pool_key_top_up(
     add_gb = clean_add_gb(add_gb)
     extend_days = clean_days(extend_days)
     if add_gb is None and extend_days is None:
-        raise ApplicationError("A top-up adds traffic, days, or both.")
+        raise ApplicationError(gettext("A top-up adds traffic, days, or both."))
     upstream = client.upstream_client()
     topup_key = idempotency_key_derive(idempotency_key, "topup")
     enable_key = idempotency_key_derive(idempotency_key, "enable")
@@ -163,7 +164,7 @@ def pool_key_extend(
     ensure_live(key)
     cleaned_days = clean_days(days)
     if cleaned_days is None:
-        raise ApplicationError("Say by how many days to extend the key.")
+        raise ApplicationError(gettext("Say by how many days to extend the key."))
     days = cleaned_days
     expires_before = key.expires_at
     with marks_missing(key):

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError
 from apps.proxies.errors import KeyTargetRefused
@@ -52,7 +53,7 @@ def pool_key_alert_levels_set(*, key: PoolKey, warn_percent: int, full_percent: 
     """The customer's usage alert levels for one key (the shop's own data: no upstream call).
     Levels the key is now under are re-armed, so the next crossing alerts."""
     if not 1 <= warn_percent < full_percent <= 100:
-        raise ApplicationError("Choose a first warning below the second, between 1 and 100 %.")
+        raise ApplicationError(gettext("Choose a first warning below the second, between 1 and 100 %."))
     before = (key.alert_warn_percent, key.alert_full_percent)
     with transaction.atomic():
         PoolKey.objects.filter(pk=key.pk).update(

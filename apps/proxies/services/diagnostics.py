@@ -17,6 +17,7 @@ import httpx
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError
 from apps.core.jobs import job_enqueue_on_commit
@@ -79,7 +80,7 @@ def proxy_test_start(*, key: PoolKey, actor: "User | None", username: str = "", 
     if not rate_limit_allows_for(action="proxy_test", user_id=key.pk, ip=None):
         wait = rate_limit_window_seconds(action="proxy_test")
         raise ProxyTestRateLimited(
-            "This key was tested many times in a short time. Please wait a few minutes.", retry_after=wait
+            gettext("This key was tested many times in a short time. Please wait a few minutes."), retry_after=wait
         )
     # A pasted URL may carry a password: it is refused below and never stored.
     stored = "(a pasted URL, not stored)" if any(c in username for c in ":@/") else username[:300]

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import TerminalError
 from apps.core.fulfilment import FulfilmentWait
@@ -92,7 +93,9 @@ def pool_key_fulfilment_prepare(
             customer_id=customer_id, order_ref__in=list(in_flight_refs), action=A.MINT, key__isnull=True
         ).exclude(order_ref=order_ref)
         if minting.exists():  # this customer's first key is still being minted: top it up afterwards
-            raise FulfilmentWait("the customer's first key is still being minted", retry_after=WAIT_FOR_MINT_SECONDS)
+            raise FulfilmentWait(
+                gettext("the customer's first key is still being minted"), retry_after=WAIT_FOR_MINT_SECONDS
+            )
         current = pool_key_default_target(customer_id=customer_id, order_ref=order_ref)
         return PoolKeyFulfilment.objects.create(
             order_ref=order_ref,

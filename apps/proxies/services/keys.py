@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError
 from apps.events.models import EventType
@@ -36,7 +37,7 @@ def pool_key_label_for(*, customer: "User", order_ref: str) -> str:
     key can be found upstream by label if a mint reply was lost. No e-mail (personal data)."""
     ref = _ORDER_REF_UNSAFE.sub("_", str(order_ref).strip())[:100]
     if not ref:
-        raise ApplicationError("An order reference is required for a key label.")
+        raise ApplicationError(gettext("An order reference is required for a key label."))
     return f"sf-u{customer.pk}-{ref}"
 
 
@@ -55,7 +56,7 @@ def _check_owner(key: PoolKey, customer: "User") -> PoolKey:
     if key.customer_id != customer.pk:
         # Never hand one customer's key to another, whatever the caller passed.
         raise ApplicationError(
-            "This upstream key already belongs to another customer.",
+            gettext("This upstream key already belongs to another customer."),
             extra={"pool_key_id": key.pk, "upstream_id": key.upstream_id},
         )
     return key
@@ -119,7 +120,7 @@ def pool_key_adopt(
             if existing is not None:  # a concurrent call mirrored it first
                 return _check_owner(existing, customer)
             # Otherwise the random session tag clashed: try again with a new one.
-    raise ApplicationError("Could not store the new key; please try again.")
+    raise ApplicationError(gettext("Could not store the new key; please try again."))
 
 
 def pool_key_mint(

@@ -4,6 +4,7 @@ or audited; the audit data carries only the masked hint."""
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from apps.core.errors import NotFound
 from apps.events.models import EventType
@@ -57,7 +58,7 @@ def pool_key_reveal(*, key: PoolKey, actor: "User", ip: str | None = None) -> st
     (even "view as customer") never see a customer's secret: anyone else gets NotFound, as if
     the key did not exist. Audited locally too."""
     if actor is None or not getattr(actor, "is_authenticated", False) or actor.pk != key.customer_id:
-        raise NotFound("No such pool key.")
+        raise NotFound(gettext("No such pool key."))
     ensure_live(key)
     with marks_missing(key):
         record = client.upstream_client().reveal_key(key.upstream_id)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext
+
 from apps.core.errors import ApplicationError, NotFound
 from apps.core.services import audit_log
 from apps.proxies.models import PoolKey
@@ -59,7 +61,7 @@ def session_close(*, customer: "User", session_key: str, ip: str | None = None) 
     not live any more), ApplicationError when the upstream cannot say or close it now."""
     own = _own_live_sessions(customer=customer, wanted=lambda s: s.session_key == session_key)
     if not own:
-        raise NotFound("No such session.")
+        raise NotFound(gettext("No such session."))
     session = own[0]
     try:
         client.upstream_client().close_session(session.session_key)
@@ -67,7 +69,7 @@ def session_close(*, customer: "User", session_key: str, ip: str | None = None) 
         pass  # already gone: closing is idempotent
     except UpstreamError as exc:
         feeds.sessions_feed_invalidate()  # closed or not: the next read tells
-        raise ApplicationError("The session could not be closed right now. Please try again.") from exc
+        raise ApplicationError(gettext("The session could not be closed right now. Please try again.")) from exc
     feeds.sessions_feed_forget(session_keys=[session.session_key])
     audit_log(
         action="session_close",

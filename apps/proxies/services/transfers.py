@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.errors import ApplicationError, RetryableError, TerminalError
 from apps.core.services.notifications import operators_notify_on_commit
@@ -48,29 +49,30 @@ def _gb(value) -> Decimal:
     try:
         gb = Decimal(str(value)).quantize(Decimal("0.001"))
     except (InvalidOperation, ValueError, TypeError):
-        raise ApplicationError("Say how many GB to move, e.g. 2.5.") from None
+        raise ApplicationError(gettext("Say how many GB to move, e.g. 2.5.")) from None
     if not gb.is_finite() or gb < MIN_MOVE_GB:
-        raise ApplicationError(f"Move at least {MIN_MOVE_GB} GB.")
+        raise ApplicationError(gettext("Move at least %(MIN_MOVE_GB)s GB.") % {"MIN_MOVE_GB": MIN_MOVE_GB})
     return gb
 
 
 def _plan_checks(source: PoolKey, gb: Decimal) -> tuple[Decimal, Decimal]:
     """(cap before, cap after) from the source as the upstream holds it now."""
     if source.deleted_at is not None or source.missing_upstream:
-        raise KeyTargetRefused("This key can't be used right now.")
+        raise KeyTargetRefused(gettext("This key can't be used right now."))
     if pool_key_is_held(source):
-        raise KeyTargetRefused("Our team keeps this key switched off; its traffic can't be moved.")
+        raise KeyTargetRefused(gettext("Our team keeps this key switched off; its traffic can't be moved."))
     if source.is_expired():
-        raise KeyTargetRefused("This key has expired; its traffic can't be moved.")
+        raise KeyTargetRefused(gettext("This key has expired; its traffic can't be moved."))
     if source.cap_gb is None:
-        raise KeyTargetRefused("This key has unlimited traffic; there is no fixed amount to move.")
+        raise KeyTargetRefused(gettext("This key has unlimited traffic; there is no fixed amount to move."))
     cap = Decimal(source.cap_gb)
     used = source.used_gb
     movable = (cap - max(used, Decimal(0))).quantize(Decimal("0.001"), rounding="ROUND_DOWN")
     if gb > movable or cap - gb <= 0:
         left = max(movable, Decimal(0)).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
         raise KeyTargetRefused(
-            f"This key has {left} GB left to move (it keeps what it has used, and some traffic); move less."
+            gettext("This key has %(left)s GB left to move (it keeps what it has used, and some traffic); move less.")
+            % {"left": left}
         )
     return cap, cap - gb
 
@@ -108,7 +110,9 @@ def pool_key_transfer_start(
         again = PoolKeyTransfer.objects.filter(idempotency_key=idempotency_key).first()
         if again is not None:
             return again
-        raise KeyTargetRefused("A move from this key is already under way; try again in a few minutes.") from None
+        raise KeyTargetRefused(
+            gettext("A move from this key is already under way; try again in a few minutes.")
+        ) from None
     logger.info("key %s: moving %s GB to a new key (transfer %s)", source.pk, gb, transfer.pk)
     return pool_key_transfer_advance(transfer_id=transfer.pk, actor=actor, reason=reason)
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -76,7 +77,11 @@ def key_rename(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Key renamed to “{pool_key_display_name(key)}”.")
+        messages.success(
+            request,
+            gettext("Key renamed to “%(pool_key_display_name)s”.")
+            % {"pool_key_display_name": pool_key_display_name(key)},
+        )
     return _back(key.pk)
 
 
@@ -109,10 +114,14 @@ def key_move(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
         messages.error(request, exc.message)
         return _back(key.pk)
     if transfer.state == PoolKeyTransfer.State.DONE and transfer.target_id:
-        messages.success(request, f"Moved {transfer.gb.normalize():f} GB to your new key “{transfer.label}”.")
+        messages.success(
+            request,
+            gettext("Moved %(normalize)s GB to your new key “%(label)s”.")
+            % {"normalize": format(transfer.gb.normalize(), "f"), "label": transfer.label},
+        )
         return redirect(key_page_url(transfer.target_id))
     if transfer.state == PoolKeyTransfer.State.FAILED:
-        messages.error(request, "The move could not be made; our team has been told and will sort it out.")
+        messages.error(request, gettext("The move could not be made; our team has been told and will sort it out."))
     else:
         messages.info(request, UNDER_WAY)
     return _back(key.pk)
@@ -139,7 +148,8 @@ def key_alerts(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"We'll email you at {key.alert_warn_percent} % and {key.alert_full_percent} % of this key's traffic.",
+            gettext("We'll email you at %(alert_warn_percent)s %% and %(alert_full_percent)s %% of this key's traffic.")
+            % {"alert_warn_percent": key.alert_warn_percent, "alert_full_percent": key.alert_full_percent},
         )
     return _back(key.pk)
 
@@ -169,7 +179,7 @@ def key_delete(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _back(key.pk)
-    messages.success(request, f"Key “{context['name']}” deleted.")
+    messages.success(request, gettext("Key “%(value)s” deleted.") % {"value": context["name"]})
     return redirect("proxies:dashboard")
 
 

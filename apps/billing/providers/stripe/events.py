@@ -14,6 +14,8 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+from django.utils.translation import gettext
+
 from apps.billing.models import ORDER_METADATA_KEY, Order
 from apps.billing.money import from_minor_units
 from apps.billing.selectors import order_find, order_payment_references, payment_find
@@ -140,7 +142,10 @@ class StripeEvents:
                 invoice_reference=_str(session.get("invoice")),
             )
         if event_type == "checkout.session.async_payment_succeeded":
-            raise PaymentNotSettled(f"the checkout session still reads {payment_status or 'no payment status'!r}")
+            raise PaymentNotSettled(
+                gettext("the checkout session still reads %(value)s")
+                % {"value": repr(payment_status or "no payment status")}
+            )
         if event_type == "checkout.session.async_payment_failed":
             return replace(known, fact=Fact.PAYMENT_FAILED, reason="the delayed payment failed")
         if session.get("status") == "expired" or event_type == "checkout.session.expired":

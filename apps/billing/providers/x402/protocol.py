@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from pydantic import ValidationError
 from x402 import x402ResourceServerSync
 from x402.http import FacilitatorConfig, HTTPFacilitatorClientSync
@@ -122,7 +123,9 @@ def resource_server() -> x402ResourceServerSync:
             settings.X402_FACILITATOR_URL, network(), settings.X402_SANDBOX, settings.X402_FACILITATOR_TIMEOUT
         )
     except (httpx.HTTPError, ValueError, RuntimeError) as exc:
-        raise PaymentProviderUnavailable(f"the x402 facilitator could not be reached: {_short(exc)}") from exc
+        raise PaymentProviderUnavailable(
+            gettext("the x402 facilitator could not be reached: %(short)s") % {"short": _short(exc)}
+        ) from exc
 
 
 def _short(exc: BaseException) -> str:
@@ -212,7 +215,9 @@ def verify(payload: PaymentPayload, requirements: PaymentRequirements) -> Verify
         return resource_server().verify_payment(payload, requirements).verify
     except (httpx.HTTPError, ValueError) as exc:
         logger.warning("x402 verify failed: %s", _short(exc))
-        raise PaymentProviderUnavailable(f"the facilitator did not verify the payment: {_short(exc)}") from exc
+        raise PaymentProviderUnavailable(
+            gettext("the facilitator did not verify the payment: %(short)s") % {"short": _short(exc)}
+        ) from exc
 
 
 def settle(payload: PaymentPayload, requirements: PaymentRequirements) -> SettleResponse:
@@ -222,7 +227,9 @@ def settle(payload: PaymentPayload, requirements: PaymentRequirements) -> Settle
         return resource_server().settle_payment(payload, requirements)
     except (httpx.HTTPError, ValueError) as exc:
         logger.warning("x402 settle failed: %s", _short(exc))
-        raise PaymentProviderUnavailable(f"the facilitator did not answer the settlement: {_short(exc)}") from exc
+        raise PaymentProviderUnavailable(
+            gettext("the facilitator did not answer the settlement: %(short)s") % {"short": _short(exc)}
+        ) from exc
 
 
 def settlement_header(settlement: SettleResponse) -> str:
