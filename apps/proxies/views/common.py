@@ -86,4 +86,3 @@ def dashboard_page_context(
     if bulk_form is None:
         bulk_form = BulkForm(initial=default_bulk_initial(), stock_counts=counts)
     return dashboard_context(reads=reads, builder_form=builder_form, bulk_form=bulk_form, **kwargs)
-
