@@ -73,3 +73,8 @@ def test_the_account_page_has_the_language_switcher(client, user):
 
     assert 'action="/account/language/"' in html
     assert 'name="language"' in html
+
+
+def test_signed_in_pages_carry_no_hreflang_alternates(customer_client):
+    html = customer_client.get("/account/").content.decode()
+    assert 'hreflang="' not in html

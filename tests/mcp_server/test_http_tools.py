@@ -11,7 +11,7 @@ from apps.proxies.models import ProxyTest
 from apps.sandbox.ports.models import SandboxPort
 from tests.api.conftest import make_api_key
 from tests.factories import UserFactory
-from tests.ports.conftest import make_port, sandbox_ports_client, use_ports_client
+from tests.ports.support import make_port, sandbox_ports_client, use_ports_client
 
 from .conftest import call, text_of, with_client
 
