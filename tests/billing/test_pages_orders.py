@@ -50,6 +50,8 @@ def test_refund_shows_on_the_receipt(customer_client, customer, key):
 def test_dashboard_links_recent_orders_to_their_receipts(customer_client, customer, key):
     order = make_order(customer, status=Order.Status.PROVISIONED, fulfilment_ref=str(key.pk))
     html = customer_client.get("/dashboard/").content.decode()
+    assert reverse("proxies:orders_recent") in html  # the panel follows the page
+    html = customer_client.get(reverse("proxies:orders_recent")).content.decode()
     assert reverse("orders:receipt", args=[order.public_id]) in html
 
 

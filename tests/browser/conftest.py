@@ -188,8 +188,8 @@ def buy_new_key(page) -> None:
 
     from playwright.sync_api import expect
 
+    page.locator("#buy select[name=target]").select_option("new")  # one "For" choice for every plan
     starter = page.locator("#buy article", has=page.get_by_role("heading", name="Starter"))
-    starter.locator("select[name=target]").select_option("new")
     starter.get_by_role("button", name="Buy Starter").click()
     expect(page.get_by_text("TEST PAYMENT", exact=True)).to_be_visible()
     page.get_by_role("button", name=re.compile(r"^Pay \$35")).click()
