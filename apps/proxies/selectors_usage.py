@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.charts import (
     BOTTOM,
@@ -105,7 +106,11 @@ class UsageChart:
         total, unit = self.total, self.unit
         if unit == "MB" and total >= MB_PER_GB:  # small days, but a month of them reads better in GB
             total, unit = total / MB_PER_GB, "GB"
-        return f"{chart_number(total)} {unit} used in the last {self.days} days"
+        return gettext("%(total)s %(unit)s used in the last %(days)s days") % {
+            "total": chart_number(total),
+            "unit": unit,
+            "days": self.days,
+        }
 
 
 def usage_chart(daily: list[DailyUsage]) -> UsageChart:

@@ -10,7 +10,7 @@ class WebhookEndpointSerializer(serializers.Serializer):
     url = serializers.URLField(read_only=True)
     description = serializers.CharField(read_only=True)
     event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=EventType.values), read_only=True, help_text="Empty: every event type."
+        child=serializers.ChoiceField(choices=EventType.choices), read_only=True, help_text="Empty: every event type."
     )
     enabled = serializers.BooleanField(read_only=True)
     disabled_reason = serializers.CharField(read_only=True, help_text="Why the shop disabled it (410, 3 days failing).")
@@ -28,7 +28,7 @@ class WebhookEndpointWriteSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500, help_text="https:// (http only in a sandbox).")
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=EventType.values),
+        child=serializers.ChoiceField(choices=EventType.choices),
         required=False,
         default=list,
         max_length=len(EventType.values),
@@ -41,7 +41,7 @@ class WebhookEndpointUpdateSerializer(WebhookEndpointWriteSerializer):
     url = serializers.URLField(max_length=500, required=False)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=EventType.values), required=False, max_length=len(EventType.values)
+        child=serializers.ChoiceField(choices=EventType.choices), required=False, max_length=len(EventType.values)
     )
     enabled = serializers.BooleanField(required=False)
 
@@ -59,7 +59,7 @@ class WebhookDeliverySerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk", read_only=True)
     endpoint_id = serializers.IntegerField(read_only=True)
     event_id = serializers.CharField(source="event.public_id", read_only=True)
-    event_type = serializers.ChoiceField(source="event.type", choices=EventType.values, read_only=True)
+    event_type = serializers.ChoiceField(source="event.type", choices=EventType.choices, read_only=True)
     status = serializers.ChoiceField(choices=DeliveryStatus.values, read_only=True)
     attempt_count = serializers.IntegerField(read_only=True)
     last_status_code = serializers.IntegerField(read_only=True, allow_null=True)

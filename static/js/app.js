@@ -51,4 +51,9 @@
     var select = event.target.closest && event.target.closest("select[data-autosubmit]");
     if (select && select.form) select.form.requestSubmit();
   });
+
+  // With this script the select submits itself: its button only takes room (a phone header).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    if (select.form) select.form.classList.add("is-autosubmit");
+  });
 })();

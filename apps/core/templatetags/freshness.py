@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -15,20 +16,21 @@ register = template.Library()
 def age_text(moment: datetime, now: datetime) -> str:
     seconds = max(0, int((now - moment).total_seconds()))
     if seconds < 60:
-        return f"{seconds} s ago"
+        return gettext("%(n)s s ago") % {"n": seconds}
     if seconds < 3600:
-        return f"{seconds // 60} min ago"
+        return gettext("%(n)s min ago") % {"n": seconds // 60}
     if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"
+        return gettext("%(n)s h ago") % {"n": seconds // 3600}
+    return gettext("%(n)s d ago") % {"n": seconds // 86400}
 
 
 @register.simple_tag
 def updated_ago(moment: datetime | None, now: datetime | None = None) -> str:
     if moment is None:
-        return format_html('<small class="updated-ago muted">{}</small>', "not updated yet")
+        return format_html('<small class="updated-ago muted">{}</small>', gettext("not updated yet"))
     return format_html(
-        '<small class="updated-ago muted">updated <time datetime="{}" title="{} UTC">{}</time></small>',
+        '<small class="updated-ago muted">{} <time datetime="{}" title="{} UTC">{}</time></small>',
+        gettext("updated"),
         moment.isoformat(),
         moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
         age_text(moment, now or timezone.now()),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from apps.core.errors import NotFound
 from apps.proxies.models import PoolKeyStatus
@@ -13,13 +13,13 @@ from apps.proxies.selectors import PoolKeyDashboardItem
 from apps.proxies.selectors_keys import TARGET_NEW, pool_key_display_name, pool_key_is_held
 
 # A key's status as the page's pill and the switcher show it: (label, tone).
-KEY_STATES: dict[str, tuple[str, str]] = {
-    PoolKeyStatus.ACTIVE: ("Active", "ok"),
-    PoolKeyStatus.NEAR_CAP: ("Running low", "warn"),
-    PoolKeyStatus.SUSPENDED_CAP: ("Paused: traffic used up", "danger"),
-    PoolKeyStatus.EXPIRED: ("Expired", "danger"),
-    PoolKeyStatus.DISABLED: ("Disabled", "danger"),
-    PoolKeyStatus.MISSING: ("Unavailable", "danger"),
+KEY_STATES: dict[str, tuple] = {
+    PoolKeyStatus.ACTIVE: (gettext_lazy("Active"), "ok"),
+    PoolKeyStatus.NEAR_CAP: (gettext_lazy("Running low"), "warn"),
+    PoolKeyStatus.SUSPENDED_CAP: (gettext_lazy("Paused: traffic used up"), "danger"),
+    PoolKeyStatus.EXPIRED: (gettext_lazy("Expired"), "danger"),
+    PoolKeyStatus.DISABLED: (gettext_lazy("Disabled"), "danger"),
+    PoolKeyStatus.MISSING: (gettext_lazy("Unavailable"), "danger"),
 }
 
 

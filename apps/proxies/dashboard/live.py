@@ -5,7 +5,7 @@ htmx partials refresh them). Formatting only: these call nothing."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from apps.proxies.selectors import CustomerSessions, session_sid
 from apps.proxies.upstream.records import STOCK_POOLS, IncidentRecord, StockRecord
@@ -39,6 +39,14 @@ class IncidentView:
     description: str
     started_at: datetime
     affects: list[str]
+
+    @property
+    def severity_label(self) -> str:
+        return str(SEVERITY_LABELS.get(self.severity, self.severity.capitalize()))
+
+
+# The upstream's severities, in the customer's language (the title and text are the upstream's own).
+SEVERITY_LABELS = {"minor": gettext_lazy("Minor"), "major": gettext_lazy("Major"), "critical": gettext_lazy("Critical")}
 
 
 def _affects_label(entry: str) -> str:
@@ -77,12 +85,12 @@ class StockRow:
 
 def _health(n: int, *, incident: bool = False) -> dict:
     if incident:
-        return {"label": "Incident", "tone": "danger"}
+        return {"label": gettext("Incident"), "tone": "danger"}
     if n <= 0:
-        return {"label": "None online", "tone": "danger"}
+        return {"label": gettext("None online"), "tone": "danger"}
     if n < 5:
-        return {"label": "Low", "tone": "warn"}
-    return {"label": "Good", "tone": "ok"}
+        return {"label": gettext("Low"), "tone": "warn"}
+    return {"label": gettext("Good"), "tone": "ok"}
 
 
 @dataclass

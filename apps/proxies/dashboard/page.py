@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.timesince import timeuntil
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from apps.proxies.selectors import (
@@ -105,11 +106,11 @@ class UsageView:
 def usage_view(usage: PoolKeyUsage, *, now: datetime | None = None) -> UsageView:
     now = now or timezone.now()
     if usage.expires_at is None:
-        text = "no expiry"
+        text = gettext("no expiry")
     elif usage.expiry_state == ExpiryState.EXPIRED:
-        text = "renew to keep using your proxy"
+        text = gettext("renew to keep using your proxy")
     else:
-        text = f"in {timeuntil(usage.expires_at, now)}"
+        text = gettext("in %(time)s") % {"time": timeuntil(usage.expires_at, now)}
     return UsageView(
         usage=usage,
         bar_width=str(usage.bar_percent),
