@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 
 from apps.accounts.models import ApiKeyScope
-from apps.proxies.dashboard.builder import BuilderOptions
+from apps.proxies.dashboard.builder import builder_options_from
 from apps.proxies.dashboard.bulk import proxy_url_items, proxy_urls_check
 from apps.proxies.selectors import pool_key_current_for_customer
 from apps.proxies.urlgrammar import ProxyUrlError
@@ -49,16 +49,7 @@ class ProxyUrlsView(ApiView):
             key = pool_key_current_for_customer(customer=self.customer)
             if key is None:
                 raise NotFoundError(gettext("You have no proxy key yet."), code="no_key", param="key_id")
-        options = BuilderOptions(
-            pool=data["pool"],
-            country=data["country"],
-            carrier=data["carrier"],
-            city=data["city"],
-            sid_part=data["session"],
-            rotation=data["rotation"],
-            ttl=data["ttl"],
-            protocol=data["protocol"],
-        )
+        options = builder_options_from(data)
         count, fmt = data["count"], data["format"]
         try:
             proxy_urls_check(key=key, options=options, count=count)

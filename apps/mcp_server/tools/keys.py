@@ -13,7 +13,7 @@ from apps.api.serializers.keys import MAX_USAGE_DAYS, KeySerializer, UsageSerial
 from apps.api.serializers.proxy_tests import ProxyTestRequestSerializer, ProxyTestSerializer
 from apps.api.serializers.proxy_urls import ProxyUrlsBuildSerializer
 from apps.core.ratelimit import rate_limit_allows_for, rate_limit_window_seconds
-from apps.proxies.dashboard.builder import BuilderOptions
+from apps.proxies.dashboard.builder import builder_options_from
 from apps.proxies.dashboard.bulk import BULK_MAX, proxy_url_items, proxy_urls_check
 from apps.proxies.dashboard.formats import FORMATS
 from apps.proxies.selectors import (
@@ -145,16 +145,7 @@ def build_proxy_urls(
     )
     if key is None:
         raise ToolError("You have no proxy key yet: buy a plan with create_order first.")
-    options = BuilderOptions(
-        pool=data["pool"],
-        country=data["country"],
-        carrier=data["carrier"],
-        city=data["city"],
-        sid_part=data["session"],
-        rotation=data["rotation"],
-        ttl=data["ttl"],
-        protocol=data["protocol"],
-    )
+    options = builder_options_from(data)
     proxy_urls_check(key=key, options=options, count=data["count"])
     items = proxy_url_items(key=key, options=options, count=data["count"], fmt=data["format"], secret=None)
     return {

@@ -126,3 +126,17 @@ class BuilderOptions:
 def suggestions_for(country: str) -> dict[str, list[str]]:
     """Carriers and cities to suggest for a country (none for "any country" or an unknown one)."""
     return SUGGESTIONS.get(country, {"carriers": [], "cities": []})
+
+
+def builder_options_from(data) -> BuilderOptions:
+    """Options from a validated API body or tool call (the field names the API documents)."""
+    return BuilderOptions(
+        pool=data["pool"],
+        country=data["country"],
+        carrier=data["carrier"],
+        city=data["city"],
+        sid_part=data["session"],
+        rotation=data["rotation"],
+        ttl=data["ttl"],
+        protocol=data["protocol"],
+    )
