@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from .services import (
+    feeds,
     pool_key_alerts_run,
     pool_key_transfers_reconcile,
     proxy_test_run,
@@ -75,6 +76,12 @@ def alerts_run() -> dict:
         report = pool_key_alerts_run().as_dict()
         report["operator_alerted"] = upstream_auth_alert_check()
     return report
+
+
+@shared_task(ignore_result=True)
+def live_feeds_refresh() -> dict:
+    """Every 50 s (inside the feeds' freshness): keeps the cached incidents and stock current."""
+    return feeds.live_feeds_refresh()
 
 
 @shared_task(ignore_result=True)

@@ -655,6 +655,9 @@ CELERY_BEAT_SCHEDULE["proxies-alerts"] = {
     "task": "apps.proxies.tasks.alerts_run",
     "schedule": float(PROXIES_ALERTS_SECONDS),
 }
+# The dashboard renders incidents and stock from the cache; keeping it fresh (feeds are fresh
+# for 60 s) means the incident banner comes with the page, never after it.
+CELERY_BEAT_SCHEDULE["proxies-live-feeds"] = {"task": "apps.proxies.tasks.live_feeds_refresh", "schedule": 50.0}
 CELERY_BEAT_SCHEDULE["proxies-usage-prune"] = {"task": "apps.proxies.tasks.usage_history_prune", "schedule": 86400.0}
 # GB moves between a customer's keys that a failure left halfway are finished this often.
 PROXIES_TRANSFERS_RECONCILE_SECONDS = env_int("PROXIES_TRANSFERS_RECONCILE_SECONDS", 120, minimum=30, maximum=3600)

@@ -332,6 +332,29 @@ def test_active_incidents_show_a_banner_and_mark_the_countries_they_affect(upstr
     assert "Brazil mobile outage" in html  # cached now: on the page without an upstream call
 
 
+def test_periodic_feed_refresh_renders_the_incident_banner_with_the_page(upstream, customer_client, key):
+    from apps.proxies.tasks import live_feeds_refresh
+    from apps.sandbox.upstream.services import sandbox_incident_open
+
+    sandbox_incident_open(severity="major", title="Brazil mobile outage", affects=["mbl:br"])
+    live_feeds_refresh()
+    calls_before = dict(upstream.calls)
+    _, html = page(customer_client)
+    assert "Brazil mobile outage" in html
+    incidents_div = re.search(r'<div id="incidents"[^>]*>', html).group(0)
+    assert "load" not in incidents_div  # nothing loaded after the page: no jump
+    assert upstream.calls.get("incidents") == calls_before.get("incidents")
+
+
+def test_bulk_country_select_shows_names_and_live_counts_with_the_page(upstream, customer_client, key):
+    from apps.proxies.tasks import live_feeds_refresh
+
+    live_feeds_refresh()
+    _, html = page(customer_client)
+    bulk_select = re.search(r'<select name="bulk-country".*?</select>', html, re.S).group(0)
+    assert re.search(r">United States \(US\) — [\d,]+ online<", bulk_select)
+
+
 def test_stock_health_pills(upstream, customer_client, key):
     html = customer_client.get(reverse("proxies:stock")).content.decode()
     assert 'pill-ok">Good' in html

@@ -100,3 +100,12 @@ def sessions_feed_forget(*, session_keys: Iterable[str]) -> None:
     gone = set(session_keys)
     value = [s for s in entry["value"] if s.session_key not in gone]
     cache.set("proxies:feed:sessions", {"value": value, "fetched_at": entry["fetched_at"]}, KEEP_SECONDS)
+
+
+def live_feeds_refresh() -> dict:
+    """Reads the incidents and stock feeds ahead of any page view, so the dashboard renders the
+    incident banner and the stock table with the page instead of loading them after it (which
+    pushed the page down as the banner appeared)."""
+    incidents = incidents_feed(fetch=True)
+    stock = stock_feed(fetch=True)
+    return {"incidents": not incidents.failed, "stock": not stock.failed}
