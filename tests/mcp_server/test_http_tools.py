@@ -32,6 +32,7 @@ EVERY_TOOL = {
     "close_all_sessions",
     "list_ports",
     "rotate_port",
+    "change_port_credentials",
     "get_port_rotation_settings",
     "set_port_rotation_settings",
 }
@@ -180,6 +181,61 @@ def test_port_tools_list_rotate_and_change_rotation(mcp_url, full_key, port):
     assert too_short.is_error and "interval_seconds" in text_of(too_short)
     assert not rotated.is_error, text_of(rotated)
     assert rotated.structured_content["new_ip"] != rotated.structured_content["old_ip"]
+
+
+def test_a_retried_rotation_with_an_idempotency_key_rotates_once(mcp_url, full_key, port):
+    first = call(mcp_url, full_key, "rotate_port", {"port_id": port.pk, "idempotency_key": "agent-rot-1"})
+    retried = call(mcp_url, full_key, "rotate_port", {"port_id": port.pk, "idempotency_key": "agent-rot-1"})
+
+    assert not first.is_error and not retried.is_error, text_of(retried)
+    assert retried.structured_content["new_ip"] == first.structured_content["new_ip"]
+    assert SandboxPort.objects.get().rotation_count == 1
+    assert AuditEntry.objects.filter(action="port.rotate").count() == 1
+
+
+def test_a_rotation_without_a_key_inside_the_cooldown_says_how_long_to_wait(mcp_url, full_key, port):
+    call(mcp_url, full_key, "rotate_port", {"port_id": port.pk})
+    again = call(mcp_url, full_key, "rotate_port", {"port_id": port.pk})
+
+    assert again.is_error and "rotate it again in" in text_of(again)
+    assert SandboxPort.objects.get().rotation_count == 1
+
+
+def test_a_bad_idempotency_key_is_a_tool_error_and_nothing_rotates(mcp_url, full_key, port):
+    result = call(mcp_url, full_key, "rotate_port", {"port_id": port.pk, "idempotency_key": "has space"})
+
+    assert result.is_error and "idempotency_key" in text_of(result)
+    assert SandboxPort.objects.get().rotation_count == 0
+
+
+def test_change_port_credentials_answers_the_new_password_once_and_a_retry_gets_the_same(mcp_url, full_key, port):
+    args = {"port_id": port.pk, "login": "agentlogin", "idempotency_key": "agent-cred-1"}
+    first = call(mcp_url, full_key, "change_port_credentials", args)
+    retried = call(mcp_url, full_key, "change_port_credentials", args)
+
+    assert not first.is_error, text_of(first)
+    upstream_port = SandboxPort.objects.get()
+    assert first.structured_content["password"] == upstream_port.password
+    assert retried.structured_content["password"] == first.structured_content["password"]
+    assert first.structured_content["port"]["login"] == "agentlogin" == upstream_port.login
+    assert AuditEntry.objects.filter(action="port.credentials_change").count() == 1
+    assert upstream_port.password not in str(AuditEntry.objects.values_list("data", flat=True))
+
+
+def test_a_bad_password_is_a_tool_error_and_the_credentials_stay(mcp_url, full_key, port):
+    before = SandboxPort.objects.get().password
+    result = call(mcp_url, full_key, "change_port_credentials", {"port_id": port.pk, "password": "no spaces!"})
+
+    assert result.is_error and "password" in text_of(result).lower()
+    assert SandboxPort.objects.get().password == before
+
+
+def test_a_read_only_key_cannot_change_port_credentials(mcp_url, read_key, port):
+    before = SandboxPort.objects.get().password
+    result = call(mcp_url, read_key, "change_port_credentials", {"port_id": port.pk})
+
+    assert result.is_error and "'ports:write' scope" in text_of(result)
+    assert SandboxPort.objects.get().password == before
 
 
 def test_a_read_only_key_cannot_rotate_a_port(mcp_url, read_key, port):
