@@ -1,14 +1,17 @@
 """One HTTP attempt: sign with Standard Webhooks, POST to the pinned address, read at most 64 KB,
 follow no redirect, give up after 10 s in all."""
 
+import math
 import ssl
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import certifi
 import httpx
 from standardwebhooks import Webhook
+
+from apps.core.retry_after import parse_retry_after
 
 from .targets import Target
 
@@ -34,10 +37,10 @@ def signature_header(*, secrets: list[str], msg_id: str, timestamp: datetime, pa
     return " ".join(Webhook(secret).sign(msg_id, timestamp, payload) for secret in secrets)
 
 
-def retry_after_seconds(value: str | None) -> int | None:
-    if value and value.strip().isdigit():
-        return int(value.strip())
-    return None
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> int | None:
+    """Whole seconds from Retry-After (delta-seconds or an HTTP date; a past date is 0), or None."""
+    seconds = parse_retry_after(value, now=now or datetime.now(UTC))
+    return None if seconds is None else math.ceil(seconds)
 
 
 def send(

@@ -33,6 +33,9 @@ JITTER = 0.1
 MAX_RETRY_AFTER = 10 * 3600
 RESPONSE_BODY_KEPT = 2048
 SHORT_DELAY = 5 * 60  # retries this soon are queued with a countdown; later ones by the sweep
+# How long the sweep leaves an event or a due delivery to the job queued for it.
+SWEEP_EVENT_GRACE = timedelta(seconds=30)
+SWEEP_DELIVERY_GRACE = timedelta(seconds=60)
 
 
 class WebhookLimitReached(ApplicationError):
@@ -281,17 +284,22 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     return delivery
 
 
-def webhook_sweep(*, limit: int = 500) -> int:
-    """Re-drives what a lost job or a killed worker left: events not fanned out, deliveries due.
-    Run every 30 s by beat."""
+def webhook_sweep(
+    *,
+    limit: int = 500,
+    event_grace: timedelta = SWEEP_EVENT_GRACE,
+    delivery_grace: timedelta = SWEEP_DELIVERY_GRACE,
+) -> int:
+    """Re-drives what a lost job or a killed worker left: events still not fanned out, and deliveries
+    overdue by more than the grace (a queued job normally takes them first; a duplicate job would
+    find the row locked or done, so the grace only saves work). Run every 30 s by beat.
+    Returns how many deliveries it queued."""
     now = timezone.now()
-    stale = now - timedelta(seconds=30)
-    for event_id in Event.objects.filter(fanned_out_at__isnull=True, created_at__lt=stale).values_list("pk", flat=True)[
-        :limit
-    ]:
+    stale_events = Event.objects.filter(fanned_out_at__isnull=True, created_at__lt=now - event_grace)
+    for event_id in stale_events.order_by("pk").values_list("pk", flat=True)[:limit]:
         webhook_fan_out(event_id=event_id)
-    due = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-    ids = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    overdue = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now - delivery_grace)
+    ids = list(overdue.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
     for delivery_id in ids:
         job_enqueue_on_commit(DELIVER_JOB, delivery_id)
     return len(ids)

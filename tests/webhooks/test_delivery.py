@@ -1,6 +1,7 @@
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 import time_machine
@@ -11,6 +12,7 @@ from standardwebhooks import Webhook
 from apps.events.models import EventType, ResourceType
 from apps.events.services import event_record
 from apps.webhooks.models import DeliveryStatus, WebhookDelivery
+from apps.webhooks.sender import retry_after_seconds
 from apps.webhooks.services import (
     RETRY_SCHEDULE,
     webhook_delivery_attempt,
@@ -122,6 +124,35 @@ def test_429_honours_retry_after(customer, receiver, endpoint):
     webhook_delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert round((delivery.next_attempt_at - delivery.last_attempt_at).total_seconds()) == 120
+
+
+def test_429_honours_a_retry_after_http_date(customer, receiver, endpoint):
+    when = timezone.now().replace(microsecond=0) + timedelta(minutes=10)
+    receiver.answer(429, retry_after=format_datetime(when, usegmt=True))
+    _event, delivery = record_and_fan_out(customer)
+    webhook_delivery_attempt(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert abs((delivery.next_attempt_at - when).total_seconds()) <= 2
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120),
+        (" 7 ", 7),
+        ("1.5", 2),
+        ("Wed, 02 Dec 2026 12:00:30 GMT", 30),
+        ("Wed, 02 Dec 2026 11:00:00 GMT", 0),
+        ("", None),
+        (None, None),
+        ("soon", None),
+        ("-5", None),
+        ("Wed, 02 Dec 2026 12:00:30", None),
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_an_http_date(header, seconds):
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    assert retry_after_seconds(header, now=now) == seconds
 
 
 def test_a_4xx_other_than_429_is_not_retried(customer, receiver, endpoint):

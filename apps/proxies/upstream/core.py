@@ -18,6 +18,7 @@ import httpx
 
 from apps.core.logging import mask_secrets
 from apps.core.metrics import counter_increments, histogram_increments, metrics_add
+from apps.core.retry_after import parse_retry_after
 
 from .errors import (
     TerminalUpstreamError,
@@ -34,7 +35,7 @@ from .errors import (
 )
 from .health import upstream_health_record_error, upstream_health_record_success
 from .parsing import parse_error_body
-from .retry import RetryPolicy, parse_retry_after
+from .retry import RetryPolicy
 
 logger = logging.getLogger("apps.proxies.upstream")
 

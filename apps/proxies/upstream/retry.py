@@ -3,11 +3,8 @@ timeouts and network errors; full-jitter exponential backoff
 ``min(max_delay, base * 2**n) * random()``; ``Retry-After`` (seconds or HTTP date)
 honoured but capped at the max delay."""
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 
 BASE_DELAY_SECONDS = 0.25
 MAX_DELAY_SECONDS = 4.0
@@ -29,23 +26,3 @@ class RetryPolicy:
             return min(max(retry_after, 0.0), self.max_delay)
         ceiling = min(self.max_delay, self.base_delay * 2 ** (failed_attempt - 1))
         return ceiling * random()
-
-
-def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds or an HTTP date. None if unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return seconds if math.isfinite(seconds) and seconds >= 0 else None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None or when.tzinfo is None:
-        return None
-    return max((when - now).total_seconds(), 0.0)
