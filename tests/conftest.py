@@ -5,14 +5,12 @@ import os
 import uuid
 
 import pytest
-from celery import Celery, current_app
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
 
 from tests.factories import StaffFactory, UserFactory
-from tests.support import redis_reachable
+from tests.support import redis_celery_app, redis_reachable
 
 
 def pytest_report_header(config):
@@ -113,27 +111,13 @@ def worker(redis_url):
     left exactly as they were."""
     if not redis_reachable(redis_url):
         pytest.skip(f"needs a reachable Redis at TEST_REDIS_URL ({redis_url})")
-    app = Celery("storefront-test", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(
-        broker_url=redis_url,
-        task_always_eager=False,
-        # No other worker on this Redis takes our job, and we take no other.
-        task_default_queue=f"storefront-test-{uuid.uuid4().hex[:8]}",
-        broker_connection_retry_on_startup=False,
-    )
-    app.finalize(auto=True)  # registers the project's shared tasks on it
-    previous = current_app._get_current_object()
-    app.set_current()
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as running:
-            yield running
-    finally:
-        # start_worker also made it the process-wide default app: undo both.
-        previous.set_current()
-        previous.set_default()
-        app.close()
-        connections.close_all()
+    # No other worker on this Redis takes our job, and we take no other.
+    queue = f"storefront-test-{uuid.uuid4().hex[:8]}"
+    with (
+        redis_celery_app(redis_url, queue=queue) as app,
+        start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as running,
+    ):
+        yield running
 
 
 @pytest.fixture
