@@ -42,16 +42,19 @@ STATUS_FIELDS = (
 )
 
 
-def pool_key_statuses(*, now: datetime) -> dict[int, PoolKeyStatus]:
+def pool_key_statuses(*, now: datetime, lock: bool = False) -> dict[int, PoolKeyStatus]:
     """Every live key's status as of its last sync: taken before a bulk sync, whose set-based
-    writes see no row in Python (one SELECT of a few columns)."""
-    keys = PoolKey.objects.live().only(*STATUS_FIELDS)
+    writes see no row in Python (one SELECT of a few columns). `lock` holds the rows until the
+    transaction ends, so a single-key refresh cannot announce a change in between."""
+    keys = PoolKey.objects.live().only(*STATUS_FIELDS).order_by("pk")
+    if lock:
+        keys = keys.select_for_update(of=("self",))
     return {key.pk: key.status_at(key.last_synced_at or now) for key in keys}
 
 
 def pool_key_status_events_since(*, before: dict[int, PoolKeyStatus], now: datetime) -> None:
     """The status changes a bulk sync made, as events (one more SELECT)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         for key in PoolKey.objects.filter(pk__in=list(before)).only(*STATUS_FIELDS):
             pool_key_status_events(key=key, before=before[key.pk], now=now)
 

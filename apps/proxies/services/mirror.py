@@ -14,7 +14,7 @@ from apps.proxies.models import PoolKey
 from apps.proxies.upstream.errors import UpstreamBadResponse, UpstreamNotFound
 from apps.proxies.upstream.records import PoolKeyRecord
 
-from .key_events import pool_key_status_events
+from .key_events import STATUS_FIELDS, pool_key_status_events
 from .readings import usage_samples_record
 
 if TYPE_CHECKING:
@@ -79,7 +79,6 @@ def pool_key_mirror_apply(
     """Copies an upstream record onto the mirror row in one short UPDATE (no lock is held
     across an upstream call: the call already happened) and onto the given instance."""
     now = now or timezone.now()
-    status_before = key.status_at(key.last_synced_at or now)
     fields = mirror_fields_from_record(record)
     fields["last_synced_at"] = now
     if record.secret:
@@ -89,6 +88,10 @@ def pool_key_mirror_apply(
         fields["disabled_by_operator"] = False
     fields.update(extra or {})
     with transaction.atomic():
+        # The status before is read under the row's lock, not off the instance: a concurrent
+        # refresh or bulk sync that already announced the change makes it this one's "before".
+        locked = PoolKey.objects.select_for_update(of=("self",)).only(*STATUS_FIELDS).filter(pk=key.pk).first()
+        status_before = (locked or key).status_at((locked or key).last_synced_at or now)
         PoolKey.objects.filter(pk=key.pk).update(**fields, updated_at=now)
         for name, value in fields.items():
             setattr(key, name, value)

@@ -15,7 +15,7 @@ from apps.proxies.upstream.errors import UpstreamBadResponse, UpstreamNotFound
 from . import client
 from .key_events import pool_key_status_events_since, pool_key_statuses
 from .mirror import mirror_fields_from_record, pool_key_audit, pool_key_mark_missing, pool_key_mirror_apply
-from .sync_bulk import mirror_write_batched, mirror_write_set_based
+from .sync_bulk import mirror_write_batched, mirror_write_set_based, sync_lock_take
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -105,13 +105,18 @@ def pool_key_sync_all(
     records = client.upstream_client().list_keys()
     now = timezone.now()
     seen, fresh, invalid = mirror_fields_from_reply(records)
-    statuses_before = pool_key_statuses(now=started)
-
-    if connection.vendor == "postgresql":
-        outcome = mirror_write_set_based(seen=seen, fresh=fresh, started=started, now=now)
-    else:
-        outcome = mirror_write_batched(seen=seen, fresh=fresh, started=started, now=now, batch_size=batch_size)
-    pool_key_status_events_since(before=statuses_before, now=now)
+    # Statuses before, writes and status events in one transaction, the statuses read under the
+    # sync lock and the rows' locks: a concurrent sync or single-key refresh that already
+    # announced a change is seen as the status before, so no change is announced twice.
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            sync_lock_take()
+            statuses_before = pool_key_statuses(now=started, lock=True)
+            outcome = mirror_write_set_based(seen=seen, fresh=fresh, started=started, now=now)
+        else:
+            statuses_before = pool_key_statuses(now=started)
+            outcome = mirror_write_batched(seen=seen, fresh=fresh, started=started, now=now, batch_size=batch_size)
+        pool_key_status_events_since(before=statuses_before, now=now)
 
     result = PoolKeySyncResult(
         upstream_total=len(records),

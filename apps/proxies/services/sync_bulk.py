@@ -35,6 +35,12 @@ _LOAD_FIELDS = ("id", "upstream_id", "created_at", "last_synced_at", "disabled_b
 _SYNC_LOCK_ID = 0x5F_5359_4E43
 
 
+def sync_lock_take() -> None:
+    """Held until the surrounding transaction ends: one all-keys sync at a time on PostgreSQL."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SYNC_LOCK_ID])
+
+
 @dataclass
 class SyncOutcome:
     updated: int = 0
@@ -161,8 +167,8 @@ def mirror_write_set_based(*, seen: set[str], fresh: dict[str, dict], started: d
     Each UPDATE re-checks that its row is still due, so a top-up committed meanwhile wins."""
     table = connection.ops.quote_name(PoolKey._meta.db_table)
     params = {"started": started, "now": now}
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SYNC_LOCK_ID])
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        sync_lock_take()  # re-entrant: pool_key_sync_all already holds it
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{_STAGE}")  # left over in an outer transaction
         cursor.execute(f"CREATE TEMPORARY TABLE {_STAGE} ({_COLUMN_LIST}, PRIMARY KEY (upstream_id)) ON COMMIT DROP")
         cursor.execute(
