@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.template.engine import Engine
+from django.template.loaders.cached import Loader as CachedLoader
 
 from .fresh_settings import import_settings
 from .subprocesses import load_settings, manage, production_env
@@ -309,3 +311,12 @@ def test_make_run_keeps_a_site_url_the_user_set(monkeypatch):
 def test_make_run_refuses_an_address_without_a_port(monkeypatch):
     with pytest.raises(ImproperlyConfigured, match="RUN_ADDRESS must look like 127.0.0.1:8000"):
         import_settings(LOCAL, {"RUN_ADDRESS": "127.0.0.1"}, monkeypatch)
+
+
+def test_production_templates_are_read_once_per_process(monkeypatch):
+    """Parsed templates are kept (Django's cached loader), not re-read and re-parsed per request."""
+    settings = import_settings(PRODUCTION, production_env(), monkeypatch)
+    config = settings.TEMPLATES[0]
+    engine = Engine(dirs=config["DIRS"], app_dirs=config["APP_DIRS"], debug=settings.DEBUG, **config.get("OPTIONS", {}))
+
+    assert [type(loader) for loader in engine.template_loaders] == [CachedLoader]
