@@ -2,9 +2,10 @@
 
 _http_helpers.py upstream PORT   the sandbox upstream over real HTTP, counting every request
                                  (GET /__bench/calls returns the counts as JSON)
-_http_helpers.py customer        a customer who bought a plan through the sandbox checkout
-                                 (a real mint upstream), logged in: prints the session cookie
-                                 and an API key (read scope) for the API's endpoints
+_http_helpers.py customer        a busy customer (issue 17's: 20 keys, 200 orders, 50 live
+                                 sessions) whose first plan was bought through the sandbox
+                                 checkout (a real mint upstream), logged in: prints the session
+                                 cookie and an API key (read scope) for the API's endpoints
 """
 
 import json
@@ -78,11 +79,28 @@ def make_customer() -> None:
     order = Order.objects.get(pk=start.order.pk)
     if order.status != Order.Status.PROVISIONED:
         raise SystemExit(f"the bench order was not provisioned: {order.status} {order.failure_reason}")
+    add_busy_load(user, plan=plan)
     client = Client()
     client.force_login(user)
     _key, api_key = api_key_create(customer=user, name="bench", scopes=["read"])
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     print(json.dumps({"name": settings.SESSION_COOKIE_NAME, "value": cookie, "api_key": api_key}))
+
+
+def add_busy_load(user, *, plan) -> None:
+    """What the dashboard must not slow down with (the same load as tests/proxies/test_dashboard_cost.py):
+    19 more keys minted on the upstream over HTTP, 199 more orders, 50 live sessions on the newest key."""
+    from apps.billing.models import Order
+    from tests.proxies.support import make_order, mint_key, open_session
+
+    keys = [mint_key(user) for _ in range(19)]
+    for i in range(199):
+        if i % 4:
+            make_order(user, plan=plan, status=Order.Status.PROVISIONED, fulfilment_ref=str(keys[i % 19].pk))
+        else:
+            make_order(user, plan=plan, status=Order.Status.EXPIRED)
+    for i in range(50):
+        open_session(keys[-1], f"s{i}")
 
 
 if __name__ == "__main__":

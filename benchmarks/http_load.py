@@ -74,6 +74,9 @@ def server_env(work: Path, *, bind: str, upstream_port: int, redis_url: str) -> 
         LOG_FORMAT="json",
         LOG_LEVEL="WARNING",  # one INFO line per request would measure the log writer
         MIGRATE_ON_START="false",
+        # Steady state: a worker recycled mid-run (every ~2,000 requests in production) would be
+        # measured as its restart and cold caches, a cost that production spreads over 2,000 requests.
+        GUNICORN_MAX_REQUESTS="0",
         # The sandbox upstream over real HTTP (not in-process): every call crosses a socket and is counted.
         PROXIES_SX_API_KEY="psx_sandbox_local_key",
         PROXIES_SX_API_URL=f"http://127.0.0.1:{upstream_port}/v1",
