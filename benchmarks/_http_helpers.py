@@ -79,28 +79,18 @@ def make_customer() -> None:
     order = Order.objects.get(pk=start.order.pk)
     if order.status != Order.Status.PROVISIONED:
         raise SystemExit(f"the bench order was not provisioned: {order.status} {order.failure_reason}")
-    add_busy_load(user, plan=plan)
+    # The same load as tests/proxies/test_dashboard_cost.py: 19 more keys minted on the upstream
+    # over HTTP (the newest gets the 50 live sessions), 199 more orders.
+    from apps.proxies.selectors import pool_key_list_for_customer
+    from tests.proxies.support import add_busy_load, mint_key
+
+    keys = [*pool_key_list_for_customer(customer=user), *(mint_key(user) for _ in range(19))]
+    add_busy_load(user, keys=keys, plan=plan, orders=199)
     client = Client()
     client.force_login(user)
     _key, api_key = api_key_create(customer=user, name="bench", scopes=["read"])
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     print(json.dumps({"name": settings.SESSION_COOKIE_NAME, "value": cookie, "api_key": api_key}))
-
-
-def add_busy_load(user, *, plan) -> None:
-    """What the dashboard must not slow down with (the same load as tests/proxies/test_dashboard_cost.py):
-    19 more keys minted on the upstream over HTTP, 199 more orders, 50 live sessions on the newest key."""
-    from apps.billing.models import Order
-    from tests.proxies.support import make_order, mint_key, open_session
-
-    keys = [mint_key(user) for _ in range(19)]
-    for i in range(199):
-        if i % 4:
-            make_order(user, plan=plan, status=Order.Status.PROVISIONED, fulfilment_ref=str(keys[i % 19].pk))
-        else:
-            make_order(user, plan=plan, status=Order.Status.EXPIRED)
-    for i in range(50):
-        open_session(keys[-1], f"s{i}")
 
 
 if __name__ == "__main__":

@@ -85,3 +85,15 @@ def open_session(key, part: str, *, synthesized: bool = False, country: str = "u
         bytes_total=250_000,
         country=country,
     )
+
+
+def add_busy_load(customer, *, keys: list, plan: Plan, orders: int = 200, sessions: int = 50) -> None:
+    """What the dashboard must not slow down with (issue 17): `orders` orders spread over `keys`
+    (three in four provisioned), `sessions` live sessions on the newest key (the last one)."""
+    for i in range(orders):
+        if i % 4:
+            make_order(customer, plan=plan, status=Order.Status.PROVISIONED, fulfilment_ref=str(keys[i % len(keys)].pk))
+        else:
+            make_order(customer, plan=plan, status=Order.Status.EXPIRED)
+    for i in range(sessions):
+        open_session(keys[-1], f"s{i}")

@@ -5,8 +5,7 @@ sessions, and no upstream call on the page's request path."""
 import pytest
 from django.urls import reverse
 
-from apps.billing.models import Order
-from tests.proxies.support import make_order, make_plan, mint_key, open_session
+from tests.proxies.support import add_busy_load, make_plan, mint_key
 
 DASHBOARD_MAX_QUERIES = 8
 DASHBOARD_MAX_BYTES = 30 * 1024
@@ -14,15 +13,7 @@ DASHBOARD_MAX_BYTES = 30 * 1024
 
 @pytest.fixture
 def busy_customer(upstream, customer):
-    keys = [mint_key(customer) for _ in range(20)]
-    plan = make_plan()
-    for i in range(200):
-        if i % 4:
-            make_order(customer, plan=plan, status=Order.Status.PROVISIONED, fulfilment_ref=str(keys[i % 20].pk))
-        else:
-            make_order(customer, plan=plan, status=Order.Status.EXPIRED)
-    for i in range(50):
-        open_session(keys[-1], f"s{i}")
+    add_busy_load(customer, keys=[mint_key(customer) for _ in range(20)], plan=make_plan())
     return customer
 
 
