@@ -7,7 +7,7 @@ import uuid
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from tests.factories import StaffFactory, UserFactory
 from tests.support import redis_celery_app, redis_reachable
@@ -40,9 +40,11 @@ def _celery_not_inside_a_worker():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 def _is_postgres() -> bool:

@@ -32,14 +32,15 @@ def country_choices(counts: dict[str, dict[str, int]], pool: str, *, keep: str =
     if keep:
         codes.add(keep)
     choices = [("", gettext("Any country"))]
-    for code in sorted(codes, key=lambda c: country_name(c)):
+    names = {code: country_name(code) for code in codes}
+    for code in sorted(codes, key=names.__getitem__):
         n = counts.get(code, {}).get(pool if pool in STOCK_POOLS else DEFAULT_POOL)
         if n is None:
-            label = f"{country_name(code)} ({code.upper()})"
+            label = f"{names[code]} ({code.upper()})"
         elif n == 0:
-            label = f"{country_name(code)} ({code.upper()}) — " + gettext("none online")
+            label = f"{names[code]} ({code.upper()}) — " + gettext("none online")
         else:
-            label = f"{country_name(code)} ({code.upper()}) — " + gettext("%(count)s online") % {"count": intcomma(n)}
+            label = f"{names[code]} ({code.upper()}) — " + gettext("%(count)s online") % {"count": intcomma(n)}
         choices.append((code, label))
     return choices
 

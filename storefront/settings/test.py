@@ -47,7 +47,10 @@ SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"
 STRIPE_WEBHOOK_SECRET = "whsec_test_suite_0123456789abcdef"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "template_fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"},
+}
 CELERY_TASK_ALWAYS_EAGER = True
 # Sandbox "pay later" settles at once unless a test asks for the delay (tests/sandbox/payments).
 SANDBOX_PAYMENTS_SETTLE_SECONDS = 0

@@ -51,12 +51,13 @@ def key_selected(items: list[PoolKeyDashboardItem], key_id) -> PoolKeyDashboardI
     raise NotFound(gettext("No such pool key."))
 
 
-def key_page_url(pk: int) -> str:
-    return f"{reverse('proxies:dashboard')}?key={pk}"
+def key_page_url(pk: int, *, dashboard: str = "") -> str:
+    return f"{dashboard or reverse('proxies:dashboard')}?key={pk}"
 
 
 def key_switch_rows(items: list[PoolKeyDashboardItem], selected: PoolKeyDashboardItem | None) -> list[KeySwitchRow]:
     rows = []
+    dashboard = reverse("proxies:dashboard")
     for item in items:
         key, usage = item.key, item.usage
         label, tone = KEY_STATES.get(usage.status, (str(usage.status), "neutral"))
@@ -70,7 +71,7 @@ def key_switch_rows(items: list[PoolKeyDashboardItem], selected: PoolKeyDashboar
                 cap_gb=usage.cap_gb,
                 bar_percent=usage.bar_percent,
                 expires_at=usage.expires_at,
-                url=key_page_url(key.pk),
+                url=key_page_url(key.pk, dashboard=dashboard),
                 selected=selected is not None and key.pk == selected.key.pk,
                 held=pool_key_is_held(key),
             )
