@@ -5,6 +5,7 @@ word on the latest refresh) and never call the upstream: a view that wants fresh
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -60,7 +61,13 @@ class PoolKeyUsage:
 @dataclass(frozen=True)
 class PoolKeyDashboardItem:
     key: PoolKey
-    usage: PoolKeyUsage
+    stale: bool  # the mirror is old and its latest refresh failed
+    now: datetime
+
+    @cached_property
+    def usage(self) -> PoolKeyUsage:
+        # Computed when shown: a page with many keys draws one usage card and lists the rest later.
+        return pool_key_usage(key=self.key, stale=self.stale, now=self.now)
 
 
 def pool_key_list_for_customer(*, customer: "User") -> QuerySet[PoolKey]:
@@ -169,12 +176,7 @@ def pool_key_dashboard(*, customer: "User") -> list[PoolKeyDashboardItem]:
         if not pool_key_mirror_is_fresh(key=key, now=now)
     }
     failed = cache.get_many(list(old.values())) if old else {}
-    return [
-        PoolKeyDashboardItem(
-            key=key, usage=pool_key_usage(key=key, stale=bool(failed.get(old.get(key.pk, ""))), now=now)
-        )
-        for key in keys
-    ]
+    return [PoolKeyDashboardItem(key=key, stale=bool(failed.get(old.get(key.pk, ""))), now=now) for key in keys]
 
 
 # Live sessions, scoped to one customer -----------------------------------------------------------

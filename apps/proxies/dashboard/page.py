@@ -261,13 +261,9 @@ KEY_ROWS_INLINE = 6
 
 
 def _key_rows(items: list[PoolKeyDashboardItem], current: PoolKeyDashboardItem | None) -> dict:
-    rows = key_switch_rows(items, current)
-    lazy = len(rows) > KEY_ROWS_INLINE
-    return {
-        "key_rows": [row for row in rows if row.selected] if lazy else rows,
-        "key_rows_lazy": lazy,
-        "key_count": len(rows),
-    }
+    lazy = len(items) > KEY_ROWS_INLINE
+    shown = [current] if lazy and current is not None else [] if lazy else items
+    return {"key_rows": key_switch_rows(shown, current), "key_rows_lazy": lazy, "key_count": len(items)}
 
 
 def _field_value(form, name: str):

@@ -66,13 +66,14 @@ def dashboard_page_context(
     keys = pool_key_dashboard(customer=customer)
     selected = key_selected(keys, key_id)  # someone else's key is a 404
     limit = pool_key_limit()
+    cached = feeds.feeds_cached("stock", "incidents", "sessions")
     reads = DashboardReads(
         keys=keys,
-        stock=feeds.stock_feed(fetch=False),
-        incidents=feeds.incidents_feed(fetch=False),
+        stock=cached["stock"],
+        incidents=cached["incidents"],
         sessions=session_list_for_customer(
             customer=customer,
-            feed=feeds.sessions_feed(fetch=False),
+            feed=cached["sessions"],
             key=selected.key if selected is not None else None,
         ),
         selected=selected,
