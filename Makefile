@@ -55,6 +55,7 @@ smoke: install
 bench: install
 	$(PY) benchmarks/sync_all.py
 	$(PY) benchmarks/webhook.py
+	$(PY) benchmarks/webhook_stack.py
 	$(PY) benchmarks/http_load.py --web-replicas 2
 
 ci:

@@ -78,3 +78,24 @@ def machine() -> str:
     import platform
 
     return f"{platform.node()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · {platform.platform()}"
+
+
+def checkouts_start(count: int, *, email_prefix: str) -> list:
+    """`count` new customers, each with an open checkout of the bench plan (the real checkout
+    service, against whichever payment provider the settings name): their orders."""
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+
+    from apps.billing.models import Plan
+    from apps.billing.services import checkout_start
+
+    plan, _ = Plan.objects.get_or_create(
+        slug="bench", defaults={"name": "Bench", "gb": Decimal(5), "price": Decimal("35.00"), "validity_days": 30}
+    )
+    users = get_user_model()
+    orders = []
+    for n in range(count):
+        user = users.objects.create_user(email=f"{email_prefix}-{n}@example.com", password=None)
+        orders.append(checkout_start(customer=user, plan=plan).order)
+    return orders

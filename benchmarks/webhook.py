@@ -20,7 +20,6 @@ import json
 import secrets
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,22 +31,10 @@ WEBHOOK_URL = "/billing/stripe/webhook/"
 
 
 def prepare(count: int, run_id: str) -> list:
-    from django.contrib.auth import get_user_model
-
-    from apps.billing.models import Plan
-    from apps.billing.services import checkout_start
     from apps.sandbox.payments.models import SandboxCheckoutSession
 
-    plan, _ = Plan.objects.get_or_create(
-        slug="bench", defaults={"name": "Bench", "gb": Decimal(5), "price": Decimal("35.00"), "validity_days": 30}
-    )
-    User = get_user_model()
-    sessions = []
-    for n in range(count):
-        user = User.objects.create_user(email=f"bench-{run_id}-{n}@example.com", password=None)
-        start = checkout_start(customer=user, plan=plan)
-        sessions.append(SandboxCheckoutSession.objects.get(order=start.order))
-    return sessions
+    orders = _django.checkouts_start(count, email_prefix=f"bench-{run_id}")
+    return [SandboxCheckoutSession.objects.get(order=order) for order in orders]
 
 
 def paid_event(session) -> str:

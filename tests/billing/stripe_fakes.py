@@ -33,6 +33,8 @@ class FakeStripe:
     # Statuses to answer with before serving normally, e.g. [500] for one server error.
     failures: list[int] = field(default_factory=list)
     failure_message: str = "Something went wrong on Stripe's end."
+    # Seconds every GET waits before its answer: a remote Stripe's re-read (benchmarks/webhook_stack.py).
+    read_delay_s: float = 0.0
     _counter: int = 0
 
     def next_id(self, prefix: str) -> str:
@@ -112,6 +114,8 @@ def _handler(fake: FakeStripe):
             path, _, query = self.path.partition("?")
             form = dict(parse_qsl(raw or query, keep_blank_values=True))
             fake.requests.append(Recorded(self.command, path, {k.lower(): v for k, v in self.headers.items()}, form))
+            if self.command == "GET" and fake.read_delay_s:
+                time.sleep(fake.read_delay_s)
             status, body = fake.answer(self.command, path, form)
             payload = json.dumps(body).encode()
             self.send_response(status)
