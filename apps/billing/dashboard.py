@@ -116,9 +116,14 @@ def provisioning_orders_for_customer(*, customer) -> list[Order]:
     return list(billing_selectors.order_list_for_customer(customer=customer)[:PANEL_ORDERS])
 
 
+def _paid_and_stuck(status: str, paid_at, *, has_key: bool) -> bool:
+    """Paid, but the key failed to arrive and the customer has none: the panel shows it."""
+    return status == Order.Status.FAILED and bool(paid_at) and not has_key
+
+
 def provisioning_status(*, orders: list[Order], has_key: bool) -> ProvisioningStatus:
     paid = [o for o in orders if o.status == Order.Status.PAID]
-    stuck = [o for o in orders if o.status == Order.Status.FAILED and o.paid_at and not has_key]
+    stuck = [o for o in orders if _paid_and_stuck(o.status, o.paid_at, has_key=has_key)]
     if paid:
         oldest = min(paid, key=lambda o: o.paid_at or o.created_at)
         slow = (timezone.now() - (oldest.paid_at or oldest.created_at)) > SLOW_PROVISIONING
@@ -133,7 +138,7 @@ def provisioning_status_for_customer(*, customer, has_key: bool) -> Provisioning
     # orders say so without building them (and their amounts) first.
     newest = billing_selectors.order_list_for_customer(customer=customer).values_list("status", "paid_at")
     if not any(
-        status == Order.Status.PAID or (status == Order.Status.FAILED and paid_at and not has_key)
+        status == Order.Status.PAID or _paid_and_stuck(status, paid_at, has_key=has_key)
         for status, paid_at in newest[:PANEL_ORDERS]
     ):
         return provisioning_status(orders=[], has_key=has_key)
